@@ -1,0 +1,1 @@
+"""Users, author profiles (h-card) and sign-in."""

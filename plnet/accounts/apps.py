@@ -1,0 +1,9 @@
+"""App configuration for plnet.accounts."""
+
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "plnet.accounts"
+    label = "accounts"
+    verbose_name = "Accounts"

@@ -1,0 +1,183 @@
+"""Typed plnet configuration, read once from PLNET_* environment variables.
+
+`load_config(environ)` returns a frozen `Config`; `plnet.settings` derives Django's settings from it.
+Every field is documented in `.env.example` (a test checks the two agree) and in `docs/settings.md`.
+This module imports no Django so it can be tested and used before Django is configured.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(ValueError):
+    """A PLNET_* variable has a value plnet cannot use; the message names the variable."""
+
+
+def _bool(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"", "0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name} must be true or false, not {raw!r}")
+
+
+def _int(name: str, raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+
+
+def _list(raw: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+
+def _networks(name: str, raw: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    try:
+        return tuple(ipaddress.ip_network(part, strict=False) for part in _list(raw))
+    except ValueError as exc:
+        raise ConfigError(f"{name}: {exc}") from None
+
+
+@dataclass(frozen=True)
+class Config:
+    """plnet's settings. Field names are the variable names without the PLNET_ prefix."""
+
+    data_dir: Path
+    database_url: str
+    secret_key: str
+    site_url: str
+    allowed_hosts: tuple[str, ...]
+    time_zone: str
+    debug: bool
+    site_name: str
+    email_url: str
+    default_from_email: str
+    fetch_allowed_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+    fetch_timeout: int
+    fetch_max_bytes: int
+    akismet_key: str
+    comment_thread_depth: int
+    spam_retention_days: int
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+# name -> (default, description). The single list of variables; .env.example mirrors it.
+VARIABLES: dict[str, tuple[str, str]] = {
+    "PLNET_DATA_DIR": (
+        "var",
+        "Folder for the SQLite database, the generated secret key and uploads.",
+    ),
+    "PLNET_DATABASE_URL": (
+        "",
+        "Database URL. Empty means SQLite at $PLNET_DATA_DIR/plnet.sqlite3 (WAL mode); "
+        "postgres://user:pass@host:5432/name for PostgreSQL.",
+    ),
+    "PLNET_SECRET_KEY": (
+        "",
+        "Django secret key. Empty: generated once and kept in $PLNET_DATA_DIR/secret_key.",
+    ),
+    "PLNET_SITE_URL": (
+        "http://127.0.0.1:8000",
+        "Public base URL, used for absolute links in feeds and mail.",
+    ),
+    "PLNET_ALLOWED_HOSTS": (
+        "",
+        "Comma-separated host names to serve. Empty: the host of PLNET_SITE_URL plus localhost.",
+    ),
+    "PLNET_TIME_ZONE": ("UTC", "Time zone dates are shown in (stored in UTC)."),
+    "PLNET_DEBUG": ("false", "Django debug pages. Never on a public host."),
+    "PLNET_SITE_NAME": ("plnet", "The site's name, shown in the header and feeds."),
+    "PLNET_EMAIL_URL": (
+        "console:",
+        "Where mail goes: console: (printed), or smtp://user:pass@host:587 (smtps:// for TLS).",
+    ),
+    "PLNET_DEFAULT_FROM_EMAIL": ("plnet@localhost", "Sender address of mail plnet sends."),
+    "PLNET_FETCH_ALLOWED_NETWORKS": (
+        "",
+        "Comma-separated CIDRs that outbound fetches may reach although private (e.g. 127.0.0.0/8). Empty: none.",
+    ),
+    "PLNET_FETCH_TIMEOUT": ("10", "Seconds an outbound fetch may take in all."),
+    "PLNET_FETCH_MAX_BYTES": (
+        "5000000",
+        "Largest response body an outbound fetch reads, in bytes.",
+    ),
+    "PLNET_AKISMET_KEY": ("", "Akismet API key. Empty: Akismet is not asked."),
+    "PLNET_COMMENT_THREAD_DEPTH": ("5", "How deep replies to comments may nest."),
+    "PLNET_SPAM_RETENTION_DAYS": (
+        "30",
+        "Days spam and trashed comments are kept before they are emptied.",
+    ),
+}
+
+
+def _get(environ: dict[str, str], name: str) -> str:
+    return environ.get(name, VARIABLES[name][0])
+
+
+def _secret_key(environ: dict[str, str], data_dir: Path) -> str:
+    given = _get(environ, "PLNET_SECRET_KEY")
+    if given:
+        return given
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def load_config(environ: dict[str, str] | None = None) -> Config:
+    """Read PLNET_* variables (default: os.environ) into a Config.
+
+    Raises ConfigError naming the variable when a value is unusable, and when DEBUG is on
+    for a site whose URL is not local (production refuses unsafe defaults).
+    """
+    env = dict(os.environ if environ is None else environ)
+    unknown = sorted(k for k in env if k.startswith("PLNET_") and k not in VARIABLES)
+    data_dir = Path(_get(env, "PLNET_DATA_DIR"))
+    if not data_dir.is_absolute():
+        data_dir = REPO_ROOT / data_dir
+    site_url = _get(env, "PLNET_SITE_URL").rstrip("/")
+    if not site_url.startswith(("http://", "https://")):
+        raise ConfigError(f"PLNET_SITE_URL must start with http:// or https://, not {site_url!r}")
+    debug = _bool("PLNET_DEBUG", _get(env, "PLNET_DEBUG"))
+    host = site_url.split("://", 1)[1].split("/", 1)[0].rsplit(":", 1)[0].strip("[]")
+    if debug and host not in {"127.0.0.1", "localhost", "::1", "testserver"}:
+        raise ConfigError("PLNET_DEBUG must be off when PLNET_SITE_URL is a public host")
+    hosts = _list(_get(env, "PLNET_ALLOWED_HOSTS")) or (host, "127.0.0.1", "localhost", "[::1]")
+    return Config(
+        data_dir=data_dir,
+        database_url=_get(env, "PLNET_DATABASE_URL") or f"sqlite:///{data_dir / 'plnet.sqlite3'}",
+        secret_key=_secret_key(env, data_dir),
+        site_url=site_url,
+        allowed_hosts=tuple(dict.fromkeys(hosts)),
+        time_zone=_get(env, "PLNET_TIME_ZONE"),
+        debug=debug,
+        site_name=_get(env, "PLNET_SITE_NAME"),
+        email_url=_get(env, "PLNET_EMAIL_URL"),
+        default_from_email=_get(env, "PLNET_DEFAULT_FROM_EMAIL"),
+        fetch_allowed_networks=_networks(
+            "PLNET_FETCH_ALLOWED_NETWORKS", _get(env, "PLNET_FETCH_ALLOWED_NETWORKS")
+        ),
+        fetch_timeout=_int("PLNET_FETCH_TIMEOUT", _get(env, "PLNET_FETCH_TIMEOUT")),
+        fetch_max_bytes=_int("PLNET_FETCH_MAX_BYTES", _get(env, "PLNET_FETCH_MAX_BYTES")),
+        akismet_key=_get(env, "PLNET_AKISMET_KEY"),
+        comment_thread_depth=_int(
+            "PLNET_COMMENT_THREAD_DEPTH", _get(env, "PLNET_COMMENT_THREAD_DEPTH")
+        ),
+        spam_retention_days=_int(
+            "PLNET_SPAM_RETENTION_DAYS", _get(env, "PLNET_SPAM_RETENTION_DAYS")
+        ),
+        extra={k: env[k] for k in unknown},
+    )

@@ -1,0 +1,1 @@
+"""Comments, moderation and spam verdicts."""

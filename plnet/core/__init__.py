@@ -1,0 +1,1 @@
+"""Shared plumbing: the one outbound HTTP client, HTML sanitising, site preferences."""

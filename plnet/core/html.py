@@ -1,0 +1,87 @@
+"""HTML sanitising (nh3) and Markdown rendering (markdown-it-py), shared by every app.
+
+Untrusted HTML (imported posts, comments, feed entries, Webmention sources) is cleaned on the way
+in with `clean_html`; templates still escape everything else on the way out.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import nh3
+from markdown_it import MarkdownIt
+
+# Tags a blog post or feed entry may carry: nh3's defaults plus media and figures.
+POST_TAGS = set(nh3.ALLOWED_TAGS) | {
+    "figure", "figcaption", "audio", "video", "source", "track", "picture", "iframe",
+    "details", "summary", "mark", "time",
+}  # fmt: skip
+POST_ATTRIBUTES = {
+    **{tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()},
+    "*": {"class", "id", "title", "lang", "dir"},
+    "a": {"href", "hreflang", "title"},
+    "img": {"src", "alt", "title", "width", "height", "srcset", "sizes", "loading"},
+    "audio": {"src", "controls", "preload"},
+    "video": {"src", "controls", "poster", "width", "height", "preload"},
+    "source": {"src", "type", "srcset", "media"},
+    "track": {"src", "kind", "label", "srclang"},
+    "iframe": {"src", "width", "height", "title", "allowfullscreen"},
+    "time": {"datetime"},
+    "td": {"colspan", "rowspan", "align"},
+    "th": {"colspan", "rowspan", "align", "scope"},
+    "ol": {"start", "reversed", "type"},
+}
+# Comments get a small subset: no images, media or frames.
+COMMENT_TAGS = {
+    "a", "p", "br", "em", "strong", "b", "i", "code", "pre", "blockquote", "ul", "ol", "li", "del",
+}  # fmt: skip
+URL_SCHEMES = {"http", "https", "mailto"}
+
+
+def clean_html(html: str, *, base_url: str | None = None) -> str:
+    """Return html with scripts, event handlers, styles and unsafe URLs removed (for posts, entries).
+
+    Links get rel="noopener noreferrer nofollow"; relative URLs are kept (resolve them before, with
+    base_url given, when the HTML came from elsewhere: see `absolutize`).
+    """
+    if base_url:
+        from plnet.protocols.html import absolutize
+
+        html = absolutize(html, base_url)
+    return nh3.clean(
+        html,
+        tags=POST_TAGS,
+        attributes=POST_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=False,
+    )
+
+
+def clean_comment_html(html: str) -> str:
+    """Return html reduced to the small comment subset (no media, no classes)."""
+    return nh3.clean(
+        html,
+        tags=COMMENT_TAGS,
+        attributes={"a": {"href"}},
+        url_schemes=URL_SCHEMES,
+        link_rel="nofollow ugc noopener noreferrer",
+    )
+
+
+@lru_cache(maxsize=2)
+def _markdown(comment: bool) -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": not comment, "linkify": False, "typographer": False})
+    if not comment:
+        md.enable("table").enable("strikethrough")
+    return md
+
+
+def render_markdown(text: str) -> str:
+    """Render a post's Markdown (CommonMark + tables, strikethrough) to sanitised HTML."""
+    return clean_html(_markdown(False).render(text))
+
+
+def render_comment_markdown(text: str) -> str:
+    """Render a comment's Markdown subset (raw HTML shown as text) to sanitised HTML."""
+    return clean_comment_html(_markdown(True).render(text))

@@ -1,0 +1,48 @@
+"""`plnet run`: serve plnet with gunicorn and run the task worker beside it; Ctrl-C stops both."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Serve plnet (gunicorn, static files by WhiteNoise) and run the background worker."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--workers", type=int, default=max(2, (os.cpu_count() or 1)))
+        parser.add_argument("--no-worker", action="store_true", help="Serve only, no task worker.")
+
+    def handle(self, *args, host, port, workers, no_worker, **options):
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "plnet.settings"}
+        web = [
+            sys.executable, "-m", "gunicorn", "plnet.wsgi:application",
+            "--bind", f"{host}:{port}", "--workers", str(workers), "--threads", "4",
+            "--access-logfile", "-", "--graceful-timeout", "5",
+        ]  # fmt: skip
+        procs = [subprocess.Popen(web, env=env)]
+        if not no_worker:
+            procs.append(subprocess.Popen([sys.executable, "-m", "plnet.cli", "worker"], env=env))
+        self.stdout.write(f"plnet is serving on http://{host}:{port}/ (Ctrl-C stops)")
+        try:
+            while all(p.poll() is None for p in procs):
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            for p in procs:
+                if p.poll() is None:
+                    p.send_signal(signal.SIGTERM)
+            for p in procs:
+                try:
+                    p.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+        self.stdout.write("plnet stopped")

@@ -1,0 +1,1 @@
+"""Webmention and Pingback, received and sent."""

@@ -1,0 +1,231 @@
+"""Posts and pages, categories, tags, attachments and the old WordPress URLs that lead to them.
+
+Posts and pages share one table, as in WordPress (`post_type` is "post" or "page"), so that an
+import, a permalink redirect or a comment can point at either the same way.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from taggit.managers import TaggableManager
+
+from plnet.core.html import render_markdown
+
+
+class Category(models.Model):
+    """A hierarchical category. `wp_term_id` keeps the WordPress term id of an imported one."""
+
+    name = models.CharField(max_length=250)
+    slug = models.SlugField(max_length=200, unique=True, allow_unicode=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
+    )
+    description = models.TextField(blank=True)
+    wp_term_id = models.PositiveBigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("publishing:category", kwargs={"path": self.path})
+
+    @property
+    def ancestors(self) -> list[Category]:
+        """Parents from the root down to this category's parent (cycle-safe)."""
+        chain, node, seen = [], self.parent, {self.pk}
+        while node is not None and node.pk not in seen:
+            chain.append(node)
+            seen.add(node.pk)
+            node = node.parent
+        return list(reversed(chain))
+
+    @property
+    def path(self) -> str:
+        """The slugs from the root to here, joined by '/' (WordPress's category URL form)."""
+        return "/".join([c.slug for c in self.ancestors] + [self.slug])
+
+
+class PostQuerySet(models.QuerySet):
+    def posts(self):
+        return self.filter(post_type=Post.PostType.POST)
+
+    def pages(self):
+        return self.filter(post_type=Post.PostType.PAGE)
+
+    def published(self):
+        """Public now: status published and the publication time has come."""
+        return self.filter(status=Post.Status.PUBLISHED, published_at__lte=timezone.now())
+
+    def due(self):
+        """Scheduled posts whose time has come (the scheduler publishes them)."""
+        return self.filter(status=Post.Status.SCHEDULED, published_at__lte=timezone.now())
+
+
+class Post(models.Model):
+    """A blog post or a static page.
+
+    `body` is the source the author wrote, in `body_format` (markdown for posts written here,
+    html for imported ones); `content_html` is the sanitised HTML shown to readers, rebuilt on save.
+    `published_at` is stored in UTC. Imported rows keep `wp_site` + `wp_post_id` (the import key)
+    and `guid`.
+    """
+
+    class PostType(models.TextChoices):
+        POST = "post", "Post"
+        PAGE = "page", "Page"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SCHEDULED = "scheduled", "Scheduled"
+        PUBLISHED = "published", "Published"
+        PRIVATE = "private", "Private"
+
+    class BodyFormat(models.TextChoices):
+        MARKDOWN = "markdown", "Markdown"
+        HTML = "html", "HTML"
+
+    class CommentStatus(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    post_type = models.CharField(max_length=10, choices=PostType.choices, default=PostType.POST)
+    title = models.CharField(max_length=500, blank=True)
+    slug = models.SlugField(max_length=200, allow_unicode=True, blank=True)
+    body = models.TextField(blank=True)
+    body_format = models.CharField(
+        max_length=10, choices=BodyFormat.choices, default=BodyFormat.MARKDOWN
+    )
+    content_html = models.TextField(blank=True, editable=False)
+    excerpt = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    published_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="posts"
+    )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
+    )
+    menu_order = models.IntegerField(default=0)
+    categories = models.ManyToManyField(Category, blank=True, related_name="posts")
+    tags = TaggableManager(blank=True)
+    comment_status = models.CharField(
+        max_length=10, choices=CommentStatus.choices, default=CommentStatus.OPEN
+    )
+    ping_status = models.CharField(
+        max_length=10, choices=CommentStatus.choices, default=CommentStatus.OPEN
+    )
+    sticky = models.BooleanField(default=False)
+    password = models.CharField(max_length=255, blank=True)
+    guid = models.CharField(max_length=500, blank=True, db_index=True)
+    wp_site = models.CharField(max_length=500, blank=True)
+    wp_post_id = models.PositiveBigIntegerField(null=True, blank=True)
+
+    objects = PostQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        indexes = [
+            models.Index(fields=["post_type", "status", "published_at"]),
+            models.Index(fields=["slug"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["wp_site", "wp_post_id"],
+                condition=models.Q(wp_post_id__isnull=False),
+                name="post_unique_wp_id",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title or f"({self.post_type} {self.pk})"
+
+    def save(self, *args, **kwargs):
+        self.content_html = self.render_body()
+        super().save(*args, **kwargs)
+
+    def render_body(self) -> str:
+        """Sanitised HTML of the body (Markdown rendered, or imported HTML cleaned)."""
+        if self.body_format == self.BodyFormat.MARKDOWN:
+            return render_markdown(self.body)
+        from plnet.core.html import clean_html
+
+        return clean_html(self.body)
+
+    @property
+    def is_public(self) -> bool:
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
+
+    def get_absolute_url(self) -> str:
+        if self.post_type == self.PostType.PAGE:
+            return reverse("publishing:page", kwargs={"path": self.page_path})
+        when = timezone.localtime(self.published_at or self.created_at)
+        return reverse(
+            "publishing:post",
+            kwargs={
+                "year": f"{when.year:04d}",
+                "month": f"{when.month:02d}",
+                "day": f"{when.day:02d}",
+                "slug": self.slug or str(self.pk),
+            },
+        )
+
+    @property
+    def page_path(self) -> str:
+        """Slugs of the page's parents and itself joined by '/' (cycle-safe)."""
+        parts, node, seen = [], self, set()
+        while node is not None and node.pk not in seen:
+            parts.append(node.slug or str(node.pk))
+            seen.add(node.pk)
+            node = node.parent
+        return "/".join(reversed(parts))
+
+
+class Attachment(models.Model):
+    """A file a post refers to, imported as a link to where it lives (no download)."""
+
+    post = models.ForeignKey(
+        Post, null=True, blank=True, on_delete=models.SET_NULL, related_name="attachments"
+    )
+    title = models.CharField(max_length=500, blank=True)
+    url = models.URLField(max_length=1000)
+    mime_type = models.CharField(max_length=100, blank=True)
+    wp_site = models.CharField(max_length=500, blank=True)
+    wp_post_id = models.PositiveBigIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["wp_site", "wp_post_id"],
+                condition=models.Q(wp_post_id__isnull=False),
+                name="attachment_unique_wp_id",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title or self.url
+
+
+class LegacyURL(models.Model):
+    """An old URL (path with optional query, no host) that answers 301 to a post's permalink.
+
+    Filled by the WordPress import from each item's <link> and its ?p=ID / ?page_id=ID forms.
+    """
+
+    path = models.CharField(max_length=1000, unique=True)
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="legacy_urls")
+
+    def __str__(self) -> str:
+        return self.path

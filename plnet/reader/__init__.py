@@ -1,0 +1,1 @@
+"""Sources, people, subscriptions, entries, read state, OPML and fetch scheduling."""

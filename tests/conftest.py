@@ -1,0 +1,141 @@
+"""Shared test fixtures: the corpus path, a loopback-only network, and a local HTTP server.
+
+Every test runs with a socket guard: a connection to any address outside 127.0.0.0/8 and ::1
+fails the test at once, so no test can reach the internet or a private network by mistake.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import socket
+import threading
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CORPUS = (REPO_ROOT / ".." / "shared" / "corpus").resolve()
+
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+
+
+def _check_loopback(address) -> None:
+    if isinstance(address, tuple) and address:
+        host = address[0]
+        try:
+            ip = ipaddress.ip_address(host)
+        except ValueError:
+            raise AssertionError(
+                f"test tried to connect to a name, not an address: {host}"
+            ) from None
+        if not ip.is_loopback:
+            raise AssertionError(f"test tried to connect to non-loopback address {host}")
+
+
+def _guarded_connect(self, address):
+    _check_loopback(address)
+    return _real_connect(self, address)
+
+
+def _guarded_connect_ex(self, address):
+    _check_loopback(address)
+    return _real_connect_ex(self, address)
+
+
+@pytest.fixture(autouse=True)
+def loopback_only(monkeypatch):
+    """Refuse any socket connection to a non-loopback address during a test."""
+    monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", _guarded_connect_ex)
+
+
+@pytest.fixture
+def corpus() -> Path:
+    """The shared corpus folder (../shared/corpus from the repo root)."""
+    if not CORPUS.is_dir():
+        pytest.fail(f"corpus not found at {CORPUS}")
+    return CORPUS
+
+
+@pytest.fixture
+def allow_loopback_fetch(settings):
+    """Let plnet.core.http fetch from 127.0.0.0/8 (as an intranet install would allow)."""
+    settings.PLNET = dataclasses.replace(
+        settings.PLNET,
+        fetch_allowed_networks=(ipaddress.ip_network("127.0.0.0/8"),),
+        fetch_timeout=5,
+    )
+    return settings.PLNET
+
+
+Route = tuple[int, dict[str, str], bytes] | Callable[[BaseHTTPRequestHandler], None]
+
+
+class LocalServer:
+    """A threaded HTTP server on 127.0.0.1 serving a dict of routes.
+
+    `routes[path]` is (status, headers, body) or a callable taking the request handler.
+    Requests are recorded in `requests` as (method, path, headers dict, body bytes).
+    """
+
+    def __init__(self):
+        self.routes: dict[str, Route] = {}
+        self.requests: list[tuple[str, str, dict[str, str], bytes]] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def _handle(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                server.requests.append((self.command, self.path, dict(self.headers), body))
+                self.request_body = body
+                route = server.routes.get(self.path) or server.routes.get(self.path.split("?")[0])
+                if route is None:
+                    status, headers, content = 404, {"Content-Type": "text/plain"}, b"not found"
+                elif callable(route):
+                    route(self)
+                    return
+                else:
+                    status, headers, content = route
+                self.send_response(status)
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                if not any(k.lower() == "content-length" for k in headers):
+                    self.send_header("Content-Length", str(len(content)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(content)
+
+            do_GET = do_POST = do_HEAD = do_PUT = do_PATCH = do_DELETE = _handle
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def url(self, path: str = "/") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def local_server():
+    """A running LocalServer on loopback; add routes with server.routes[path] = (status, headers, body)."""
+    with LocalServer() as server:
+        yield server

@@ -1,0 +1,30 @@
+"""plnet.core.html: sanitising and Markdown."""
+
+from plnet.core.html import clean_comment_html, clean_html, render_comment_markdown, render_markdown
+
+
+def test_scripts_and_handlers_are_removed():
+    dirty = '<p onclick="x()">Hi<script>alert(1)</script><a href="javascript:alert(1)">l</a></p>'
+    clean = clean_html(dirty)
+    assert "script" not in clean and "onclick" not in clean and "javascript:" not in clean
+    assert clean.startswith("<p>Hi")
+
+
+def test_relative_urls_resolved_against_base():
+    clean = clean_html('<a href="/x">x</a><img src="i.png">', base_url="https://blog.example/a/b")
+    assert 'href="https://blog.example/x"' in clean
+    assert 'src="https://blog.example/a/i.png"' in clean
+
+
+def test_markdown_renders_and_sanitises():
+    html = render_markdown("# Title\n\nSome *text* <script>bad()</script>")
+    assert "<h1>Title</h1>" in html and "<em>text</em>" in html and "<script" not in html
+
+
+def test_comment_markdown_shows_html_as_text():
+    html = render_comment_markdown("<img src=x onerror=alert(1)> **bold**")
+    assert "<img" not in html and "&lt;img" in html and "<strong>bold</strong>" in html
+
+
+def test_comment_subset_drops_images():
+    assert clean_comment_html('<img src="x.png"><em>e</em>') == "<em>e</em>"
