@@ -121,8 +121,9 @@ class WxrTerm:
 class WxrItemTerm:
     """An item's `<category domain="…" nicename="…">Name</category>`; `domain` is the taxonomy.
 
-    WXR 1.0 writes `domain="tag"` for tags and may omit `nicename`; `taxonomy` normalises both
-    tag spellings to "post_tag" and a missing domain to "category".
+    WXR 1.0 writes `domain="tag"` for tags and repeats each term as a plain RSS `<category>`
+    without a domain; `taxonomy` normalises both tag spellings to "post_tag" and is "" for the
+    plain RSS repeats (which WordPress's importer ignores too).
     """
 
     domain: str
@@ -133,7 +134,7 @@ class WxrItemTerm:
     def taxonomy(self) -> str:
         if self.domain in {"tag", "post_tag"}:
             return "post_tag"
-        return self.domain or "category"
+        return self.domain
 
 
 @dataclass(frozen=True)
@@ -207,17 +208,17 @@ def parse(source: BinaryIO | str | Path) -> Iterator[WxrRecord]:
     """
     if isinstance(source, Path):
         source = str(source)
-    events = etree.iterparse(
-        source,
-        events=("start", "end"),
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-    )
     try:
+        events = etree.iterparse(
+            source,
+            events=("start", "end"),
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            huge_tree=False,
+            remove_comments=True,
+            remove_pis=True,
+        )
         yield from _walk(events)
     except etree.XMLSyntaxError as exc:
         line = exc.lineno or (exc.position[0] if exc.position else 0)

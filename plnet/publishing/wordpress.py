@@ -446,7 +446,7 @@ class _Importer:
                 category_ids.add(self._category(term.slug, term.name))
             elif term.taxonomy == "post_tag":
                 tag_ids.add(self._tag(term.slug, term.name))
-            else:
+            elif term.taxonomy:
                 self.summary.skip(f"item terms of taxonomy '{term.taxonomy}' are not imported")
         category_ids.discard(None)
         tag_ids.discard(None)
