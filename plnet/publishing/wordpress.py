@@ -102,18 +102,10 @@ class ImportSummary:
     def lines(self) -> list[str]:
         """The summary as lines of text for the command line."""
         out = [f"{'Would import' if self.dry_run else 'Imported'} {self.file} ({self.site})"]
-        for kind in (
-            "author",
-            "category",
-            "tag",
-            "post",
-            "page",
-            "attachment",
-            "comment",
-            "old URL",
-        ):
+        out.append(f"  read {self.items} items and {self.comments_read} comments")
+        for kind, plural in _PLURALS.items():
             out.append(
-                f"  {kind + 's':<12} {self.created[kind]:>6} new, {self.updated[kind]:>6} updated,"
+                f"  {plural:<12} {self.created[kind]:>6} new, {self.updated[kind]:>6} updated,"
                 f" {self.unchanged[kind]:>6} unchanged"
             )
         states = ", ".join(f"{self.comments[s.value]} {s.value}" for s in Comment.State)
