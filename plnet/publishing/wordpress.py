@@ -75,6 +75,7 @@ _PLURALS = {
     "comment": "comments",
     "old URL": "old URLs",
 }
+_SLUG = re.compile(r"[-\w]+")
 _USERNAME_UNSAFE = re.compile(r"[^\w.@+-]")
 
 
@@ -159,6 +160,26 @@ def plain_text(html: str) -> str:
     return unescape(nh3.clean(html, tags=set())).strip()
 
 
+def wp_slug(raw: str, fallback: str = "", *, max_length: int = 200) -> str:
+    """A slug from WordPress's percent-encoded one (e.g. `%ce%b5…` becomes `ε…`).
+
+    Anything a SlugField would not hold (a "/", spaces, punctuation) is slugified, so that
+    permalinks can always be built; with no slug, the fallback text is slugified.
+    """
+    slug = unquote(raw.strip())
+    if not _SLUG.fullmatch(slug):
+        slug = slugify(slug or fallback, allow_unicode=True)
+    return slug[:max_length]
+
+
+def web_url(url: str, *, max_length: int = 1000) -> str:
+    """url when it is an http(s) URL that fits the column, else "" (no javascript: links)."""
+    url = url.strip()
+    if len(url) > max_length or urlsplit(url).scheme.lower() not in {"http", "https"}:
+        return ""
+    return url
+
+
 def _aware(naive: datetime | None, tz) -> datetime | None:
     return naive.replace(tzinfo=tz) if naive is not None else None
 
@@ -185,6 +206,7 @@ class _Importer:
         self.categories: dict[str, int] = {}
         self.tags: dict[str, int] = {}
         self.new_terms: set[tuple[str, int]] = set()
+        self.seen_items: set[int] = set()
         self.category_parents: list[tuple[int, str]] = []
         self.post_parents: list[tuple[int, int]] = []
         self.attachment_parents: list[tuple[int, int]] = []
@@ -235,7 +257,7 @@ class _Importer:
             target = found.get(wp_id)
             if target is None:
                 self.summary.skip("parent not in the file (left without a parent)")
-            elif target != pk:
+            elif model is not Post or target != pk:  # a page is never its own parent
                 model.objects.filter(pk=pk).exclude(**{field_name: target}).update(
                     **{field_name: target}
                 )
@@ -297,8 +319,8 @@ class _Importer:
             self.summary.skip(f"terms of taxonomy '{term.taxonomy or '?'}' are not imported")
 
     def _category(self, slug, name, parent_slug="", description="", term_id=None) -> int | None:
-        slug = unquote(slug) or slugify(name, allow_unicode=True)
-        slug, name = slug[:200], (name or slug)[:250]
+        slug = wp_slug(slug, name)
+        name = (name or slug)[:250]
         if not slug:
             self.summary.skip("category without a slug or name")
             return None
@@ -314,7 +336,7 @@ class _Importer:
         elif ("category", category.pk) not in self.new_terms:
             self.summary.unchanged["category"] += 1
         if parent_slug:
-            self.category_parents.append((category.pk, unquote(parent_slug)))
+            self.category_parents.append((category.pk, wp_slug(parent_slug)))
         self.categories[slug] = category.pk
         return category.pk
 
@@ -327,8 +349,8 @@ class _Importer:
         return self.categories[slug]
 
     def _tag(self, slug: str, name: str) -> int | None:
-        slug = unquote(slug) or slugify(name, allow_unicode=True)
-        slug, name = slug[:100], (name or slug)[:100]
+        slug = wp_slug(slug, name, max_length=100)
+        name = (name or slug)[:100]
         if not slug:
             self.summary.skip("tag without a slug or name")
             return None
@@ -350,10 +372,13 @@ class _Importer:
         self.summary.items += 1
         self.summary.comments_read += len(item.comments)
         reason = self._skip_reason(item)
+        if not reason and item.post_id in self.seen_items:
+            reason = "item repeats a wp:post_id already read (the first one kept)"
         if reason:
             self.summary.skip(reason)
             self.summary.skip("comments on items not imported", len(item.comments))
             return
+        self.seen_items.add(item.post_id)
         if item.post_type == "attachment":
             self._attachment(item)
             self.summary.skip("comments on attachments", len(item.comments))
@@ -391,9 +416,9 @@ class _Importer:
         when = self._when(item)
         title = plain_text(item.title)[:500]
         status = STATUS.get(item.status, Post.Status.DRAFT)
-        slug = unquote(item.slug)[:200]
+        slug = wp_slug(item.slug)
         if not slug and status != Post.Status.DRAFT:
-            slug = slugify(title, allow_unicode=True)[:200] or str(item.post_id)
+            slug = wp_slug("", title) or str(item.post_id)
         values = {
             "post_type": item.post_type,
             "title": title,
@@ -473,8 +498,8 @@ class _Importer:
                 self.summary.skip("old URL already leads to another post")
 
     def _attachment(self, item: wxr.WxrItem) -> None:
-        url = item.attachment_url or item.guid
-        if not url or len(url) > 1000:
+        url = web_url(item.attachment_url) or web_url(item.guid)
+        if not url:
             self.summary.skip("attachment without a usable URL")
             return
         values = {
@@ -547,7 +572,7 @@ class _Importer:
             user_id=self.user_by_wp_id.get(raw.user_id) if raw.user_id else None,
             author_name=plain_text(raw.author)[:250],
             author_email=raw.author_email[:254],
-            author_url=raw.author_url if len(raw.author_url) <= 1000 else "",
+            author_url=web_url(raw.author_url),
             author_ip=_valid_ip(raw.author_ip),
             raw_content=raw.content,
             content=clean_comment_html(wxr.autop(raw.content)),

@@ -193,10 +193,12 @@ def test_corpus_file(name):
     assert summary.created["post"] == expected["counts"]["post"]
     assert summary.created["page"] == expected["counts"]["page"]
     assert +summary.comments == +expected["states"]
+    channel = ET.parse(path).getroot().find("channel")
+    base = wp_text(channel, "base_blog_url") or wp_text(channel, "base_site_url")
+    blog_path = urlsplit(base).path.rstrip("/")
     for post in Post.objects.all():
-        assert LegacyURL.objects.filter(path=f"/?p={post.wp_post_id}", post=post).exists() or (
-            urlsplit(post.wp_site).path.strip("/")
-        )
+        assert post.get_absolute_url().startswith("/")
+        assert LegacyURL.objects.filter(path=f"{blog_path}/?p={post.wp_post_id}").exists()
 
 
 @pytest.mark.django_db
@@ -345,10 +347,17 @@ def test_content_keeps_shortcodes_and_blocks_and_drops_scripts():
 
 
 @pytest.mark.django_db
-def test_html_in_titles_becomes_text():
-    import_wxr(WXR / "theme-test-data/themeunittestdata.wordpress.xml")
-    for title in Post.objects.values_list("title", flat=True):
-        assert "<" not in title or ">" not in title.split("<", 1)[1]
+def test_html_in_titles_becomes_text_and_encoded_slugs_are_decoded():
+    path = WXR / "theme-test-data/themeunittestdata.wordpress.xml"
+    import_wxr(path)
+    assert Post.objects.filter(title="Markup: Title With Markup").count() == 1
+    raw = path.read_text("utf-8")
+    encoded = re.findall(r"<wp:post_name><!\[CDATA\[(%[^\]]+)\]\]>", raw)
+    assert "%ce%b5%cf%80%ce%af%cf%80%ce%b5%ce%b4%ce%bf-2" in encoded
+    for slug in encoded:
+        post = Post.objects.get(slug=unquote(slug))
+        assert unquote(slug) in unquote(post.get_absolute_url())
+    assert Post.objects.filter(slug="επίπεδο-2").exists()
 
 
 # --- redirects ---------------------------------------------------------------------------------
@@ -497,6 +506,43 @@ def test_comment_states_types_threading_and_skips():
     assert "<script" not in post.content_html and '[gallery ids="1,2"]' in post.content_html
     assert post.published_at == datetime(2020, 1, 2, 9, tzinfo=UTC)
     assert LegacyURL.objects.filter(path="/2020/01/02/talk/", post=post).exists()
+
+
+@pytest.mark.django_db
+def test_unsafe_urls_and_odd_slugs_are_not_imported_as_such():
+    doc = (
+        generated(
+            comment_xml(1, "1").replace(
+                "<wp:comment_content>",
+                "<wp:comment_author_url>javascript:alert(1)</wp:comment_author_url><wp:comment_content>",
+            )
+        )
+        .replace(b"<wp:post_name>talk</wp:post_name>", b"<wp:post_name>a/b c</wp:post_name>")
+        .replace(
+            b"</channel>",
+            b"<item><title>File</title><wp:post_id>9</wp:post_id><wp:post_type>attachment</wp:post_type>"
+            b"<wp:status>inherit</wp:status><wp:post_parent>5</wp:post_parent>"
+            b"<wp:attachment_url>javascript:alert(1)</wp:attachment_url></item>"
+            b"<item><title>Pic</title><wp:post_id>10</wp:post_id><wp:post_type>attachment</wp:post_type>"
+            b"<wp:status>inherit</wp:status><wp:post_parent>5</wp:post_parent>"
+            b"<wp:attachment_url>https://old.example/pic.png</wp:attachment_url></item>"
+            b"<item><title>Again</title><wp:post_id>5</wp:post_id><wp:post_type>post</wp:post_type>"
+            b"<wp:status>publish</wp:status></item></channel>",
+        )
+    )
+    summary = import_wxr(io.BytesIO(doc))
+    assert Comment.objects.get().author_url == ""
+    post = Post.objects.get()
+    assert post.slug == "ab-c" and post.title == "Talk"
+    assert post.get_absolute_url() == "/2020/01/02/ab-c/"
+    attachment = Attachment.objects.get()
+    assert (attachment.url, attachment.mime_type, attachment.post) == (
+        "https://old.example/pic.png",
+        "image/png",
+        post,
+    )
+    assert summary.skipped["attachment without a usable URL"] == 1
+    assert summary.skipped["item repeats a wp:post_id already read (the first one kept)"] == 1
 
 
 @pytest.mark.django_db
