@@ -46,6 +46,7 @@ _CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 _DC_NS = "http://purl.org/dc/elements/1.1/"
 _VERSION = re.compile(r"^\d+\.\d+$")
 _ZERO_DATE = "0000-00-00 00:00:00"
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2})?$")
 
 
 class WxrError(ValueError):
@@ -350,8 +351,10 @@ def _date(value: str | None) -> datetime | None:
     value = (value or "").strip()
     if not value or value == _ZERO_DATE:
         return None
+    if not _DATE.match(value):
+        return None
     try:
-        return datetime.strptime(value, "%Y-%m-%d %H:%M:%S")
+        return datetime.fromisoformat(value)
     except ValueError:
         return None
 

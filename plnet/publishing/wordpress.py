@@ -31,6 +31,7 @@ from urllib.parse import unquote, urlsplit
 
 import nh3
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -207,6 +208,7 @@ class _Importer:
         self.tags: dict[str, int] = {}
         self.new_terms: set[tuple[str, int]] = set()
         self.seen_items: set[int] = set()
+        self.post_type: ContentType | None = None
         self.category_parents: list[tuple[int, str]] = []
         self.post_parents: list[tuple[int, int]] = []
         self.attachment_parents: list[tuple[int, int]] = []
@@ -383,10 +385,10 @@ class _Importer:
             self._attachment(item)
             self.summary.skip("comments on attachments", len(item.comments))
             return
-        post = self._post(item)
-        self._post_terms(post, item)
+        post, created = self._post(item)
+        self._post_terms(post, item, created)
         self._old_urls(post, item)
-        self._comments(post, item)
+        self._comments(post, item, created)
 
     @staticmethod
     def _skip_reason(item: wxr.WxrItem) -> str | None:
@@ -412,7 +414,7 @@ class _Importer:
             return self.default_user_id
         return self._user_id(login)
 
-    def _post(self, item: wxr.WxrItem) -> Post:
+    def _post(self, item: wxr.WxrItem) -> tuple[Post, bool]:
         when = self._when(item)
         title = plain_text(item.title)[:500]
         status = STATUS.get(item.status, Post.Status.DRAFT)
@@ -439,8 +441,8 @@ class _Importer:
         if item.status not in STATUS:
             self.summary.skip(f"status '{item.status}' read as draft")
         post = Post.objects.filter(wp_site=self.site_key, wp_post_id=item.post_id).first()
-        kind = item.post_type
-        if post is None:
+        kind, created = item.post_type, post is None
+        if created:
             post = Post(wp_site=self.site_key, wp_post_id=item.post_id, **values)
             post.created_at = when or timezone.now()
             post.save()
@@ -454,9 +456,9 @@ class _Importer:
             self.summary.unchanged[kind] += 1
         if item.parent_id:
             self.post_parents.append((post.pk, item.parent_id))
-        return post
+        return post, created
 
-    def _post_terms(self, post: Post, item: wxr.WxrItem) -> None:
+    def _post_terms(self, post: Post, item: wxr.WxrItem, created: bool) -> None:
         category_ids, tag_ids = set(), set()
         for term in item.terms:
             if term.taxonomy == "category":
@@ -467,10 +469,24 @@ class _Importer:
                 self.summary.skip(f"item terms of taxonomy '{term.taxonomy}' are not imported")
         category_ids.discard(None)
         tag_ids.discard(None)
-        if set(post.categories.values_list("pk", flat=True)) != category_ids:
+        current = set() if created else set(post.categories.values_list("pk", flat=True))
+        if current != category_ids:
             post.categories.set(category_ids)
-        if set(post.tags.values_list("pk", flat=True)) != tag_ids:
-            post.tags.set(list(Tag.objects.filter(pk__in=tag_ids)))
+        self._set_tags(post, tag_ids, created)
+
+    def _set_tags(self, post: Post, tag_ids: set[int], created: bool) -> None:
+        """Link the post to exactly these tags through taggit's table (one query when unchanged)."""
+        through = Post.tags.through
+        if self.post_type is None:
+            self.post_type = ContentType.objects.get_for_model(Post)
+        rows = through.objects.filter(content_type=self.post_type, object_id=post.pk)
+        current = set() if created else set(rows.values_list("tag_id", flat=True))
+        if current - tag_ids:
+            rows.filter(tag_id__in=current - tag_ids).delete()
+        through.objects.bulk_create(
+            through(content_type=self.post_type, object_id=post.pk, tag_id=tag_id)
+            for tag_id in sorted(tag_ids - current)
+        )
 
     def _old_paths(self, item: wxr.WxrItem) -> set[str]:
         paths = {f"{self.blog_path}/?p={item.post_id}"}
@@ -523,35 +539,53 @@ class _Importer:
 
     # --- comments ----------------------------------------------------------------------------
 
-    def _comments(self, post: Post, item: wxr.WxrItem) -> None:
+    def _comments(self, post: Post, item: wxr.WxrItem, created: bool) -> None:
         if not item.comments:
             return
-        ids = dict(
-            post.comments.filter(wp_comment_id__isnull=False).values_list("wp_comment_id", "pk")
-        )
-        new: list[tuple[Comment, int | None]] = []
+        known = post.comments.filter(wp_comment_id__isnull=False)
+        ids = {} if created else dict(known.values_list("wp_comment_id", "pk"))
+        new: dict[int, tuple[Comment, int | None]] = {}
+        seen: set[int] = set()
         for raw in item.comments:
             if raw.comment_id is None:
                 self.summary.skip("comment without a wp:comment_id")
             elif raw.comment_type not in COMMENT_TYPE:
                 self.summary.skip(f"comment type '{raw.comment_type}' is not imported")
-            elif raw.comment_id in ids or any(c.wp_comment_id == raw.comment_id for c, _ in new):
+            elif raw.comment_id in seen:
+                self.summary.skip(
+                    "comment repeats a wp:comment_id already read (the first one kept)"
+                )
+            elif raw.comment_id in ids:
                 self.summary.unchanged["comment"] += 1
             else:
-                new.append((self._comment(post, raw), raw.parent_id))
-        Comment.objects.bulk_create([c for c, _ in new])
-        ids.update({c.wp_comment_id: c.pk for c, _ in new})
-        threaded = []
-        for comment, parent_wp_id in new:
-            self.summary.created["comment"] += 1
-            self.summary.comments[comment.state] += 1
-            parent = ids.get(parent_wp_id) if parent_wp_id else None
-            if parent and parent != comment.pk:
-                comment.parent_id = parent
-                threaded.append(comment)
-            elif parent_wp_id:
-                self.summary.skip("reply whose parent comment is not in the file (kept unthreaded)")
-        Comment.objects.bulk_update(threaded, ["parent"])
+                new[raw.comment_id] = (self._comment(post, raw), raw.parent_id)
+            if raw.comment_id is not None:
+                seen.add(raw.comment_id)
+        self._insert_threaded(list(new.values()), ids)
+
+    def _insert_threaded(self, new: list[tuple[Comment, int | None]], ids: dict[int, int]) -> None:
+        """Insert parents before their replies (one INSERT per thread level), linking each reply.
+
+        `ids` maps the WordPress ids of the post's comments already stored to their pks and
+        grows as levels are inserted. A reply whose parent is missing, or part of a cycle, is
+        kept at the top level and counted.
+        """
+        waiting = {c.wp_comment_id for c, _ in new}
+        while new:
+            ready = [(c, p) for c, p in new if not (p in waiting and p not in ids)]
+            ready = ready or new  # only a cycle is left: insert it unthreaded
+            for comment, parent_wp_id in ready:
+                comment.parent_id = ids.get(parent_wp_id) if parent_wp_id else None
+                if parent_wp_id and comment.parent_id is None:
+                    self.summary.skip(
+                        "reply whose parent comment is not in the file (kept unthreaded)"
+                    )
+                self.summary.created["comment"] += 1
+                self.summary.comments[comment.state] += 1
+            Comment.objects.bulk_create([c for c, _ in ready])
+            ids.update({c.wp_comment_id: c.pk for c, _ in ready})
+            done = {id(c) for c, _ in ready}
+            new = [(c, p) for c, p in new if id(c) not in done]
 
     def _comment(self, post: Post, raw: wxr.WxrComment) -> Comment:
         state = COMMENT_STATE.get(raw.approved)

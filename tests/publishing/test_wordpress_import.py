@@ -546,6 +546,30 @@ def test_unsafe_urls_and_odd_slugs_are_not_imported_as_such():
 
 
 @pytest.mark.django_db
+def test_replies_before_parents_cycles_and_repeats():
+    comments = "".join(
+        [
+            comment_xml(3, "1", parent=2),  # a reply before its parent
+            comment_xml(2, "1", parent=1),
+            comment_xml(1, "1"),
+            comment_xml(4, "1", parent=5),  # 4 and 5 answer each other
+            comment_xml(5, "1", parent=4),
+            comment_xml(6, "1", parent=6),  # its own parent
+            comment_xml(7, "1", parent=99),  # parent not in the file
+            comment_xml(1, "0"),  # a repeated id
+        ]
+    )
+    summary = import_wxr(io.BytesIO(generated(comments)))
+    parent = dict(Comment.objects.values_list("wp_comment_id", "parent__wp_comment_id"))
+    assert parent == {1: None, 2: 1, 3: 2, 4: None, 5: None, 6: None, 7: None}
+    assert Comment.objects.get(wp_comment_id=1).state == "approved"
+    assert summary.skipped["reply whose parent comment is not in the file (kept unthreaded)"] == 4
+    assert summary.skipped["comment repeats a wp:comment_id already read (the first one kept)"] == 1
+    again = import_wxr(io.BytesIO(generated(comments)))
+    assert again.unchanged["comment"] == 7 and sum(again.created.values()) == 0
+
+
+@pytest.mark.django_db
 def test_non_public_comments_are_not_shown(client):
     comments = comment_xml(1, "1", content="visible words") + comment_xml(
         2, "spam", content="spammy words"
