@@ -267,6 +267,9 @@ class PostCommentsFeed(CommentsFeed):
     def feed_url(self, obj):
         return absolute(obj.get_absolute_url() + "feed/")
 
+    def item_title(self, item: Comment):
+        return f"By: {item.author_name or 'Anonymous'}"  # the post is known: WordPress's form
+
     def comments(self, obj):
         return Comment.objects.filter(post=obj)
 
