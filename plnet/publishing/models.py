@@ -226,6 +226,19 @@ class Post(models.Model):
         )
 
     def get_absolute_url(self) -> str:
+        """The permalink: /YYYY/MM/DD/slug/ in the site's local date for posts, the nested path
+        for pages. Remembered on the instance (listings ask for it several times per post) and
+        worked out again whenever what it depends on changes."""
+        key = (
+            self.post_type, self.slug, self.pk, self.published_at, self.parent_id,
+            timezone.get_current_timezone_name(),
+        )  # fmt: skip
+        memo = self.__dict__.get("_permalink")
+        if memo is None or memo[0] != key:
+            memo = self.__dict__["_permalink"] = (key, self._permalink())
+        return memo[1]
+
+    def _permalink(self) -> str:
         if self.post_type == self.PostType.PAGE:
             return reverse("publishing:page", kwargs={"path": self.page_path})
         when = timezone.localtime(self.published_at or self.created_at)

@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -28,6 +29,8 @@ from .forms import PostForm
 from .models import Category, Post
 
 PER_PAGE = 10
+# Category links need the parents' slugs: load two levels with the categories themselves.
+CATEGORIES = Prefetch("categories", queryset=Category.objects.select_related("parent__parent"))
 UNLOCKED = "publishing_unlocked_posts"
 
 
@@ -38,7 +41,7 @@ def _listing(queryset):
         .published()
         .with_comment_counts()
         .select_related("author")
-        .prefetch_related("categories", "tags")
+        .prefetch_related(CATEGORIES, "tags")
     )
 
 
@@ -78,7 +81,7 @@ def post_detail(request, year, month, day, slug):
     post = (
         posts.filter(slug=slug)
         .select_related("author")
-        .prefetch_related("categories", "tags")
+        .prefetch_related(CATEGORIES, "tags")
         .first()
     )
     if post is None:

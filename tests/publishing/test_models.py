@@ -104,3 +104,15 @@ def test_category_path_is_cycle_safe():
     a.save()
     assert b.path == "a/b"  # the loop stops at b itself
     assert b.get_absolute_url() == "/category/a/b/"
+
+
+def test_remembered_permalink_follows_changes(settings, make_post):
+    post = make_post(slug="first", when=dt.datetime(2024, 3, 5, 23, 30, tzinfo=dt.UTC))
+    assert post.get_absolute_url() == "/2024/03/05/first/"
+    post.slug = "second"
+    assert post.get_absolute_url() == "/2024/03/05/second/"
+    post.published_at = dt.datetime(2024, 4, 1, 12, tzinfo=dt.UTC)
+    assert post.get_absolute_url() == "/2024/04/01/second/"
+    with timezone.override("Asia/Tokyo"):
+        post.published_at = dt.datetime(2024, 4, 1, 20, tzinfo=dt.UTC)
+        assert post.get_absolute_url() == "/2024/04/02/second/"
