@@ -233,9 +233,9 @@ class Post(models.Model):
             self.post_type, self.slug, self.pk, self.published_at, self.parent_id,
             timezone.get_current_timezone_name(),
         )  # fmt: skip
-        memo = self.__dict__.get("_permalink")
+        memo = self.__dict__.get("_permalink_memo")
         if memo is None or memo[0] != key:
-            memo = self.__dict__["_permalink"] = (key, self._permalink())
+            memo = self.__dict__["_permalink_memo"] = (key, self._permalink())
         return memo[1]
 
     def _permalink(self) -> str:
