@@ -66,7 +66,7 @@ def build_pipeline() -> Pipeline:
     return Pipeline(
         [
             ("features", FeatureUnion([("words", words), ("chars", chars)])),
-            ("model", LogisticRegression(C=20.0, class_weight="balanced", max_iter=2000)),
+            ("model", LogisticRegression(C=20.0, class_weight="balanced", solver="liblinear")),
         ]
     )
 

@@ -88,6 +88,10 @@ class CommentForm(forms.Form):
 class ModerationEditForm(forms.ModelForm):
     """A moderator's edit of a comment's words and author fields."""
 
+    author_url = forms.URLField(
+        label="Website", max_length=1000, required=False, assume_scheme="https"
+    )
+
     class Meta:
         model = Comment
         fields = ["author_name", "author_email", "author_url", "raw_content"]

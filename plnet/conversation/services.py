@@ -49,12 +49,12 @@ def place_incoming(comment: Comment, *, request_meta: dict | None = None) -> Com
     Returns the saved comment; mail to the post's author is enqueued after commit.
     """
     meta = request_meta or {}
+    comment.author_ip = comment.author_ip or meta.get("ip") or None
+    comment.user_agent = (comment.user_agent or meta.get("user_agent") or "")[:500]
     verdict = _verdict(comment, meta)
     comment.state = OUTCOME_STATE[verdict.outcome]
     comment.spam_layer, comment.spam_reason = verdict.layer, verdict.reason[:500]
     comment.state_changed_at = timezone.now()
-    comment.author_ip = comment.author_ip or meta.get("ip") or None
-    comment.user_agent = (comment.user_agent or meta.get("user_agent") or "")[:500]
     comment.save()
     if comment.state != Comment.State.SPAM:
         _after_commit_notify(comment)

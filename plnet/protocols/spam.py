@@ -114,7 +114,7 @@ def meta_tokens(comment: CommentText) -> list[str]:
     website's host. Example: `["links_1", "len_2", "aname_julius", "aurl_example_com"]`.
     """
     text = plain_text(comment.content)
-    letters = [c for c in text if c.isalpha()]
+    letters = [c for c in _URL.sub(" ", text) if c.isalpha()]  # URLs are not shouting
     caps = sum(c.isupper() for c in letters) / len(letters) if letters else 0.0
     tokens = [f"links_{_bucket(count_links(comment.content))}", f"len_{min(len(text) // 80, 4)}"]
     if caps > 0.5 and len(letters) > 8:
