@@ -334,7 +334,7 @@ def _store_response(linkback: ReceivedLinkback, entry: SourceEntry, source_url: 
         "author_photo": _http_or_blank(entry.author.photo),
         "raw_content": raw,
         "content": clean_comment_html(absolutize(raw, source_url)) if raw else "",
-        "source_url": _http_or_blank(entry.url) or linkback.source[:1000],
+        "source_url": linkback.source[:1000],  # what was verified, not what the page claims
         "parent": _parent_for(linkback.post, entry),
     }
     comment = linkback.comment
