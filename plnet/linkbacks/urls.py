@@ -8,7 +8,7 @@ from . import views
 app_name = "linkbacks"
 urlpatterns = [
     path("webmention", views.webmention_endpoint, name="webmention"),
-    path("webmention/<int:pk>/", views.webmention_status, name="webmention_status"),
+    path("webmention/<str:token>/", views.webmention_status, name="webmention_status"),
     path("xmlrpc.php", views.xmlrpc, name="xmlrpc"),
     path("linkbacks/sent/", views.sent, name="sent"),
 ]

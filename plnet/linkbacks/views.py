@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
@@ -16,6 +17,7 @@ from . import services
 from .models import OutgoingLinkback, ReceivedLinkback
 
 MAX_XMLRPC_BYTES = 100_000
+_STATUS_SIGNER = signing.Signer(salt="plnet.linkbacks.webmention-status")
 
 
 def _plain(status: int, text: str, **headers) -> HttpResponse:
@@ -50,7 +52,7 @@ def webmention_endpoint(request):
     except services.LinkbackRefused as exc:
         extra = {"Retry-After": "3600"} if exc.status == 429 else {}
         return _plain(exc.status, f"{exc.error}\n\n{exc.message}\n", **extra)
-    status_path = reverse("linkbacks:webmention_status", kwargs={"pk": linkback.pk})
+    status_path = reverse("linkbacks:webmention_status", kwargs={"token": status_token(linkback)})
     if request.POST.get("via") == "form":
         return redirect(status_path)
     status_url = request.build_absolute_uri(status_path)
@@ -58,8 +60,18 @@ def webmention_endpoint(request):
     return _plain(201, text, Location=status_url)
 
 
-def webmention_status(request, pk: int):
+def status_token(linkback: ReceivedLinkback) -> str:
+    """The unguessable part of a Webmention's status URL (its id, signed), so that one sender
+    cannot walk through the ids to read what others sent."""
+    return _STATUS_SIGNER.sign(str(linkback.pk))
+
+
+def webmention_status(request, token: str):
     """The verification state of one received Webmention (the URL the endpoint answered with)."""
+    try:
+        pk = int(_STATUS_SIGNER.unsign(token))
+    except (signing.BadSignature, ValueError):
+        raise Http404("No such Webmention") from None
     linkback = get_object_or_404(
         ReceivedLinkback, pk=pk, protocol=ReceivedLinkback.Protocol.WEBMENTION
     )

@@ -36,12 +36,16 @@ def test_valid_webmention_gets_201_with_a_status_location(
         )
     assert response.status_code == 201
     row = ReceivedLinkback.objects.get()
-    assert response["Location"] == f"http://testserver/webmention/{row.pk}/"
+    location = response["Location"]
+    assert location.startswith(f"http://testserver/webmention/{row.pk}:")
     assert len(callbacks) == 1  # verification queued after commit, not done in the request
-    status = client.get(f"/webmention/{row.pk}/")
+    status = client.get(location.removeprefix("http://testserver"))
     assert status.status_code == 200
     assert "Queued for verification" in status.content.decode()
     assert "https://bob.example/n/1" in status.content.decode()
+    # ids cannot be walked: an unsigned or forged token is a 404
+    assert client.get(f"/webmention/{row.pk}/").status_code == 404
+    assert client.get(f"/webmention/{row.pk}:forged/").status_code == 404
 
 
 @pytest.mark.django_db
