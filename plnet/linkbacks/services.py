@@ -18,7 +18,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.db import transaction
@@ -64,6 +64,7 @@ MAX_ATTEMPTS = 6
 BACKOFF = timedelta(minutes=1)  # 1, 2, 4, 8, 16 minutes between attempts
 MAX_LINKS_PER_POST = 100
 MAX_CONTENT_CHARS = 20_000
+MAX_URL_CHARS = 1000  # the length of the URL columns
 PINGBACK_TIMEOUT = 8.0  # seconds: the pinging server waits for our answer
 POST_VIEWS = {"publishing:post", "publishing:post_by_int", "publishing:page"}
 
@@ -107,7 +108,7 @@ def post_for_target(target: str, request_host: str | None = None) -> Post:
     if not _is_ours(target, request_host):
         raise LinkbackRefused("invalid_target", "The target is not on this site.", fault=32)
     parts = urlsplit(target)
-    path = parts.path or "/"
+    path = unquote(parts.path or "/")  # slugs may be non-ASCII: permalinks arrive %-encoded
     legacy = LegacyURL.objects.filter(
         path__in=[f"{path}?{parts.query}" if parts.query else path, path]
     ).first()
@@ -137,7 +138,7 @@ def post_for_target(target: str, request_host: str | None = None) -> Post:
 def _published_post_at(path: str) -> Post:
     slug = path.rstrip("/").rsplit("/", 1)[-1]
     for post in Post.objects.published().filter(slug=slug):
-        if post.get_absolute_url() == path:
+        if unquote(post.get_absolute_url()) == path:
             return post
     raise LinkbackRefused("invalid_target", "The target does not exist on this site.", fault=32)
 
@@ -221,6 +222,10 @@ def receive_webmention(
         source, target = check_request(source, target)
     except WebmentionError as exc:
         raise LinkbackRefused(exc.error, exc.description) from None
+    if len(source) > MAX_URL_CHARS or len(target) > MAX_URL_CHARS:
+        raise LinkbackRefused(
+            "invalid_request", f"URLs longer than {MAX_URL_CHARS} characters are refused."
+        )
     post = post_for_target(target, request_host)
     host = _netloc(source)
     with transaction.atomic():
@@ -440,7 +445,10 @@ def receive_pingback(
     """
     fault = pingback_protocol.PingbackFault
     source, target = (source or "").strip(), (target or "").strip()
-    if not (is_http_url(source) and is_http_url(target)):
+    if (
+        not (is_http_url(source) and is_http_url(target))
+        or max(map(len, (source, target))) > MAX_URL_CHARS
+    ):
         raise fault(0, "A valid URL was not provided.")
     if normalize_url(source) == normalize_url(target):
         raise fault(0, "The source URL and the target URL cannot both point to the same resource.")

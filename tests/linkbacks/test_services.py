@@ -84,6 +84,26 @@ def test_request_host_counts_as_ours(post):
     assert row.post == post and row.state == "queued"
 
 
+@pytest.mark.django_db
+def test_non_ascii_slug_arrives_percent_encoded(post):
+    post.slug = "été-apprenant"
+    post.save()
+    target = f"http://127.0.0.1:8000{post.get_absolute_url()}"
+    assert "%C3%A9t%C3%A9" in target  # what a sender copies from the address bar
+    assert receive("https://bob.example/n", target).post == post
+    assert services.post_for_target(target.replace("%C3%A9", "é")) == post
+
+
+@pytest.mark.django_db
+def test_overlong_urls_are_refused(target):
+    with pytest.raises(services.LinkbackRefused) as caught:
+        receive("https://bob.example/" + "a" * 1000, target)
+    assert caught.value.error == "invalid_request"
+    with pytest.raises(PingbackFault) as fault:
+        services.receive_pingback("https://bob.example/" + "a" * 1000, target)
+    assert fault.value.code == 0
+
+
 # ----------------------------------------------------------- receiving: §3.2.2 verification ---
 
 
