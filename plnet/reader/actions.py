@@ -231,7 +231,7 @@ def create_token(user, name: str = "") -> tuple[ApiToken, str]:
     """Make a new API token for the member; returns the row and the token (shown only now)."""
     token = "plnet_" + secrets.token_urlsafe(32)
     row = ApiToken.objects.create(
-        user=user, name=name[:200], token_hash=ApiToken.hash(token), prefix=token[:10][-8:]
+        user=user, name=name[:200], token_hash=ApiToken.hash(token), prefix=token[6:14]
     )
     return row, token
 
