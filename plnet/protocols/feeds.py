@@ -23,6 +23,7 @@ import html
 import io
 import json
 import re
+import xml.sax
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urljoin
@@ -83,6 +84,11 @@ class FeedEntry:
     updated: datetime | None = None
     content_base: str = ""
     enclosures: tuple[Enclosure, ...] = ()
+
+    @property
+    def date(self) -> datetime | None:
+        """The date to show: published, else updated (RSS 1.0's dc:date is read as updated)."""
+        return self.published or self.updated
 
     @property
     def dedup_key(self) -> str:
@@ -156,6 +162,13 @@ def _int_or_none(value) -> int | None:
     return number if number >= 0 else None
 
 
+def _http_link(base: str, link: str) -> str:
+    """link resolved against base when the result is http(s), else "" (feedparser copies an Atom
+    id such as urn:uuid:… into `link` when an entry has none: that is no place to go)."""
+    link = urljoin(base, link.strip()) if link.strip() else ""
+    return link if link.startswith(("http://", "https://")) else ""
+
+
 def _xml_entry(e, feed_url: str) -> FeedEntry:
     content, content_base = "", ""
     contents = e.get("content") or []
@@ -177,10 +190,9 @@ def _xml_entry(e, feed_url: str) -> FeedEntry:
         for link in e.get("links") or []
         if link.get("rel") == "enclosure" and link.get("href")
     )
-    link = e.get("link") or ""
     return FeedEntry(
         guid=(e.get("id") or "").strip(),
-        link=urljoin(feed_url, link.strip()) if link else "",
+        link=_http_link(feed_url, e.get("link") or ""),
         title=_detail_text(e, "title"),
         content_html=content,
         summary_html=summary,
@@ -223,6 +235,12 @@ def parse_xml_feed(content: bytes, url: str = "", content_type: str = "") -> Par
         if result.get("bozo"):
             raise FeedError(f"not a readable feed ({_bozo_message(result)})")
         raise NotAFeed("this is not a feed (no RSS, Atom or JSON Feed found)")
+    if result.get("bozo") and not result.entries and not feed.get("title"):
+        raise FeedError(f"the feed is broken and nothing could be read from it ({_bozo_message(result)})")
+    if result.get("bozo") and not result.entries and isinstance(
+        result.get("bozo_exception"), xml.sax.SAXParseException
+    ):
+        raise FeedError(f"the feed is broken and no entries could be read ({_bozo_message(result)})")
     entries = tuple(_xml_entry(e, url) for e in result.entries)
     hubs = tuple(
         link["href"]
@@ -282,8 +300,8 @@ def _json_item(item: dict, feed_url: str, feed_author: str) -> FeedEntry | None:
     title = item.get("title") if isinstance(item.get("title"), str) else ""
     return FeedEntry(
         guid=str(raw_id).strip(),
-        link=urljoin(feed_url, link) if link else "",
-        title=plain_text(title, is_html=False),
+        link=_http_link(feed_url, link),
+        title=plain_text(html.unescape(title), is_html=False),
         content_html=content_html,
         summary_html=_as_html(summary, "text/plain") if summary else "",
         author=_json_author(item) or feed_author,
@@ -324,7 +342,7 @@ def parse_json_feed(content: bytes, url: str = "") -> ParsedFeed:
     home = data.get("home_page_url") if isinstance(data.get("home_page_url"), str) else ""
     return ParsedFeed(
         format=JSON_FEED_VERSIONS.get(data["version"].rstrip("/"), "json11"),
-        title=plain_text(str(data.get("title") or ""), is_html=False),
+        title=plain_text(html.unescape(str(data.get("title") or "")), is_html=False),
         link=urljoin(url, home) if home else "",
         description=plain_text(str(data.get("description") or ""), is_html=False),
         entries=entries,

@@ -165,7 +165,7 @@ def _entry_values(item: FeedEntry, now: datetime) -> dict:
         "content_html": content,
         "excerpt": excerpt,
         "enclosures": [e.as_dict() for e in item.enclosures],
-        "published_at": item.published or item.updated,
+        "published_at": item.date,
         "updated_at": item.updated,
         "content_hash": digest,
     }
