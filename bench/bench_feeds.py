@@ -38,7 +38,12 @@ from tqdm import tqdm  # noqa: E402
 
 from plnet.protocols.feeds import FeedError, parse_feed, plain_text  # noqa: E402
 
-REAL_DIRS = ["feed-rs-fixtures", "miniflux-testdata/parser", "wordpress-peer", "jsonfeed-spec-examples"]
+REAL_DIRS = [
+    "feed-rs-fixtures",
+    "miniflux-testdata/parser",
+    "wordpress-peer",
+    "jsonfeed-spec-examples",
+]
 
 
 def feed_files(dirs) -> list[Path]:
@@ -67,7 +72,9 @@ def pipeline(bench: list[tuple[str, bytes]]) -> tuple[float, int, int]:
     )
     errors = entries = 0
     started = time.perf_counter()
-    for source, (_, content) in tqdm(list(zip(sources, bench, strict=True)), desc="pipeline", unit="feed"):
+    for source, (_, content) in tqdm(
+        list(zip(sources, bench, strict=True)), desc="pipeline", unit="feed"
+    ):
         result = Download(url=source.url, status=200, final_url=source.url)
         try:
             result.feed = parse_feed(content, source.url)
@@ -103,7 +110,12 @@ def agreement(files: list[Path]) -> tuple[int, int, list[str]]:
         theirs = feedparser.parse(io.BytesIO(content))
         compared += 1
         mine = [
-            (e.title, e.link, e.guid, e.published.strftime("%Y-%m-%dT%H:%M:%S") if e.published else None)
+            (
+                e.title,
+                e.link,
+                e.guid,
+                e.published.strftime("%Y-%m-%dT%H:%M:%S") if e.published else None,
+            )
             for e in ours.entries
         ]
         want = [_fp_entry(e) for e in theirs.entries]
@@ -111,7 +123,9 @@ def agreement(files: list[Path]) -> tuple[int, int, list[str]]:
             same += 1
         else:
             first = next(((m, w) for m, w in itertools.zip_longest(mine, want) if m != w), None)
-            diffs.append(f"{path.relative_to(CORPUS)}: ours {first[0]!r} vs feedparser {first[1]!r}")
+            diffs.append(
+                f"{path.relative_to(CORPUS)}: ours {first[0]!r} vs feedparser {first[1]!r}"
+            )
     return compared, same, diffs
 
 
@@ -123,7 +137,9 @@ def main() -> None:
     files = feed_files(REAL_DIRS)
     bench = [(p.name, p.read_bytes()) for p in itertools.islice(itertools.cycle(files), args.feeds)]
     size = sum(len(c) for _, c in bench) / len(bench)
-    print(f"bench set: {len(bench)} feeds from {len(files)} corpus files, mean {size / 1024:.1f} KiB")
+    print(
+        f"bench set: {len(bench)} feeds from {len(files)} corpus files, mean {size / 1024:.1f} KiB"
+    )
     base = baseline([c for _, c in bench])
     print(f"baseline feedparser.parse (defaults), parse only: {base:.1f} feeds/s")
     rate, errors, entries = pipeline(bench)
@@ -131,9 +147,13 @@ def main() -> None:
         f"plnet pipeline (parse, sanitise, dedup, store in SQLite): {rate:.1f} feeds/s "
         f"({entries} entries stored, {errors} feeds refused with an error state)"
     )
-    print(f"ratio pipeline / plain feedparser: {rate / base:.2f}x; target 30 feeds/s: {'met' if rate >= 30 else 'NOT met'}")
+    print(
+        f"ratio pipeline / plain feedparser: {rate / base:.2f}x; target 30 feeds/s: {'met' if rate >= 30 else 'NOT met'}"
+    )
     compared, same, diffs = agreement(feed_files(["."]))
-    print(f"agreement with feedparser on titles, links, ids, dates: {same}/{compared} corpus feeds identical")
+    print(
+        f"agreement with feedparser on titles, links, ids, dates: {same}/{compared} corpus feeds identical"
+    )
     for line in diffs:
         print("  differs:", line)
 

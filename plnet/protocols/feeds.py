@@ -236,11 +236,17 @@ def parse_xml_feed(content: bytes, url: str = "", content_type: str = "") -> Par
             raise FeedError(f"not a readable feed ({_bozo_message(result)})")
         raise NotAFeed("this is not a feed (no RSS, Atom or JSON Feed found)")
     if result.get("bozo") and not result.entries and not feed.get("title"):
-        raise FeedError(f"the feed is broken and nothing could be read from it ({_bozo_message(result)})")
-    if result.get("bozo") and not result.entries and isinstance(
-        result.get("bozo_exception"), xml.sax.SAXParseException
+        raise FeedError(
+            f"the feed is broken and nothing could be read from it ({_bozo_message(result)})"
+        )
+    if (
+        result.get("bozo")
+        and not result.entries
+        and isinstance(result.get("bozo_exception"), xml.sax.SAXParseException)
     ):
-        raise FeedError(f"the feed is broken and no entries could be read ({_bozo_message(result)})")
+        raise FeedError(
+            f"the feed is broken and no entries could be read ({_bozo_message(result)})"
+        )
     entries = tuple(_xml_entry(e, url) for e in result.entries)
     hubs = tuple(
         link["href"]

@@ -51,7 +51,8 @@ class SubscriptionList:
 def parse_opml(content: bytes) -> SubscriptionList:
     """Parse an OPML (or FOAF/RDF blogroll) document from bytes.
 
-    Folder: the first category path of each feed (OPML nesting), joined with " / ".
+    Folder: the first category path of each feed, joined with " / " — the nesting of outlines,
+    else the OPML 2.0 `category` attribute (spec "Subscription lists", "category").
     Raises OpmlError when the bytes are empty or nothing list-like can be read from them.
     """
     if not isinstance(content, bytes):
@@ -61,10 +62,14 @@ def parse_opml(content: bytes) -> SubscriptionList:
     result = listparser.parse(content)
     if not result.get("version") and not result.feeds and not result.lists:
         raise OpmlError("this is not an OPML subscription list (no outlines with a feed URL)")
+    # A recovering parse of broken markup can nest outlines under a feed's outline; a feed is
+    # never a folder, so its title is dropped from folder paths.
+    feed_titles = {(feed.get("title") or "").strip() for feed in result.feeds}
     outlines = []
     for feed in result.feeds:
         categories = feed.get("categories") or []
-        folder = " / ".join(categories[0]) if categories else ""
+        path = [c for c in (categories[0] if categories else []) if c.strip() not in feed_titles]
+        folder = " / ".join(path)
         outlines.append(
             Outline(
                 url=feed["url"].strip(),

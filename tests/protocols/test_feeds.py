@@ -73,14 +73,18 @@ def test_wordpress_rss2_against_the_xml_itself():
     assert len(want) == 10
 
 
-@pytest.mark.parametrize("name", ["wp-peer-atom.xml", "wp-peer-tag-atom.xml", "wp-peer-comments-atom.xml"])
+@pytest.mark.parametrize(
+    "name", ["wp-peer-atom.xml", "wp-peer-tag-atom.xml", "wp-peer-comments-atom.xml"]
+)
 def test_wordpress_atom_against_the_xml_itself(name):
     content = read(f"wordpress-peer/{name}")
     root = ET.fromstring(content)
     want = []
     for entry in root.findall(f"{ATOM}entry"):
         link = next(
-            el.get("href") for el in entry.findall(f"{ATOM}link") if el.get("rel", "alternate") == "alternate"
+            el.get("href")
+            for el in entry.findall(f"{ATOM}link")
+            if el.get("rel", "alternate") == "alternate"
         )
         when = entry.findtext(f"{ATOM}published") or entry.findtext(f"{ATOM}updated")
         title = entry.find(f"{ATOM}title")
@@ -124,10 +128,19 @@ def _serde(path: str):
 
     def when(e):
         raw = e.get("published") or e.get("updated")
-        return datetime.fromisoformat(raw.replace("Z", "+00:00")).replace(microsecond=0) if raw else None
+        return (
+            datetime.fromisoformat(raw.replace("Z", "+00:00")).replace(microsecond=0)
+            if raw
+            else None
+        )
 
     return data["title"]["content"], [
-        (e["title"]["content"] if e.get("title") else "", e["links"][0]["href"] if e["links"] else "", when(e), e["id"])
+        (
+            e["title"]["content"] if e.get("title") else "",
+            e["links"][0]["href"] if e["links"] else "",
+            when(e),
+            e["id"],
+        )
         for e in data["entries"]
     ]
 
@@ -184,7 +197,9 @@ def test_jsonfeed_spec_examples():
     for version in ("1", "1.1"):
         simple = json.loads(read(f"jsonfeed-spec-examples/jsonfeed-{version}-simple.json"))
         feed = parse_feed(read(f"jsonfeed-spec-examples/jsonfeed-{version}-simple.json"), "")
-        assert [(e.guid, e.link) for e in feed.entries] == [(i["id"], i["url"]) for i in simple["items"]]
+        assert [(e.guid, e.link) for e in feed.entries] == [
+            (i["id"], i["url"]) for i in simple["items"]
+        ]
         micro = parse_feed(read(f"jsonfeed-spec-examples/jsonfeed-{version}-microblog.json"), "")
         assert micro.entries[0].title == "" and micro.entries[0].author == "Brent Simmons"
 
@@ -203,7 +218,9 @@ def test_encodings(path, text):
 
 
 def test_relative_urls_are_resolved_against_xml_base_and_the_feed_url():
-    feed = parse_feed(read("feed-rs-fixtures/rss2/rss_2.0_relurl_1.xml"), "https://site.example/blog/feed")
+    feed = parse_feed(
+        read("feed-rs-fixtures/rss2/rss_2.0_relurl_1.xml"), "https://site.example/blog/feed"
+    )
     assert all(e.link.startswith("http") for e in feed.entries)
     assert all(e.content_base.startswith("http") for e in feed.entries)
 
@@ -243,6 +260,11 @@ def test_feedparser_sanitize_cases_leave_no_script_after_cleaning():
                 assert el.tag not in {"script", "style", "object", "embed", "form"}, test["path"]
                 assert not [a for a in el.attrib if a.lower().startswith("on")], test["path"]
                 for attr in ("href", "src"):
-                    assert not el.get(attr, "").strip().lower().startswith(("javascript:", "vbscript:")), test["path"]
+                    assert (
+                        not el.get(attr, "")
+                        .strip()
+                        .lower()
+                        .startswith(("javascript:", "vbscript:"))
+                    ), test["path"]
             checked += 1
     assert checked > 100

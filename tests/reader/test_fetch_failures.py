@@ -43,9 +43,14 @@ def fetched(local_server, path, route) -> Source:
 
 
 def test_an_html_page_instead_of_a_feed(local_server):
-    page = b"<!doctype html><html><head><title>Home</title></head><body><p>Welcome</p></body></html>"
+    page = (
+        b"<!doctype html><html><head><title>Home</title></head><body><p>Welcome</p></body></html>"
+    )
     source = fetched(local_server, "/page", (200, {"Content-Type": "text/html"}, page))
-    assert (source.state, source.last_error) == ("error", "this page is HTML without a feed or an h-feed")
+    assert (source.state, source.last_error) == (
+        "error",
+        "this page is HTML without a feed or an h-feed",
+    )
 
 
 def test_a_50_mb_response_with_its_length_declared(local_server):
@@ -119,14 +124,22 @@ def test_a_redirect_loop(local_server):
 
 
 def test_a_500_and_a_410(local_server):
-    assert fetched(local_server, "/e", (500, {}, b"boom")).last_error == "the server answered HTTP 500"
+    assert (
+        fetched(local_server, "/e", (500, {}, b"boom")).last_error == "the server answered HTTP 500"
+    )
     gone = fetched(local_server, "/g", (410, {}, b""))
     assert gone.state == "gone"
 
 
 def test_invalid_utf8_is_decoded_as_far_as_possible(local_server):
-    body = rss([("u1", "Caf\xe9 ok", "Tue, 03 Mar 2015 10:00:00 GMT")]).replace(b"\xc3\xa9", b"\xe9\xff")
-    source = fetched(local_server, "/bad-utf8", (200, {"Content-Type": "application/rss+xml; charset=utf-8"}, body))
+    body = rss([("u1", "Caf\xe9 ok", "Tue, 03 Mar 2015 10:00:00 GMT")]).replace(
+        b"\xc3\xa9", b"\xe9\xff"
+    )
+    source = fetched(
+        local_server,
+        "/bad-utf8",
+        (200, {"Content-Type": "application/rss+xml; charset=utf-8"}, body),
+    )
     entry = Entry.objects.get(source=source)
     assert source.state == "ok" and entry.guid == "u1"
     assert entry.title.startswith("Caf") and entry.title.endswith(" ok")
@@ -152,12 +165,18 @@ def test_the_same_entry_in_two_feeds_gives_one_entry_per_source(local_server, me
     from plnet.reader.river import RiverFilter, river
 
     page = river(member, RiverFilter())
-    assert sorted(e.subscription.source.url for e in page.entries) == sorted([local_server.url("/one"), local_server.url("/two")])
+    assert sorted(e.subscription.source.url for e in page.entries) == sorted(
+        [local_server.url("/one"), local_server.url("/two")]
+    )
 
 
 def test_one_bad_source_never_stops_the_others(local_server, member):
     local_server.routes["/good"] = (200, {"Content-Type": RSS}, GOOD)
-    local_server.routes["/html"] = (200, {"Content-Type": "text/html"}, b"<html><body>x</body></html>")
+    local_server.routes["/html"] = (
+        200,
+        {"Content-Type": "text/html"},
+        b"<html><body>x</body></html>",
+    )
     local_server.routes["/bomb"] = (200, {"Content-Type": RSS}, BOMB)
     local_server.routes["/500"] = (500, {}, b"")
     local_server.routes["/loop"] = (301, {"Location": "/loop"}, b"")
