@@ -65,5 +65,5 @@ def matching(queryset: QuerySet, text: str) -> QuerySet:
     from django.contrib.postgres.search import SearchQuery, SearchVector
 
     return queryset.annotate(search=SearchVector("title", "excerpt", "content_html")).filter(
-        search=SearchQuery(text, search_type="websearch")
+        search=SearchQuery(text, search_type="plain")
     )
