@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("plnet.conversation.urls")),
     path("", include("plnet.linkbacks.urls")),
     path("reader/", include("plnet.reader.urls")),
+    path("api/v1/", include("plnet.reader.api_urls")),
     path("", include("plnet.publishing.urls")),
 ]
 
