@@ -265,13 +265,21 @@ class PostCommentsFeed(CommentsFeed):
         return absolute(obj.get_absolute_url())
 
     def feed_url(self, obj):
-        return absolute(obj.get_absolute_url() + "feed/")
+        suffix = "feed/atom/" if self.feed_type is AtomWithContent else "feed/"
+        return absolute(obj.get_absolute_url() + suffix)
 
     def item_title(self, item: Comment):
         return f"By: {item.author_name or 'Anonymous'}"  # the post is known: WordPress's form
 
     def comments(self, obj):
         return Comment.objects.filter(post=obj)
+
+
+class PostCommentsAtomFeed(PostCommentsFeed):
+    """Approved comments on one post in Atom 1.0: /YYYY/MM/DD/slug/feed/atom/."""
+
+    feed_type = AtomWithContent
+    subtitle = CommentsFeed.description
 
 
 class SiteFeed(PostFeed):

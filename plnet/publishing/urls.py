@@ -26,6 +26,7 @@ urlpatterns = [
     path("author/<str:username>/feed/", feeds.AuthorFeed(), name="author_feed"),
     path("author/<str:username>/feed/atom/", feeds.AuthorAtomFeed()),
     re_path(rf"^{DATE}/(?P<slug>[^/]+)/feed/$", feeds.PostCommentsFeed(), name="post_feed"),
+    re_path(rf"^{DATE}/(?P<slug>[^/]+)/feed/atom/$", feeds.PostCommentsAtomFeed()),
     # archives and posts
     re_path(r"^(?P<year>\d{4})/$", views.archive, name="year"),
     re_path(r"^(?P<year>\d{4})/(?P<month>\d{2})/$", views.archive, name="month"),

@@ -5,6 +5,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 
@@ -33,8 +34,13 @@ def test_run_serves_and_ctrl_c_stops_web_and_worker(tmp_path):
         cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         start_new_session=True,
     )  # fmt: skip
+    lines: list[str] = []
+    reader = threading.Thread(
+        target=lambda: lines.extend(line.decode() for line in proc.stdout), daemon=True
+    )
+    reader.start()
     try:
-        deadline, status = time.monotonic() + 30, None
+        deadline, status = time.monotonic() + 90, None
         while time.monotonic() < deadline and status is None:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as response:
@@ -43,9 +49,12 @@ def test_run_serves_and_ctrl_c_stops_web_and_worker(tmp_path):
             except OSError:
                 time.sleep(0.3)
         assert status == 200 and server.startswith("gunicorn")
+        while time.monotonic() < deadline and not any("Starting worker" in x for x in lines):
+            time.sleep(0.3)
         os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
         assert proc.wait(timeout=20) == 0
-        output = proc.stdout.read().decode()
+        reader.join(timeout=10)
+        output = "".join(lines)
         assert "plnet stopped" in output
         assert "Starting worker" in output
         left = subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True, text=True)
