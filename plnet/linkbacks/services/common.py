@@ -33,6 +33,8 @@ MAX_LINKS_PER_POST = 100
 MAX_CONTENT_CHARS = 20_000
 MAX_URL_CHARS = 1000  # the length of the URL columns
 PINGBACK_TIMEOUT = 8.0  # seconds: the pinging server waits for our answer
+# §3.2.2: the receiver SHOULD say which content types it prefers for the source.
+SOURCE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, text/plain;q=0.5, */*;q=0.1"
 POST_VIEWS = {"publishing:post", "publishing:post_by_int", "publishing:page"}
 
 
@@ -155,7 +157,7 @@ def source_document(
     values = {"fetched_at": timezone.now(), "final_url": "", "status": None, "content_type": ""}
     values.update(body="", error="", timed_out=False)
     try:
-        response = fetch(url, policy=policy)
+        response = fetch(url, policy=policy, headers={"Accept": SOURCE_ACCEPT})
     except FetchError as exc:
         values.update(error=str(exc)[:500], timed_out=isinstance(exc, FetchTimeout))
     else:
