@@ -10,6 +10,7 @@
 #   4. plnet → WordPress: a plnet post cites a WordPress post; plnet's worker finds no Webmention
 #      endpoint, falls back to Pingback, and WordPress must record the pingback.
 # Never part of `make test`. Every request stays on 127.0.0.1. Exit status 0 when both pass.
+# The peer is stopped again at the end when this script started it (KEEP_PEER=1 keeps it).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -48,12 +49,16 @@ cleanup() {
     wait "$PLNET_PID" 2>/dev/null || true
   fi
   rm -rf "$DATA"
+  if [ "${PEER_STARTED_HERE:-0}" = 1 ]; then "$PEER" stop >/dev/null 2>&1 || true; fi
 }
 trap cleanup EXIT
 
 say "WordPress peer: install (idempotent) and start"
 "$PEER" install >"$DATA/wp-install.log" 2>&1 || { tail -20 "$DATA/wp-install.log"; fail "peer install"; }
-"$PEER" start
+PEER_STARTED_HERE=0
+if ! "$PEER" status 2>/dev/null | grep -q '^apache: *running'; then PEER_STARTED_HERE=1; fi
+"$PEER" start   # left running afterwards only when it was running before (KEEP_PEER=1 keeps it)
+if [ "${KEEP_PEER:-0}" = 1 ]; then PEER_STARTED_HERE=0; fi
 "$PEER" option set wp_peer_no_comment_flood 1   # both directions ping within 15 s
 "$PEER" option set comment_previously_approved 1 >/dev/null
 

@@ -136,6 +136,7 @@ def test_each_post_type_becomes_a_comment(
     assert "<script>" not in comment.content and "alert" not in comment.content
     assert "<p>Good point!</p>" in comment.content
     assert [r[1] for r in local_server.requests] == ["/note"]
+    assert local_server.requests[0][2]["Accept"].startswith("text/html")
 
 
 def test_webmention_rocks_receiver_source_is_stored_as_a_reply(
