@@ -76,6 +76,7 @@ _PLURALS = {
     "comment": "comments",
     "old URL": "old URLs",
 }
+PARENT_BATCH = 500  # ids per parent look-up, under SQLite's bound-variable limit
 _SLUG = re.compile(r"[-\w]+")
 _USERNAME_UNSAFE = re.compile(r"[^\w.@+-]")
 
@@ -134,7 +135,8 @@ def import_wxr(
     back. Raises `plnet.protocols.wxr.WxrError` (nothing written) when the file is refused, and
     `LookupError` when `author_default` is not a user.
     """
-    summary = ImportSummary(file=str(getattr(source, "name", source)), dry_run=dry_run)
+    name = source if isinstance(source, str | Path) else getattr(source, "name", "uploaded file")
+    summary = ImportSummary(file=str(name), dry_run=dry_run)
     with transaction.atomic():
         importer = _Importer(summary, author_default)
         for record in wxr.parse(source):
@@ -249,12 +251,12 @@ class _Importer:
         self._link_parents(Attachment, self.attachment_parents, field_name="post_id")
 
     def _link_parents(self, model, pairs: list[tuple[int, int]], field_name="parent_id") -> None:
-        wanted = {wp_id for _, wp_id in pairs}
-        found = dict(
-            Post.objects.filter(wp_site=self.site_key, wp_post_id__in=wanted).values_list(
-                "wp_post_id", "pk"
-            )
-        )
+        wanted = sorted({wp_id for _, wp_id in pairs})
+        found = {}
+        for start in range(0, len(wanted), PARENT_BATCH):
+            chunk = wanted[start : start + PARENT_BATCH]
+            rows = Post.objects.filter(wp_site=self.site_key, wp_post_id__in=chunk)
+            found.update(rows.values_list("wp_post_id", "pk"))
         for pk, wp_id in pairs:
             target = found.get(wp_id)
             if target is None:

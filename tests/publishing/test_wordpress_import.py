@@ -570,6 +570,20 @@ def test_replies_before_parents_cycles_and_repeats():
 
 
 @pytest.mark.django_db
+def test_page_parents_are_linked_in_batches(monkeypatch):
+    monkeypatch.setattr("plnet.publishing.wordpress.PARENT_BATCH", 2)
+    pages = "".join(
+        f"<item><title>Page {n}</title><wp:post_id>{100 + n}</wp:post_id><wp:post_type>page"
+        f"</wp:post_type><wp:status>publish</wp:status><wp:post_name>p{n}</wp:post_name>"
+        f"<wp:post_parent>{100 + n - 1 if n else 0}</wp:post_parent></item>"
+        for n in range(7)
+    )
+    import_wxr(io.BytesIO(generated("").replace(b"</channel>", pages.encode() + b"</channel>")))
+    deepest = Post.objects.get(wp_post_id=106)
+    assert deepest.page_path == "p0/p1/p2/p3/p4/p5/p6"
+
+
+@pytest.mark.django_db
 def test_non_public_comments_are_not_shown(client):
     comments = comment_xml(1, "1", content="visible words") + comment_xml(
         2, "spam", content="spammy words"
