@@ -85,7 +85,8 @@ _USERNAME_UNSAFE = re.compile(r"[^\w.@+-]")
 class ImportSummary:
     """What an import did. `created`/`updated`/`unchanged` count by kind ("author", "post",
     "page", "attachment", "comment", "category", "tag", "old URL"); `comments` counts the
-    comments created by state; `skipped` counts what was left out by reason."""
+    comments created by state; `skipped` counts what was left out by reason; `notes` counts
+    what was imported differently from the file (and why)."""
 
     file: str = ""
     site: str = ""
@@ -96,11 +97,15 @@ class ImportSummary:
     unchanged: Counter = field(default_factory=Counter)
     comments: Counter = field(default_factory=Counter)
     skipped: Counter = field(default_factory=Counter)
+    notes: Counter = field(default_factory=Counter)
     dry_run: bool = False
 
     def skip(self, reason: str, count: int = 1) -> None:
         if count:
             self.skipped[reason] += count
+
+    def note(self, what: str) -> None:
+        self.notes[what] += 1
 
     def lines(self) -> list[str]:
         """The summary as lines of text for the command line."""
@@ -118,6 +123,9 @@ class ImportSummary:
             out += [f"    {n:>6}  {reason}" for reason, n in sorted(self.skipped.items())]
         else:
             out.append("  skipped: nothing")
+        if self.notes:
+            out.append(f"  imported with changes ({sum(self.notes.values())}):")
+            out += [f"    {n:>6}  {what}" for what, n in sorted(self.notes.items())]
         return out
 
 
@@ -260,7 +268,7 @@ class _Importer:
         for pk, wp_id in pairs:
             target = found.get(wp_id)
             if target is None:
-                self.summary.skip("parent not in the file (left without a parent)")
+                self.summary.note("parent not in the file (left without a parent)")
             elif model is not Post or target != pk:  # a page is never its own parent
                 model.objects.filter(pk=pk).exclude(**{field_name: target}).update(
                     **{field_name: target}
@@ -441,7 +449,7 @@ class _Importer:
             "guid": item.guid[:500],
         }
         if item.status not in STATUS:
-            self.summary.skip(f"status '{item.status}' read as draft")
+            self.summary.note(f"status '{item.status}' read as draft")
         post = Post.objects.filter(wp_site=self.site_key, wp_post_id=item.post_id).first()
         kind, created = item.post_type, post is None
         if created:
@@ -579,7 +587,7 @@ class _Importer:
             for comment, parent_wp_id in ready:
                 comment.parent_id = ids.get(parent_wp_id) if parent_wp_id else None
                 if parent_wp_id and comment.parent_id is None:
-                    self.summary.skip(
+                    self.summary.note(
                         "reply whose parent comment is not in the file (kept unthreaded)"
                     )
                 self.summary.created["comment"] += 1
@@ -593,7 +601,7 @@ class _Importer:
         state = COMMENT_STATE.get(raw.approved)
         if state is None:
             state = Comment.State.PENDING
-            self.summary.skip(f"comment state '{raw.approved}' read as pending")
+            self.summary.note(f"comment state '{raw.approved}' read as pending")
         when = (
             _aware(raw.date_gmt, UTC)
             or _aware(raw.date, self.tz)

@@ -479,9 +479,14 @@ def test_comment_states_types_threading_and_skips():
             comment_xml(6, "1", "pingback"),
             comment_xml(7, "1", "trackback", content="<b>x</b><img src=x onerror=alert(1)>"),
             comment_xml(8, "1", "webmention"),
+            comment_xml(9, "maybe"),
         ]
     )
-    summary = import_wxr(io.BytesIO(generated(comments)))
+    odd = (
+        b"<item><title>Odd</title><wp:post_id>11</wp:post_id><wp:post_type>post</wp:post_type>"
+        b"<wp:status>request-pending</wp:status></item></channel>"
+    )
+    summary = import_wxr(io.BytesIO(generated(comments).replace(b"</channel>", odd)))
     by_id = {c.wp_comment_id: c for c in Comment.objects.all()}
     assert {k: c.state for k, c in by_id.items()} == {
         1: "approved",
@@ -491,6 +496,7 @@ def test_comment_states_types_threading_and_skips():
         5: "trash",
         6: "approved",
         7: "approved",
+        9: "pending",
     }
     assert by_id[6].comment_type == "pingback" and by_id[7].comment_type == "trackback"
     assert by_id[2].parent == by_id[1] and by_id[4].parent == by_id[2]
@@ -501,8 +507,12 @@ def test_comment_states_types_threading_and_skips():
     assert summary.skipped["comment type 'webmention' is not imported"] == 1
     assert summary.skipped["item in WordPress's trash"] == 1
     assert summary.skipped["post type 'revision' is not imported"] == 1
-    assert +summary.comments == Counter(approved=3, pending=1, spam=1, trash=2)
-    post = Post.objects.get()
+    assert +summary.comments == Counter(approved=3, pending=2, spam=1, trash=2)
+    assert summary.notes == Counter(
+        {"comment state 'maybe' read as pending": 1, "status 'request-pending' read as draft": 1}
+    )
+    assert Post.objects.get(wp_post_id=11).status == "draft"
+    post = Post.objects.get(wp_post_id=5)
     assert "<script" not in post.content_html and '[gallery ids="1,2"]' in post.content_html
     assert post.published_at == datetime(2020, 1, 2, 9, tzinfo=UTC)
     assert LegacyURL.objects.filter(path="/2020/01/02/talk/", post=post).exists()
@@ -563,7 +573,7 @@ def test_replies_before_parents_cycles_and_repeats():
     parent = dict(Comment.objects.values_list("wp_comment_id", "parent__wp_comment_id"))
     assert parent == {1: None, 2: 1, 3: 2, 4: None, 5: None, 6: None, 7: None}
     assert Comment.objects.get(wp_comment_id=1).state == "approved"
-    assert summary.skipped["reply whose parent comment is not in the file (kept unthreaded)"] == 4
+    assert summary.notes["reply whose parent comment is not in the file (kept unthreaded)"] == 4
     assert summary.skipped["comment repeats a wp:comment_id already read (the first one kept)"] == 1
     again = import_wxr(io.BytesIO(generated(comments)))
     assert again.unchanged["comment"] == 7 and sum(again.created.values()) == 0
