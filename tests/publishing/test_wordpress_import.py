@@ -679,6 +679,19 @@ def test_command_prints_the_summary():
 
 
 @pytest.mark.django_db
+def test_command_dry_run_and_author_default(django_user_model):
+    django_user_model.objects.create(username="editor")
+    out = io.StringIO()
+    path = str(WXR / "wordpress-importer/wxr-simple.xml")
+    call_command("import_wordpress", path, "--dry-run", "--author-default", "editor", stdout=out)
+    assert out.getvalue().startswith(f"Would import {path} (https://playground.internal/path)")
+    assert "posts             1 new" in out.getvalue()
+    assert Post.objects.count() == 0 and django_user_model.objects.count() == 1
+    with pytest.raises(CommandError, match="--author-default: no user named 'nobody'"):
+        call_command("import_wordpress", path, "--author-default", "nobody")
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("name", sorted(REFUSED))
 def test_command_refuses_with_one_line_naming_file_and_line(name, capsys):
     path = str(WXR / name)
