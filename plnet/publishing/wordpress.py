@@ -479,8 +479,12 @@ class _Importer:
                 self.summary.skip(f"item terms of taxonomy '{term.taxonomy}' are not imported")
         category_ids.discard(None)
         tag_ids.discard(None)
-        current = set() if created else set(post.categories.values_list("pk", flat=True))
-        if current != category_ids:
+        if created:  # nothing linked yet: one INSERT
+            through = Post.categories.through
+            through.objects.bulk_create(
+                through(post_id=post.pk, category_id=c) for c in sorted(category_ids)
+            )
+        elif set(post.categories.values_list("pk", flat=True)) != category_ids:
             post.categories.set(category_ids)
         self._set_tags(post, tag_ids, created)
 
@@ -514,11 +518,11 @@ class _Importer:
     def _old_urls(self, post: Post, item: wxr.WxrItem) -> None:
         paths = self._old_paths(item)
         existing = dict(LegacyURL.objects.filter(path__in=paths).values_list("path", "post_id"))
-        for path in sorted(paths):
-            if path not in existing:
-                LegacyURL.objects.create(path=path, post=post)
-                self.summary.created["old URL"] += 1
-            elif existing[path] == post.pk:
+        new = [LegacyURL(path=path, post=post) for path in sorted(paths - existing.keys())]
+        LegacyURL.objects.bulk_create(new)
+        self.summary.created["old URL"] += len(new)
+        for path in existing:
+            if existing[path] == post.pk:
                 self.summary.unchanged["old URL"] += 1
             else:
                 self.summary.skip("old URL already leads to another post")
