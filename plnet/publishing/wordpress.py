@@ -40,6 +40,7 @@ from taggit.models import Tag
 from plnet.conversation.models import Comment
 from plnet.core.html import clean_comment_html
 from plnet.protocols import wxr
+from plnet.protocols.wpautop import autop
 
 from .models import Attachment, Category, LegacyURL, Post
 
@@ -163,7 +164,7 @@ def wordpress_html(content: str) -> str:
     Shortcodes stay as readable text and block comments stay as HTML comments; the result is
     sanitised when the post is saved (`Post.render_body`).
     """
-    return wxr.autop(content)
+    return autop(content)
 
 
 def plain_text(html: str) -> str:
@@ -623,7 +624,7 @@ class _Importer:
             author_url=web_url(raw.author_url),
             author_ip=_valid_ip(raw.author_ip),
             raw_content=raw.content,
-            content=clean_comment_html(wxr.autop(raw.content)),
+            content=clean_comment_html(autop(raw.content)),
             created_at=when,
             state_changed_at=when,
             spam_layer="import",
