@@ -645,6 +645,18 @@ def test_author_default_gets_items_without_a_creator(django_user_model):
 
 
 @pytest.mark.django_db
+def test_an_uploaded_file_imports_like_a_path():
+    """A later web upload hands the service Django's UploadedFile: it streams the same way."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    path = WXR / "wordpress-importer/small-export.xml"
+    upload = SimpleUploadedFile("export.xml", path.read_bytes(), content_type="text/xml")
+    summary = import_wxr(upload)
+    assert summary.file == "export.xml"
+    assert (summary.created["post"], summary.created["page"]) == (6, 5)
+
+
+@pytest.mark.django_db
 def test_dry_run_writes_nothing():
     summary = import_wxr(WXR / "wordpress-importer/small-export.xml", dry_run=True)
     assert summary.created["post"] == 6
