@@ -453,6 +453,8 @@ class _Importer:
             self.summary.note(f"status '{item.status}' read as draft")
         post = Post.objects.filter(wp_site=self.site_key, wp_post_id=item.post_id).first()
         kind, created = item.post_type, post is None
+        if not created and values["author_id"] is None:
+            del values["author_id"]  # the file names nobody: keep whoever the post has
         if created:
             post = Post(wp_site=self.site_key, wp_post_id=item.post_id, **values)
             post.created_at = when or timezone.now()

@@ -640,6 +640,8 @@ def test_author_default_gets_items_without_a_creator(django_user_model):
     doc = generated("").replace(b"<dc:creator>ana</dc:creator>", b"")
     import_wxr(io.BytesIO(doc), author_default="editor")
     assert Post.objects.get().author == editor
+    again = import_wxr(io.BytesIO(doc))  # without the default, the post keeps its author
+    assert again.unchanged["post"] == 1 and Post.objects.get().author == editor
     with pytest.raises(LookupError):
         import_wxr(io.BytesIO(doc), author_default="nobody")
 
