@@ -77,6 +77,7 @@ _PLURALS = {
     "comment": "comments",
     "old URL": "old URLs",
 }
+COMMENT_BATCH = 1000  # comments queued before they are inserted (bounds memory)
 PARENT_BATCH = 500  # ids per parent look-up, under SQLite's bound-variable limit
 _SLUG = re.compile(r"[-\w]+")
 _USERNAME_UNSAFE = re.compile(r"[^\w.@+-]")
@@ -220,6 +221,8 @@ class _Importer:
         self.new_terms: set[tuple[str, int]] = set()
         self.seen_items: set[int] = set()
         self.post_type: ContentType | None = None
+        self.queued_comments: list[tuple[Comment, int | None]] = []
+        self.stored_comments: dict[tuple[int, int], int] = {}
         self.category_parents: list[tuple[int, str]] = []
         self.post_parents: list[tuple[int, int]] = []
         self.attachment_parents: list[tuple[int, int]] = []
@@ -249,7 +252,8 @@ class _Importer:
             self._item(record)
 
     def finish(self) -> None:
-        """Link what could only be linked once everything was read: parents."""
+        """Insert the last comments; link what could only be linked once all was read."""
+        self._insert_comments()
         for category_id, parent_slug in self.category_parents:
             parent_id = self._category_id(parent_slug)
             if parent_id and parent_id != category_id:
@@ -557,11 +561,11 @@ class _Importer:
     # --- comments ----------------------------------------------------------------------------
 
     def _comments(self, post: Post, item: wxr.WxrItem, created: bool) -> None:
+        """Queue the item's new comments; they are inserted a batch of items at a time."""
         if not item.comments:
             return
         known = post.comments.filter(wp_comment_id__isnull=False)
         ids = {} if created else dict(known.values_list("wp_comment_id", "pk"))
-        new: dict[int, tuple[Comment, int | None]] = {}
         seen: set[int] = set()
         for raw in item.comments:
             if raw.comment_id is None:
@@ -575,24 +579,28 @@ class _Importer:
             elif raw.comment_id in ids:
                 self.summary.unchanged["comment"] += 1
             else:
-                new[raw.comment_id] = (self._comment(post, raw), raw.parent_id)
+                self.queued_comments.append((self._comment(post, raw), raw.parent_id))
             if raw.comment_id is not None:
                 seen.add(raw.comment_id)
-        self._insert_threaded(list(new.values()), ids)
+        self.stored_comments.update({(post.pk, wp_id): pk for wp_id, pk in ids.items()})
+        if len(self.queued_comments) >= COMMENT_BATCH:
+            self._insert_comments()
 
-    def _insert_threaded(self, new: list[tuple[Comment, int | None]], ids: dict[int, int]) -> None:
-        """Insert parents before their replies (one INSERT per thread level), linking each reply.
+    def _insert_comments(self) -> None:
+        """Insert the queued comments, parents before replies (one INSERT per thread level).
 
-        `ids` maps the WordPress ids of the post's comments already stored to their pks and
-        grows as levels are inserted. A reply whose parent is missing, or part of a cycle, is
-        kept at the top level and counted.
+        Replies are linked through `stored_comments`, (post pk, WordPress id) → pk, which grows
+        as levels are inserted. A reply whose parent is missing, or part of a cycle, is kept at
+        the top level and noted.
         """
-        waiting = {c.wp_comment_id for c, _ in new}
-        while new:
-            ready = [(c, p) for c, p in new if not (p in waiting and p not in ids)]
-            ready = ready or new  # only a cycle is left: insert it unthreaded
+        queue, ids = self.queued_comments, self.stored_comments
+        waiting = {(c.post_id, c.wp_comment_id) for c, _ in queue}
+        while queue:
+            blocked = waiting - ids.keys()
+            ready = [(c, p) for c, p in queue if (c.post_id, p) not in blocked]
+            ready = ready or queue  # only cycles (and their replies) are left: unthreaded
             for comment, parent_wp_id in ready:
-                comment.parent_id = ids.get(parent_wp_id) if parent_wp_id else None
+                comment.parent_id = ids.get((comment.post_id, parent_wp_id))
                 if parent_wp_id and comment.parent_id is None:
                     self.summary.note(
                         "reply whose parent comment is not in the file (kept unthreaded)"
@@ -600,9 +608,10 @@ class _Importer:
                 self.summary.created["comment"] += 1
                 self.summary.comments[comment.state] += 1
             Comment.objects.bulk_create([c for c, _ in ready])
-            ids.update({c.wp_comment_id: c.pk for c, _ in ready})
+            ids.update({(c.post_id, c.wp_comment_id): c.pk for c, _ in ready})
             done = {id(c) for c, _ in ready}
-            new = [(c, p) for c, p in new if id(c) not in done]
+            queue = [(c, p) for c, p in queue if id(c) not in done]
+        self.queued_comments, self.stored_comments = [], {}
 
     def _comment(self, post: Post, raw: wxr.WxrComment) -> Comment:
         state = COMMENT_STATE.get(raw.approved)

@@ -300,7 +300,9 @@ def test_draft_without_gmt_date_uses_the_site_time_zone(settings):
 
 
 @pytest.mark.django_db
-def test_theme_unit_test_data_threading_sticky_password_and_types():
+@pytest.mark.parametrize("batch", [1000, 3])
+def test_theme_unit_test_data_threading_sticky_password_and_types(batch, monkeypatch):
+    monkeypatch.setattr("plnet.publishing.wordpress.COMMENT_BATCH", batch)
     path = WXR / "theme-test-data/themeunittestdata.wordpress.xml"
     summary = import_wxr(path)
     raw = path.read_text("utf-8")
@@ -556,7 +558,9 @@ def test_unsafe_urls_and_odd_slugs_are_not_imported_as_such():
 
 
 @pytest.mark.django_db
-def test_replies_before_parents_cycles_and_repeats():
+@pytest.mark.parametrize("batch", [1000, 1])
+def test_replies_before_parents_cycles_and_repeats(batch, monkeypatch):
+    monkeypatch.setattr("plnet.publishing.wordpress.COMMENT_BATCH", batch)
     comments = "".join(
         [
             comment_xml(3, "1", parent=2),  # a reply before its parent
@@ -591,6 +595,19 @@ def test_page_parents_are_linked_in_batches(monkeypatch):
     import_wxr(io.BytesIO(generated("").replace(b"</channel>", pages.encode() + b"</channel>")))
     deepest = Post.objects.get(wp_post_id=106)
     assert deepest.page_path == "p0/p1/p2/p3/p4/p5/p6"
+
+
+@pytest.mark.django_db
+def test_a_cycle_in_one_post_does_not_unthread_another():
+    cycle = comment_xml(1, "1", parent=2) + comment_xml(2, "1", parent=1)
+    thread = comment_xml(1, "1") + comment_xml(2, "1", parent=1) + comment_xml(3, "1", parent=2)
+    second = (
+        "<item><title>Second</title><wp:post_id>50</wp:post_id><wp:post_type>post</wp:post_type>"
+        f"<wp:status>publish</wp:status>{thread}</item></channel>"
+    )
+    import_wxr(io.BytesIO(generated(cycle).replace(b"</channel>", second.encode())))
+    rows = Comment.objects.values_list("post__wp_post_id", "wp_comment_id", "parent__wp_comment_id")
+    assert sorted(rows) == [(5, 1, None), (5, 2, None), (50, 1, None), (50, 2, 1), (50, 3, 2)]
 
 
 @pytest.mark.django_db
