@@ -1,8 +1,9 @@
 """Import a WordPress export (WXR) into plnet: authors, terms, posts, pages, attachments, comments.
 
 `import_wxr(path_or_file)` streams the file through `plnet.protocols.wxr.parse` and writes each
-record as it arrives, all inside one transaction: a file refused halfway (truncated, hostile, not
-WXR) raises `WxrError` and leaves the database as it was.
+record as it arrives (comments a batch of items at a time), all inside one transaction: a file
+refused halfway (truncated, hostile, not WXR) raises `WxrError` and leaves the database as it was.
+Memory stays flat: only terms, authors and the ids needed to link parents are remembered.
 
 Import keys, so that importing the same file again changes nothing and a second file adds to what
 is there: authors by WordPress login (`User.wp_login`); categories and tags by slug; posts, pages
