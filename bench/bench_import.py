@@ -100,7 +100,11 @@ def machine() -> str:
         if line.startswith("model name"):
             cpu = line.split(":", 1)[1].strip()
             break
-    return f"{os.cpu_count()} cores (nproc), {cpu}, Python {platform.python_version()}"
+    load = os.getloadavg()[0]
+    return (
+        f"{os.cpu_count()} cores (nproc), {cpu}, Python {platform.python_version()}, "
+        f"load average {load:.1f} at the end (the machine is shared: times are noisy, ratios less so)"
+    )
 
 
 def main() -> None:

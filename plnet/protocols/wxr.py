@@ -32,6 +32,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
 
@@ -284,16 +285,24 @@ def _release(elem) -> None:
             del parent[0]
 
 
+@lru_cache(maxsize=1024)
+def _name(tag) -> tuple[str, str]:
+    """(space, local name) of a tag: space is "" (no namespace), "wp", "content", "excerpt",
+    "dc" or "other". Cached: a WXR file uses a handful of tags millions of times."""
+    if not isinstance(tag, str):
+        return "other", ""
+    if not tag.startswith("{"):
+        return "", tag
+    uri, local = tag[1:].split("}", 1)
+    if _WP_NS.match(uri):
+        return "wp", local
+    if _EXCERPT_NS.match(uri):
+        return "excerpt", local
+    return {_CONTENT_NS: "content", _DC_NS: "dc"}.get(uri, "other"), local
+
+
 def _local(tag) -> str:
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
-
-
-def _ns(tag) -> str:
-    return tag[1:].split("}", 1)[0] if isinstance(tag, str) and tag.startswith("{") else ""
-
-
-def _is_wp(elem) -> bool:
-    return bool(_WP_NS.match(_ns(elem.tag)))
+    return _name(tag)[1]
 
 
 _SITE_FIELDS = {"wxr_version", "base_site_url", "base_blog_url"}
@@ -301,12 +310,12 @@ _PLAIN_SITE_FIELDS = {"title", "link", "language"}
 
 
 def _channel_child_kind(elem) -> str | None:
-    name, ns = _local(elem.tag), _ns(elem.tag)
-    if ns == "":
+    space, name = _name(elem.tag)
+    if space == "":
         if name == "item":
             return "item"
         return "site" if name in _PLAIN_SITE_FIELDS else None
-    if not _WP_NS.match(ns):
+    if space != "wp":
         return None
     if name in _SITE_FIELDS:
         return "site"
@@ -332,12 +341,19 @@ def _site(fields: dict[str, str], line: int) -> WxrSite:
 
 
 def _text(elem) -> str:
+    if len(elem) == 0:  # the usual case: text and CDATA only (comments are removed)
+        return elem.text or ""
     return "".join(elem.itertext())
 
 
 def _wp_fields(elem) -> dict[str, str]:
     """Text of the element's direct wp: children by local name (the last one wins, as in WP)."""
-    return {_local(child.tag): _text(child) for child in elem if _is_wp(child)}
+    fields = {}
+    for child in elem:
+        space, name = _name(child.tag)
+        if space == "wp":
+            fields[name] = _text(child)
+    return fields
 
 
 def _int(value: str | None) -> int | None:
@@ -370,7 +386,7 @@ def _rfc822(value: str) -> datetime | None:
 def _meta(elem, name: str) -> tuple[tuple[str, str], ...]:
     pairs = []
     for child in elem:
-        if _is_wp(child) and _local(child.tag) == name:
+        if _name(child.tag) == ("wp", name):
             fields = _wp_fields(child)
             pairs.append((fields.get("meta_key", ""), fields.get("meta_value", "")))
     return tuple(pairs)
@@ -449,22 +465,22 @@ def _item(elem) -> WxrItem:
     terms, comments = [], []
     content = excerpt = creator = ""
     for child in elem:
-        name, ns = _local(child.tag), _ns(child.tag)
-        if ns == "":
+        space, name = _name(child.tag)
+        if space == "":
             if name == "category":
                 terms.append(_item_term(child))
             else:
                 plain[name] = _text(child)
-        elif _WP_NS.match(ns):
+        elif space == "wp":
             if name == "comment":
                 comments.append(_comment(child))
             elif name != "postmeta":
                 wp[name] = _text(child)
-        elif ns == _CONTENT_NS and name == "encoded":
+        elif space == "content" and name == "encoded":
             content = _text(child)
-        elif _EXCERPT_NS.match(ns) and name == "encoded":
+        elif space == "excerpt" and name == "encoded":
             excerpt = _text(child)
-        elif ns == _DC_NS and name == "creator":
+        elif space == "dc" and name == "creator":
             creator = _text(child).strip()
     return WxrItem(
         post_id=_int(wp.get("post_id")),
@@ -509,62 +525,3 @@ _READERS = {
     "term": _term,
     "item": _item,
 }
-
-
-# --- Content: WordPress's automatic paragraphs -------------------------------------------------
-
-_BLOCK = (
-    "address|article|aside|blockquote|caption|col|colgroup|dd|details|div|dl|dt|fieldset|figcaption"
-    "|figure|footer|form|h[1-6]|header|hgroup|hr|li|map|area|menu|nav|ol|p|pre|section|style|summary"
-    "|table|tbody|td|tfoot|th|thead|tr|ul|math|audio|video|iframe|object|script|noscript"
-)
-_BLOCK_OPEN = re.compile(rf"(<(?:{_BLOCK})\b[^>]*>)", re.IGNORECASE)
-_BLOCK_CLOSE = re.compile(rf"(</(?:{_BLOCK})\s*>)", re.IGNORECASE)
-_ANY_BLOCK = rf"</?(?:{_BLOCK})\b[^>]*>"
-_P_BEFORE_BLOCK = re.compile(rf"<p>\s*({_ANY_BLOCK})", re.IGNORECASE)
-_P_AFTER_BLOCK = re.compile(rf"({_ANY_BLOCK})\s*</p>", re.IGNORECASE)
-_BR_AFTER_BLOCK = re.compile(rf"({_ANY_BLOCK})\s*<br />", re.IGNORECASE)
-_BR_BEFORE_BLOCK = re.compile(rf"<br />(\s*{_ANY_BLOCK})", re.IGNORECASE)
-_KEEP_AS_IS = re.compile(r"<(pre|script|style|textarea)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
-_HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
-_PLACEHOLDER = re.compile(r"^\x00\d+\x00$")
-_TAG_OR_TEXT = re.compile(r"(<[^>]*>)")
-_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
-
-
-def autop(text: str) -> str:
-    """Add the paragraphs WordPress adds on display (a careful, simple `wpautop`).
-
-    WordPress stores post and comment content with blank lines between paragraphs and single
-    newlines for line breaks, and adds `<p>` and `<br />` only when showing it
-    (wp-includes/formatting.php, `wpautop`). This does the same: text runs separated by a blank
-    line become paragraphs, single newlines inside them become `<br />`, block-level HTML and
-    HTML comments (Gutenberg's `<!-- wp:… -->` block delimiters) are left as they are, and
-    `<pre>`, `<script>`, `<style>`, `<textarea>` contents are not touched. Shortcodes such as
-    `[caption]` are ordinary text here and stay readable. Returns HTML that still needs sanitising.
-    """
-    if not text.strip():
-        return ""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    kept: list[str] = []
-
-    def _keep(match: re.Match) -> str:
-        kept.append(match.group(0))
-        return f"\n\n\x00{len(kept) - 1}\x00\n\n"
-
-    text = _KEEP_AS_IS.sub(_keep, text)
-    text = _HTML_COMMENT.sub(_keep, text)
-    text = _BLOCK_OPEN.sub(r"\n\n\1", text)
-    text = _BLOCK_CLOSE.sub(r"\1\n\n", text)
-    chunks = [c.strip() for c in _PARAGRAPH_BREAK.split(text)]
-    html = "\n".join(_paragraph(c) for c in chunks if c)
-    return re.sub(r"\x00(\d+)\x00", lambda m: kept[int(m.group(1))], html)
-
-
-def _paragraph(chunk: str) -> str:
-    if _PLACEHOLDER.match(chunk):
-        return chunk
-    parts = _TAG_OR_TEXT.split(chunk)
-    chunk = "".join(p if p.startswith("<") else p.replace("\n", "<br />\n") for p in parts)
-    html = _P_AFTER_BLOCK.sub(r"\1", _P_BEFORE_BLOCK.sub(r"\1", f"<p>{chunk}</p>"))
-    return _BR_BEFORE_BLOCK.sub(r"\1", _BR_AFTER_BLOCK.sub(r"\1", html))

@@ -1,8 +1,9 @@
 """Import a WordPress export (WXR) into plnet: authors, terms, posts, pages, attachments, comments.
 
 `import_wxr(path_or_file)` streams the file through `plnet.protocols.wxr.parse` and writes each
-record as it arrives, all inside one transaction: a file refused halfway (truncated, hostile, not
-WXR) raises `WxrError` and leaves the database as it was.
+record as it arrives (comments a batch of items at a time), all inside one transaction: a file
+refused halfway (truncated, hostile, not WXR) raises `WxrError` and leaves the database as it was.
+Memory stays flat: only terms, authors and the ids needed to link parents are remembered.
 
 Import keys, so that importing the same file again changes nothing and a second file adds to what
 is there: authors by WordPress login (`User.wp_login`); categories and tags by slug; posts, pages
@@ -40,6 +41,7 @@ from taggit.models import Tag
 from plnet.conversation.models import Comment
 from plnet.core.html import clean_comment_html
 from plnet.protocols import wxr
+from plnet.protocols.wpautop import autop
 
 from .models import Attachment, Category, LegacyURL, Post
 
@@ -76,6 +78,8 @@ _PLURALS = {
     "comment": "comments",
     "old URL": "old URLs",
 }
+COMMENT_BATCH = 1000  # comments queued before they are inserted (bounds memory)
+PARENT_BATCH = 500  # ids per parent look-up, under SQLite's bound-variable limit
 _SLUG = re.compile(r"[-\w]+")
 _USERNAME_UNSAFE = re.compile(r"[^\w.@+-]")
 
@@ -84,7 +88,8 @@ _USERNAME_UNSAFE = re.compile(r"[^\w.@+-]")
 class ImportSummary:
     """What an import did. `created`/`updated`/`unchanged` count by kind ("author", "post",
     "page", "attachment", "comment", "category", "tag", "old URL"); `comments` counts the
-    comments created by state; `skipped` counts what was left out by reason."""
+    comments created by state; `skipped` counts what was left out by reason; `notes` counts
+    what was imported differently from the file (and why)."""
 
     file: str = ""
     site: str = ""
@@ -95,11 +100,15 @@ class ImportSummary:
     unchanged: Counter = field(default_factory=Counter)
     comments: Counter = field(default_factory=Counter)
     skipped: Counter = field(default_factory=Counter)
+    notes: Counter = field(default_factory=Counter)
     dry_run: bool = False
 
     def skip(self, reason: str, count: int = 1) -> None:
         if count:
             self.skipped[reason] += count
+
+    def note(self, what: str) -> None:
+        self.notes[what] += 1
 
     def lines(self) -> list[str]:
         """The summary as lines of text for the command line."""
@@ -117,6 +126,9 @@ class ImportSummary:
             out += [f"    {n:>6}  {reason}" for reason, n in sorted(self.skipped.items())]
         else:
             out.append("  skipped: nothing")
+        if self.notes:
+            out.append(f"  imported with changes ({sum(self.notes.values())}):")
+            out += [f"    {n:>6}  {what}" for what, n in sorted(self.notes.items())]
         return out
 
 
@@ -134,7 +146,8 @@ def import_wxr(
     back. Raises `plnet.protocols.wxr.WxrError` (nothing written) when the file is refused, and
     `LookupError` when `author_default` is not a user.
     """
-    summary = ImportSummary(file=str(getattr(source, "name", source)), dry_run=dry_run)
+    name = source if isinstance(source, str | Path) else getattr(source, "name", "uploaded file")
+    summary = ImportSummary(file=str(name), dry_run=dry_run)
     with transaction.atomic():
         importer = _Importer(summary, author_default)
         for record in wxr.parse(source):
@@ -153,7 +166,7 @@ def wordpress_html(content: str) -> str:
     Shortcodes stay as readable text and block comments stay as HTML comments; the result is
     sanitised when the post is saved (`Post.render_body`).
     """
-    return wxr.autop(content)
+    return autop(content)
 
 
 def plain_text(html: str) -> str:
@@ -209,6 +222,8 @@ class _Importer:
         self.new_terms: set[tuple[str, int]] = set()
         self.seen_items: set[int] = set()
         self.post_type: ContentType | None = None
+        self.queued_comments: list[tuple[Comment, int | None]] = []
+        self.stored_comments: dict[tuple[int, int], int] = {}
         self.category_parents: list[tuple[int, str]] = []
         self.post_parents: list[tuple[int, int]] = []
         self.attachment_parents: list[tuple[int, int]] = []
@@ -238,7 +253,8 @@ class _Importer:
             self._item(record)
 
     def finish(self) -> None:
-        """Link what could only be linked once everything was read: parents."""
+        """Insert the last comments; link what could only be linked once all was read."""
+        self._insert_comments()
         for category_id, parent_slug in self.category_parents:
             parent_id = self._category_id(parent_slug)
             if parent_id and parent_id != category_id:
@@ -249,16 +265,16 @@ class _Importer:
         self._link_parents(Attachment, self.attachment_parents, field_name="post_id")
 
     def _link_parents(self, model, pairs: list[tuple[int, int]], field_name="parent_id") -> None:
-        wanted = {wp_id for _, wp_id in pairs}
-        found = dict(
-            Post.objects.filter(wp_site=self.site_key, wp_post_id__in=wanted).values_list(
-                "wp_post_id", "pk"
-            )
-        )
+        wanted = sorted({wp_id for _, wp_id in pairs})
+        found = {}
+        for start in range(0, len(wanted), PARENT_BATCH):
+            chunk = wanted[start : start + PARENT_BATCH]
+            rows = Post.objects.filter(wp_site=self.site_key, wp_post_id__in=chunk)
+            found.update(rows.values_list("wp_post_id", "pk"))
         for pk, wp_id in pairs:
             target = found.get(wp_id)
             if target is None:
-                self.summary.skip("parent not in the file (left without a parent)")
+                self.summary.note("parent not in the file (left without a parent)")
             elif model is not Post or target != pk:  # a page is never its own parent
                 model.objects.filter(pk=pk).exclude(**{field_name: target}).update(
                     **{field_name: target}
@@ -439,9 +455,11 @@ class _Importer:
             "guid": item.guid[:500],
         }
         if item.status not in STATUS:
-            self.summary.skip(f"status '{item.status}' read as draft")
+            self.summary.note(f"status '{item.status}' read as draft")
         post = Post.objects.filter(wp_site=self.site_key, wp_post_id=item.post_id).first()
         kind, created = item.post_type, post is None
+        if not created and values["author_id"] is None:
+            del values["author_id"]  # the file names nobody: keep whoever the post has
         if created:
             post = Post(wp_site=self.site_key, wp_post_id=item.post_id, **values)
             post.created_at = when or timezone.now()
@@ -469,8 +487,12 @@ class _Importer:
                 self.summary.skip(f"item terms of taxonomy '{term.taxonomy}' are not imported")
         category_ids.discard(None)
         tag_ids.discard(None)
-        current = set() if created else set(post.categories.values_list("pk", flat=True))
-        if current != category_ids:
+        if created:  # nothing linked yet: one INSERT
+            through = Post.categories.through
+            through.objects.bulk_create(
+                through(post_id=post.pk, category_id=c) for c in sorted(category_ids)
+            )
+        elif set(post.categories.values_list("pk", flat=True)) != category_ids:
             post.categories.set(category_ids)
         self._set_tags(post, tag_ids, created)
 
@@ -504,11 +526,11 @@ class _Importer:
     def _old_urls(self, post: Post, item: wxr.WxrItem) -> None:
         paths = self._old_paths(item)
         existing = dict(LegacyURL.objects.filter(path__in=paths).values_list("path", "post_id"))
-        for path in sorted(paths):
-            if path not in existing:
-                LegacyURL.objects.create(path=path, post=post)
-                self.summary.created["old URL"] += 1
-            elif existing[path] == post.pk:
+        new = [LegacyURL(path=path, post=post) for path in sorted(paths - existing.keys())]
+        LegacyURL.objects.bulk_create(new)
+        self.summary.created["old URL"] += len(new)
+        for path in existing:
+            if existing[path] == post.pk:
                 self.summary.unchanged["old URL"] += 1
             else:
                 self.summary.skip("old URL already leads to another post")
@@ -540,11 +562,11 @@ class _Importer:
     # --- comments ----------------------------------------------------------------------------
 
     def _comments(self, post: Post, item: wxr.WxrItem, created: bool) -> None:
+        """Queue the item's new comments; they are inserted a batch of items at a time."""
         if not item.comments:
             return
         known = post.comments.filter(wp_comment_id__isnull=False)
         ids = {} if created else dict(known.values_list("wp_comment_id", "pk"))
-        new: dict[int, tuple[Comment, int | None]] = {}
         seen: set[int] = set()
         for raw in item.comments:
             if raw.comment_id is None:
@@ -558,40 +580,45 @@ class _Importer:
             elif raw.comment_id in ids:
                 self.summary.unchanged["comment"] += 1
             else:
-                new[raw.comment_id] = (self._comment(post, raw), raw.parent_id)
+                self.queued_comments.append((self._comment(post, raw), raw.parent_id))
             if raw.comment_id is not None:
                 seen.add(raw.comment_id)
-        self._insert_threaded(list(new.values()), ids)
+        self.stored_comments.update({(post.pk, wp_id): pk for wp_id, pk in ids.items()})
+        if len(self.queued_comments) >= COMMENT_BATCH:
+            self._insert_comments()
 
-    def _insert_threaded(self, new: list[tuple[Comment, int | None]], ids: dict[int, int]) -> None:
-        """Insert parents before their replies (one INSERT per thread level), linking each reply.
+    def _insert_comments(self) -> None:
+        """Insert the queued comments, parents before replies (one INSERT per thread level).
 
-        `ids` maps the WordPress ids of the post's comments already stored to their pks and
-        grows as levels are inserted. A reply whose parent is missing, or part of a cycle, is
-        kept at the top level and counted.
+        Replies are linked through `stored_comments`, (post pk, WordPress id) → pk, which grows
+        as levels are inserted. A reply whose parent is missing, or part of a cycle, is kept at
+        the top level and noted.
         """
-        waiting = {c.wp_comment_id for c, _ in new}
-        while new:
-            ready = [(c, p) for c, p in new if not (p in waiting and p not in ids)]
-            ready = ready or new  # only a cycle is left: insert it unthreaded
+        queue, ids = self.queued_comments, self.stored_comments
+        waiting = {(c.post_id, c.wp_comment_id) for c, _ in queue}
+        while queue:
+            blocked = waiting - ids.keys()
+            ready = [(c, p) for c, p in queue if (c.post_id, p) not in blocked]
+            ready = ready or queue  # only cycles (and their replies) are left: unthreaded
             for comment, parent_wp_id in ready:
-                comment.parent_id = ids.get(parent_wp_id) if parent_wp_id else None
+                comment.parent_id = ids.get((comment.post_id, parent_wp_id))
                 if parent_wp_id and comment.parent_id is None:
-                    self.summary.skip(
+                    self.summary.note(
                         "reply whose parent comment is not in the file (kept unthreaded)"
                     )
                 self.summary.created["comment"] += 1
                 self.summary.comments[comment.state] += 1
             Comment.objects.bulk_create([c for c, _ in ready])
-            ids.update({c.wp_comment_id: c.pk for c, _ in ready})
+            ids.update({(c.post_id, c.wp_comment_id): c.pk for c, _ in ready})
             done = {id(c) for c, _ in ready}
-            new = [(c, p) for c, p in new if id(c) not in done]
+            queue = [(c, p) for c, p in queue if id(c) not in done]
+        self.queued_comments, self.stored_comments = [], {}
 
     def _comment(self, post: Post, raw: wxr.WxrComment) -> Comment:
         state = COMMENT_STATE.get(raw.approved)
         if state is None:
             state = Comment.State.PENDING
-            self.summary.skip(f"comment state '{raw.approved}' read as pending")
+            self.summary.note(f"comment state '{raw.approved}' read as pending")
         when = (
             _aware(raw.date_gmt, UTC)
             or _aware(raw.date, self.tz)
@@ -609,7 +636,7 @@ class _Importer:
             author_url=web_url(raw.author_url),
             author_ip=_valid_ip(raw.author_ip),
             raw_content=raw.content,
-            content=clean_comment_html(wxr.autop(raw.content)),
+            content=clean_comment_html(autop(raw.content)),
             created_at=when,
             state_changed_at=when,
             spam_layer="import",

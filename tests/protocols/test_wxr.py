@@ -23,7 +23,6 @@ from plnet.protocols.wxr import (
     WxrSite,
     WxrTag,
     WxrTerm,
-    autop,
     parse,
 )
 from tests.conftest import CORPUS
@@ -370,34 +369,6 @@ def test_parse_streams_lazily():
     assert next(stream).post_id == 1
     with pytest.raises(WxrError):
         next(stream)
-
-
-# --- autop --------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("text", "html"),
-    [
-        ("One\n\nTwo\nlines", "<p>One</p>\n<p>Two<br />\nlines</p>"),
-        ("", ""),
-        ("  \n\n ", ""),
-        ("a\r\n\r\nb", "<p>a</p>\n<p>b</p>"),
-        ("text <div>x</div> more", "<p>text</p>\n<div>x</div>\n<p>more</p>"),
-        ("<pre>a\n\nb</pre>\n\nafter", "<pre>a\n\nb</pre>\n<p>after</p>"),
-        (
-            "<!-- wp:paragraph -->\n<p>Block</p>\n<!-- /wp:paragraph -->",
-            "<!-- wp:paragraph -->\n<p>Block</p>\n<!-- /wp:paragraph -->",
-        ),
-        ("<ul><li>a</li><li>b</li></ul>", "<ul>\n<li>a</li>\n<li>b</li>\n</ul>"),
-        (
-            '[caption id="c" width="300"]<img src="a.jpg" /> Words[/caption]',
-            '<p>[caption id="c" width="300"]<img src="a.jpg" /> Words[/caption]</p>',
-        ),
-        ("<a\nhref='x'>l</a>\nnext", "<p><a\nhref='x'>l</a><br />\nnext</p>"),
-    ],
-)
-def test_autop(text, html):
-    assert autop(text) == html
 
 
 def test_corpus_files_are_all_listed():

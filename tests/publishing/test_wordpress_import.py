@@ -300,7 +300,9 @@ def test_draft_without_gmt_date_uses_the_site_time_zone(settings):
 
 
 @pytest.mark.django_db
-def test_theme_unit_test_data_threading_sticky_password_and_types():
+@pytest.mark.parametrize("batch", [1000, 3])
+def test_theme_unit_test_data_threading_sticky_password_and_types(batch, monkeypatch):
+    monkeypatch.setattr("plnet.publishing.wordpress.COMMENT_BATCH", batch)
     path = WXR / "theme-test-data/themeunittestdata.wordpress.xml"
     summary = import_wxr(path)
     raw = path.read_text("utf-8")
@@ -479,9 +481,14 @@ def test_comment_states_types_threading_and_skips():
             comment_xml(6, "1", "pingback"),
             comment_xml(7, "1", "trackback", content="<b>x</b><img src=x onerror=alert(1)>"),
             comment_xml(8, "1", "webmention"),
+            comment_xml(9, "maybe"),
         ]
     )
-    summary = import_wxr(io.BytesIO(generated(comments)))
+    odd = (
+        b"<item><title>Odd</title><wp:post_id>11</wp:post_id><wp:post_type>post</wp:post_type>"
+        b"<wp:status>request-pending</wp:status></item></channel>"
+    )
+    summary = import_wxr(io.BytesIO(generated(comments).replace(b"</channel>", odd)))
     by_id = {c.wp_comment_id: c for c in Comment.objects.all()}
     assert {k: c.state for k, c in by_id.items()} == {
         1: "approved",
@@ -491,6 +498,7 @@ def test_comment_states_types_threading_and_skips():
         5: "trash",
         6: "approved",
         7: "approved",
+        9: "pending",
     }
     assert by_id[6].comment_type == "pingback" and by_id[7].comment_type == "trackback"
     assert by_id[2].parent == by_id[1] and by_id[4].parent == by_id[2]
@@ -501,8 +509,12 @@ def test_comment_states_types_threading_and_skips():
     assert summary.skipped["comment type 'webmention' is not imported"] == 1
     assert summary.skipped["item in WordPress's trash"] == 1
     assert summary.skipped["post type 'revision' is not imported"] == 1
-    assert +summary.comments == Counter(approved=3, pending=1, spam=1, trash=2)
-    post = Post.objects.get()
+    assert +summary.comments == Counter(approved=3, pending=2, spam=1, trash=2)
+    assert summary.notes == Counter(
+        {"comment state 'maybe' read as pending": 1, "status 'request-pending' read as draft": 1}
+    )
+    assert Post.objects.get(wp_post_id=11).status == "draft"
+    post = Post.objects.get(wp_post_id=5)
     assert "<script" not in post.content_html and '[gallery ids="1,2"]' in post.content_html
     assert post.published_at == datetime(2020, 1, 2, 9, tzinfo=UTC)
     assert LegacyURL.objects.filter(path="/2020/01/02/talk/", post=post).exists()
@@ -546,7 +558,9 @@ def test_unsafe_urls_and_odd_slugs_are_not_imported_as_such():
 
 
 @pytest.mark.django_db
-def test_replies_before_parents_cycles_and_repeats():
+@pytest.mark.parametrize("batch", [1000, 1])
+def test_replies_before_parents_cycles_and_repeats(batch, monkeypatch):
+    monkeypatch.setattr("plnet.publishing.wordpress.COMMENT_BATCH", batch)
     comments = "".join(
         [
             comment_xml(3, "1", parent=2),  # a reply before its parent
@@ -563,10 +577,37 @@ def test_replies_before_parents_cycles_and_repeats():
     parent = dict(Comment.objects.values_list("wp_comment_id", "parent__wp_comment_id"))
     assert parent == {1: None, 2: 1, 3: 2, 4: None, 5: None, 6: None, 7: None}
     assert Comment.objects.get(wp_comment_id=1).state == "approved"
-    assert summary.skipped["reply whose parent comment is not in the file (kept unthreaded)"] == 4
+    assert summary.notes["reply whose parent comment is not in the file (kept unthreaded)"] == 4
     assert summary.skipped["comment repeats a wp:comment_id already read (the first one kept)"] == 1
     again = import_wxr(io.BytesIO(generated(comments)))
     assert again.unchanged["comment"] == 7 and sum(again.created.values()) == 0
+
+
+@pytest.mark.django_db
+def test_page_parents_are_linked_in_batches(monkeypatch):
+    monkeypatch.setattr("plnet.publishing.wordpress.PARENT_BATCH", 2)
+    pages = "".join(
+        f"<item><title>Page {n}</title><wp:post_id>{100 + n}</wp:post_id><wp:post_type>page"
+        f"</wp:post_type><wp:status>publish</wp:status><wp:post_name>p{n}</wp:post_name>"
+        f"<wp:post_parent>{100 + n - 1 if n else 0}</wp:post_parent></item>"
+        for n in range(7)
+    )
+    import_wxr(io.BytesIO(generated("").replace(b"</channel>", pages.encode() + b"</channel>")))
+    deepest = Post.objects.get(wp_post_id=106)
+    assert deepest.page_path == "p0/p1/p2/p3/p4/p5/p6"
+
+
+@pytest.mark.django_db
+def test_a_cycle_in_one_post_does_not_unthread_another():
+    cycle = comment_xml(1, "1", parent=2) + comment_xml(2, "1", parent=1)
+    thread = comment_xml(1, "1") + comment_xml(2, "1", parent=1) + comment_xml(3, "1", parent=2)
+    second = (
+        "<item><title>Second</title><wp:post_id>50</wp:post_id><wp:post_type>post</wp:post_type>"
+        f"<wp:status>publish</wp:status>{thread}</item></channel>"
+    )
+    import_wxr(io.BytesIO(generated(cycle).replace(b"</channel>", second.encode())))
+    rows = Comment.objects.values_list("post__wp_post_id", "wp_comment_id", "parent__wp_comment_id")
+    assert sorted(rows) == [(5, 1, None), (5, 2, None), (50, 1, None), (50, 2, 1), (50, 3, 2)]
 
 
 @pytest.mark.django_db
@@ -616,8 +657,22 @@ def test_author_default_gets_items_without_a_creator(django_user_model):
     doc = generated("").replace(b"<dc:creator>ana</dc:creator>", b"")
     import_wxr(io.BytesIO(doc), author_default="editor")
     assert Post.objects.get().author == editor
+    again = import_wxr(io.BytesIO(doc))  # without the default, the post keeps its author
+    assert again.unchanged["post"] == 1 and Post.objects.get().author == editor
     with pytest.raises(LookupError):
         import_wxr(io.BytesIO(doc), author_default="nobody")
+
+
+@pytest.mark.django_db
+def test_an_uploaded_file_imports_like_a_path():
+    """A later web upload hands the service Django's UploadedFile: it streams the same way."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    path = WXR / "wordpress-importer/small-export.xml"
+    upload = SimpleUploadedFile("export.xml", path.read_bytes(), content_type="text/xml")
+    summary = import_wxr(upload)
+    assert summary.file == "export.xml"
+    assert (summary.created["post"], summary.created["page"]) == (6, 5)
 
 
 @pytest.mark.django_db
@@ -652,6 +707,19 @@ def test_command_prints_the_summary():
     assert "categories       30 new" in text
     assert "new comments by state: 0 pending, 1 approved, 0 spam, 0 trash" in text
     assert "item terms of taxonomy 'post_format' are not imported" in text
+
+
+@pytest.mark.django_db
+def test_command_dry_run_and_author_default(django_user_model):
+    django_user_model.objects.create(username="editor")
+    out = io.StringIO()
+    path = str(WXR / "wordpress-importer/wxr-simple.xml")
+    call_command("import_wordpress", path, "--dry-run", "--author-default", "editor", stdout=out)
+    assert out.getvalue().startswith(f"Would import {path} (https://playground.internal/path)")
+    assert "posts             1 new" in out.getvalue()
+    assert Post.objects.count() == 0 and django_user_model.objects.count() == 1
+    with pytest.raises(CommandError, match="--author-default: no user named 'nobody'"):
+        call_command("import_wordpress", path, "--author-default", "nobody")
 
 
 @pytest.mark.django_db
