@@ -7,6 +7,13 @@ from django import forms
 from .models import Category, Post
 
 
+class CategoryChoice(forms.ModelMultipleChoiceField):
+    """Categories shown with their place in the tree ("Learning › MOOCs")."""
+
+    def label_from_instance(self, obj: Category) -> str:
+        return " › ".join([c.name for c in obj.ancestors] + [obj.name])
+
+
 class PostForm(forms.ModelForm):
     """A post as the author writes it. Dates are typed in the site's time zone (stored in UTC)."""
 
@@ -18,8 +25,8 @@ class PostForm(forms.ModelForm):
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
-    categories = forms.ModelMultipleChoiceField(
-        queryset=Category.objects.all(),
+    categories = CategoryChoice(
+        queryset=Category.objects.select_related("parent__parent"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )

@@ -14,6 +14,7 @@ app_name = "publishing"
 DATE = r"(?P<year>\d{4})/(?P<month>\d{2})/(?P<day>\d{2})"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("page/<int:number>/", views.wordpress_page, name="wordpress_page"),
     # feeds (RSS at WordPress's paths, Atom beside them)
     path("feed/", feeds.SiteFeed(), name="feed"),
     path("feed/atom/", feeds.SiteAtomFeed(), name="feed_atom"),

@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -71,6 +71,11 @@ def home(request):
         return search(request, request.GET.get("s", ""))
     posts = _listing(Post.objects.sticky_first())
     return render(request, "publishing/archive.html", {"page_obj": _page_of(request, posts)})
+
+
+def wordpress_page(request, number):
+    """WordPress's paged home (/page/2/) moves to ours (/?page=2), so old links keep working."""
+    return HttpResponsePermanentRedirect(f"/?page={number}" if number > 1 else "/")
 
 
 def post_detail(request, year, month, day, slug):

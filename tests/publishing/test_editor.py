@@ -141,3 +141,9 @@ def test_delete_asks_then_deletes(writer, make_post):
     assert Post.objects.filter(pk=post.pk).exists()
     response = writer.post(f"/write/{post.pk}/delete/")
     assert response.status_code == 302 and not Post.objects.filter(pk=post.pk).exists()
+
+
+def test_categories_are_offered_with_their_place_in_the_tree(writer):
+    parent = Category.objects.create(name="Learning", slug="learning")
+    Category.objects.create(name="MOOCs", slug="moocs", parent=parent)
+    assert "Learning › MOOCs" in writer.get("/write/").content.decode()

@@ -336,3 +336,17 @@ def test_404_page(client):
     assert response.status_code == 404
     body = response.content.decode()
     assert "<h1>Not found</h1>" in body and '<main id="main">' in body
+
+
+def test_wordpress_paged_home_redirects(client):
+    response = client.get("/page/3/")
+    assert response.status_code == 301 and response["Location"] == "/?page=3"
+    assert client.get("/page/1/")["Location"] == "/"
+
+
+def test_post_h_entry_has_one_author_the_h_card_with_photo(client, make_post):
+    post = make_post(slug="solo")
+    entry = find(mf2(client.get(post.get_absolute_url()))["items"], "h-entry")[0]
+    authors = entry["properties"]["author"]
+    assert len(authors) == 1
+    assert authors[0]["properties"]["photo"][0]["value"] == f"{SITE}/avatar/ana.svg"
