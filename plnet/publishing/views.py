@@ -35,7 +35,11 @@ UNLOCKED = "publishing_unlocked_posts"
 
 
 def _listing(queryset):
-    """Published posts for a listing: authors, categories, tags and comment counts loaded."""
+    """Published posts for a listing, newest first unless the queryset is already ordered
+    (Meta.ordering does not apply to the GROUP BY that counting comments needs, so the order is
+    always given here), with authors, categories, tags and comment counts loaded."""
+    if not queryset.query.order_by:
+        queryset = queryset.order_by("-published_at", "-id")
     return (
         queryset.posts()
         .published()

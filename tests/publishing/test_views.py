@@ -350,3 +350,17 @@ def test_post_h_entry_has_one_author_the_h_card_with_photo(client, make_post):
     authors = entry["properties"]["author"]
     assert len(authors) == 1
     assert authors[0]["properties"]["photo"][0]["value"] == f"{SITE}/avatar/ana.svg"
+
+
+def test_archives_list_newest_first(client, make_post):
+    # Regression: counting comments groups rows, and Meta.ordering does not apply to a GROUP BY,
+    # so archives came out in table order.
+    cat = Category.objects.create(name="C", slug="c")
+    for day in [5, 1, 9, 3]:
+        post = make_post(f"Day {day}", when=dt.datetime(2024, 3, day, tzinfo=dt.UTC))
+        post.categories.add(cat)
+        post.tags.add("t")
+    expected = ["Day 9", "Day 5", "Day 3", "Day 1"]
+    for url in ["/category/c/", "/tag/t/", "/author/ana/", "/2024/03/", "/2024/"]:
+        shown = re.findall(r'class="u-url" href="[^"]+">([^<]+)<', html(client.get(url)))
+        assert shown == expected, url
