@@ -48,6 +48,15 @@ class PostForm(forms.ModelForm):
             "excerpt": forms.Textarea(attrs={"rows": 3}),
         }
 
+    def clean_published_at(self):
+        """Keep the stored time when the author left the minute-precision field unchanged
+        (re-saving must not move an imported post's seconds, or its place among ties)."""
+        value = self.cleaned_data.get("published_at")
+        stored = self.instance.published_at
+        if value and stored and value == stored.replace(second=0, microsecond=0):
+            return stored
+        return value
+
     def clean(self):
         data = super().clean()
         if not (data.get("title") or "").strip() and not (data.get("body") or "").strip():

@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
-from .models import Category, Post
+from .models import Category, LegacyURL, Post
 from .search import search_posts  # noqa: F401  (a verb of this app, implemented beside it)
 
 log = logging.getLogger("plnet.publishing")
@@ -129,8 +129,21 @@ def save_post(
         post.categories.set(categories)
     if tags is not None:
         post.tags.set(tags, clear=True)
+    if was_public and post.is_public:
+        keep_old_url(post, old_url)
     _run_hooks(post, was_public=was_public, old_url=old_url)
     return post
+
+
+def keep_old_url(post: Post, old_url: str) -> None:
+    """When a public post's permalink changes (new slug or date), make the old one answer 301
+    to the new one, as WordPress does with `_wp_old_slug`: links and feeds out there keep
+    working. A LegacyURL that pointed at the new address is removed (it would loop)."""
+    new_url = post.get_absolute_url()
+    if old_url == new_url:
+        return
+    LegacyURL.objects.filter(path=new_url).delete()
+    LegacyURL.objects.update_or_create(path=old_url, defaults={"post": post})
 
 
 def _run_hooks(post: Post, *, was_public: bool, old_url: str) -> None:

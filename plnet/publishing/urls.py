@@ -18,6 +18,7 @@ urlpatterns = [
     # feeds (RSS at WordPress's paths, Atom beside them)
     path("feed/", feeds.SiteFeed(), name="feed"),
     path("feed/atom/", feeds.SiteAtomFeed(), name="feed_atom"),
+    path("feed/rss2/", feeds.SiteFeed()),  # WordPress's other spelling of its RSS feed
     path("comments/feed/", feeds.CommentsFeed(), name="comments_feed"),
     path("comments/feed/atom/", feeds.CommentsAtomFeed(), name="comments_feed_atom"),
     re_path(r"^category/(?P<path>.+?)/feed/$", feeds.CategoryFeed(), name="category_feed"),

@@ -73,6 +73,9 @@ def _local_day(year: int, month: int = 1, day: int = 1) -> dt.datetime:
 def home(request):
     if "s" in request.GET:  # WordPress's search address, /?s=words
         return search(request, request.GET.get("s", ""))
+    if "feed" in request.GET:  # WordPress's plain feed addresses, /?feed=rss2 or atom
+        target = "/feed/atom/" if request.GET["feed"] == "atom" else "/feed/"
+        return HttpResponsePermanentRedirect(target)
     posts = _listing(Post.objects.sticky_first())
     return render(request, "publishing/archive.html", {"page_obj": _page_of(request, posts)})
 

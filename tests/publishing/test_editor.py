@@ -147,3 +147,15 @@ def test_categories_are_offered_with_their_place_in_the_tree(writer):
     parent = Category.objects.create(name="Learning", slug="learning")
     Category.objects.create(name="MOOCs", slug="moocs", parent=parent)
     assert "Learning › MOOCs" in writer.get("/write/").content.decode()
+
+
+def test_resaving_keeps_the_stored_seconds(writer, make_post):
+    stored = dt.datetime(2024, 2, 3, 10, 15, 42, tzinfo=dt.UTC)
+    post = make_post("Imported", slug="imported", when=stored)
+    page = writer.get(f"/write/{post.pk}/").content.decode()
+    shown = re.search(r'name="published_at" value="([^"]+)"', page).group(1)
+    assert shown == "2024-02-03T10:15"
+    writer.post(f"/write/{post.pk}/", form_data(title="Imported", slug="imported", save="1",
+                                               published_at=shown))  # fmt: skip
+    post.refresh_from_db()
+    assert post.published_at == stored

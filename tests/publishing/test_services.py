@@ -159,3 +159,24 @@ def test_save_post_sets_categories(author):
     cat = Category.objects.create(name="Reflections", slug="reflections")
     post = services.publish_post(Post(title="t", author=author), categories=[cat])
     assert list(post.categories.all()) == [cat]
+
+
+def test_changing_a_public_posts_permalink_keeps_the_old_one_as_a_redirect(client, make_post):
+    post = make_post(slug="first-name", when=dt.datetime(2024, 2, 3, 10, tzinfo=dt.UTC))
+    post.slug = "better-name"
+    services.save_post(post, status="published", published_at=post.published_at)
+    response = client.get("/2024/02/03/first-name/")
+    assert response.status_code == 301 and response["Location"] == "/2024/02/03/better-name/"
+    post.slug = "first-name"  # and back again: no loop
+    services.save_post(post, status="published", published_at=post.published_at)
+    assert client.get("/2024/02/03/first-name/").status_code == 200
+    assert client.get("/2024/02/03/better-name/")["Location"] == "/2024/02/03/first-name/"
+
+
+def test_a_draft_changing_slug_leaves_no_redirect(make_post):
+    from plnet.publishing.models import LegacyURL
+
+    post = make_post(status="draft", slug="a")
+    post.slug = "b"
+    services.save_draft(post)
+    assert not LegacyURL.objects.exists()

@@ -364,3 +364,10 @@ def test_archives_list_newest_first(client, make_post):
     for url in ["/category/c/", "/tag/t/", "/author/ana/", "/2024/03/", "/2024/"]:
         shown = re.findall(r'class="u-url" href="[^"]+">([^<]+)<', html(client.get(url)))
         assert shown == expected, url
+
+
+def test_wordpress_feed_addresses(client, make_post):
+    make_post()
+    assert client.get("/?feed=rss2")["Location"] == "/feed/"
+    assert client.get("/?feed=atom")["Location"] == "/feed/atom/"
+    assert b"<rss" in client.get("/feed/rss2/").content
