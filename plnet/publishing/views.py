@@ -21,8 +21,6 @@ from django.utils.crypto import constant_time_compare
 from django.views.decorators.http import require_POST
 from taggit.models import Tag
 
-from plnet.core.html import render_markdown
-
 from . import services
 from .access import can_edit, can_read, can_write
 from .forms import PostForm
@@ -247,7 +245,9 @@ def write(request, pk=None):
     preview = None
     if request.method == "POST" and form.is_valid():
         if "preview" in request.POST:
-            preview = render_markdown(form.cleaned_data["body"])
+            # Imported posts keep their HTML body; preview it the way it will be shown.
+            draft = Post(body=form.cleaned_data["body"], body_format=post.body_format)
+            preview = draft.render_body()
         else:
             return _save(request, form)
     context = {"form": form, "post": post, "preview": preview}

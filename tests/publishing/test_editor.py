@@ -159,3 +159,16 @@ def test_resaving_keeps_the_stored_seconds(writer, make_post):
                                                published_at=shown))  # fmt: skip
     post.refresh_from_db()
     assert post.published_at == stored
+
+
+def test_preview_of_an_imported_html_post_shows_html(writer, make_post):
+    post = make_post("Imported", body="<p>Hello <em>there</em></p>", body_format="html")
+    response = writer.post(
+        f"/write/{post.pk}/",
+        form_data(title="Imported", body="<p>Hello <em>again</em></p>\n\n*not markdown*",
+                  preview="1"),
+    )  # fmt: skip
+    body = response.content.decode()
+    assert "its body is HTML" in body
+    preview = body.split('id="preview-heading"')[1]
+    assert "<em>again</em>" in preview and "*not markdown*" in preview

@@ -193,6 +193,13 @@ def test_protected_post_needs_its_password(client, make_post):
     assert "the secret" in html(client.get(url))
 
 
+def test_protected_post_hides_its_comment_thread_until_unlocked(client, make_post):
+    post = make_post("Locked", slug="locked2", password="sesame")
+    assert 'id="comments"' not in html(client.get(post.get_absolute_url()))
+    client.post(f"/protected/{post.pk}/", {"post_password": "sesame"})
+    assert 'id="comments"' in html(client.get(post.get_absolute_url()))
+
+
 def test_unlock_refuses_drafts_and_gets(client, make_post):
     draft = make_post(status="draft", password="x")
     assert client.post(f"/protected/{draft.pk}/", {"post_password": "x"}).status_code == 404
