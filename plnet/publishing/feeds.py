@@ -81,7 +81,8 @@ class PostFeed(Feed):
 
     def items(self, obj=None):
         chosen = self.posts(obj).published().order_by("-published_at", "-id")
-        return chosen.select_related("author").prefetch_related("categories", "tags")[:FEED_ITEMS]
+        loaded = chosen.select_related("author").prefetch_related("categories", "tags")
+        return loaded[:FEED_ITEMS]
 
     def item_title(self, item: Post):
         return item.title or "(untitled)"
@@ -143,15 +144,7 @@ class CategoryFeed(PostFeed):
         return absolute(obj.get_absolute_url())
 
     def posts(self, obj):
-        ids, frontier = [obj.pk], [obj.pk]
-        while frontier:
-            frontier = list(
-                Category.objects.filter(parent__in=frontier)
-                .exclude(pk__in=ids)
-                .values_list("pk", flat=True)
-            )
-            ids += frontier
-        return Post.objects.posts().filter(categories__in=ids).distinct()
+        return Post.objects.posts().filter(categories__in=obj.subtree_ids()).distinct()
 
 
 class TagFeed(PostFeed):

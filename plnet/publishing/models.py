@@ -69,6 +69,17 @@ class Category(models.Model):
         """The slugs from the root to here, joined by '/' (WordPress's category URL form)."""
         return "/".join([c.slug for c in self.ancestors] + [self.slug])
 
+    def subtree_ids(self) -> list[int]:
+        """This category's id and its descendants' (cycle-safe; one query per level).
+
+        WordPress's category archive and feed list the posts of subcategories too."""
+        ids, frontier = [self.pk], [self.pk]
+        while frontier:
+            children = Category.objects.filter(parent__in=frontier).exclude(pk__in=ids)
+            frontier = list(children.values_list("pk", flat=True))
+            ids += frontier
+        return ids
+
 
 class PostQuerySet(models.QuerySet):
     def posts(self):

@@ -34,8 +34,8 @@ UNLOCKED = "publishing_unlocked_posts"
 
 def _listing(queryset):
     """Published posts for a listing, newest first unless the queryset is already ordered
-    (Meta.ordering does not apply to the GROUP BY that counting comments needs, so the order is
-    always given here), with authors, categories, tags and comment counts loaded."""
+    (the order is always explicit, never left to Meta.ordering), with authors, categories,
+    tags and approved-comment counts loaded."""
     if not queryset.query.order_by:
         queryset = queryset.order_by("-published_at", "-id")
     return (
@@ -136,8 +136,7 @@ def category(request, path):
     cat = get_object_or_404(Category, slug=path.rstrip("/").rsplit("/", 1)[-1])
     if cat.path != path.strip("/"):
         return redirect(cat, permanent=True)
-    ids = [cat.pk, *_descendant_ids(cat)]  # WordPress lists a category's children's posts too
-    posts = _listing(Post.objects.filter(categories__in=ids).distinct())
+    posts = _listing(Post.objects.filter(categories__in=cat.subtree_ids()).distinct())
     base = reverse("publishing:category_feed", kwargs={"path": cat.path})
     context = {
         "page_obj": _page_of(request, posts),
@@ -146,18 +145,6 @@ def category(request, path):
         "archive_feeds": _feeds(cat.name, base, base + "atom/"),
     }
     return render(request, "publishing/archive.html", context)
-
-
-def _descendant_ids(cat: Category) -> list[int]:
-    found, frontier = [], [cat.pk]
-    while frontier:
-        frontier = [
-            pk
-            for pk in Category.objects.filter(parent__in=frontier).values_list("pk", flat=True)
-            if pk not in found and pk != cat.pk
-        ]
-        found.extend(frontier)
-    return found
 
 
 def tag(request, slug):
