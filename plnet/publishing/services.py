@@ -40,15 +40,20 @@ def on_post_published(post_id: int) -> None:
     log.info("post %s published", post_id)
 
 
-def on_post_updated(post_id: int) -> None:
-    """A public post was edited and stays public. Runs after commit (Webmention §3.1.3 resend)."""
+def on_post_updated(post_id: int, previous_html: str) -> None:
+    """A public post was edited and stays public. Runs after commit.
+
+    `previous_html` is the content before the edit: Webmention §3.1.3 asks to notify the targets
+    of links the edit removed as well as those it kept or added.
+    """
     log.info("post %s updated", post_id)
 
 
-def on_post_deleted(post_id: int, permalink: str) -> None:
+def on_post_deleted(post_id: int, permalink: str, previous_html: str) -> None:
     """A public post was deleted or withdrawn (draft/private/rescheduled). Runs after commit.
 
-    `permalink` is the absolute URL it had, so receivers can be told it is gone (Webmention §3.1.4).
+    `permalink` is the absolute URL it had and `previous_html` its content, so the targets it
+    linked to can be told it is gone (Webmention §3.1.4) even when the row no longer exists.
     """
     log.info("post %s deleted or withdrawn (%s)", post_id, permalink)
 
@@ -120,6 +125,7 @@ def save_post(
     old = Post.objects.filter(pk=post.pk).first() if post.pk else None
     was_public = bool(old and old.is_public)
     old_url = old.get_absolute_url() if was_public else ""
+    old_html = old.content_html if was_public else ""
     if status not in Status.values:
         raise PublishingError(f"Unknown status {status!r}.")
     post.status, post.published_at = resolve_status(status, published_at, timezone.now())
@@ -131,7 +137,7 @@ def save_post(
         post.tags.set(tags, clear=True)
     if was_public and post.is_public:
         keep_old_url(post, old_url)
-    _run_hooks(post, was_public=was_public, old_url=old_url)
+    _run_hooks(post, was_public=was_public, old_url=old_url, old_html=old_html)
     return post
 
 
@@ -146,15 +152,15 @@ def keep_old_url(post: Post, old_url: str) -> None:
     LegacyURL.objects.update_or_create(path=old_url, defaults={"post": post})
 
 
-def _run_hooks(post: Post, *, was_public: bool, old_url: str) -> None:
+def _run_hooks(post: Post, *, was_public: bool, old_url: str, old_html: str) -> None:
     from django.conf import settings
 
     if post.is_public and not was_public:
         _after_commit(on_post_published, post.pk)
     elif post.is_public:
-        _after_commit(on_post_updated, post.pk)
+        _after_commit(on_post_updated, post.pk, old_html)
     elif was_public:
-        _after_commit(on_post_deleted, post.pk, settings.SITE_URL + old_url)
+        _after_commit(on_post_deleted, post.pk, settings.SITE_URL + old_url, old_html)
 
 
 def save_draft(post: Post, **fields) -> Post:
@@ -179,11 +185,11 @@ def delete_post(post: Post) -> None:
     """Delete post (its comments go with it); after commit, tell on_post_deleted if it was public."""
     from django.conf import settings
 
-    was_public, pk = post.is_public, post.pk
+    was_public, pk, html = post.is_public, post.pk, post.content_html
     url = settings.SITE_URL + post.get_absolute_url()
     post.delete()
     if was_public:
-        _after_commit(on_post_deleted, pk, url)
+        _after_commit(on_post_deleted, pk, url, html)
 
 
 @transaction.atomic

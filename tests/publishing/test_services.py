@@ -53,7 +53,9 @@ def test_save_draft_then_publish_runs_the_published_hook_once_after_commit(
 ):
     calls = []
     monkeypatch.setattr(services, "on_post_published", lambda pk: calls.append(("pub", pk)))
-    monkeypatch.setattr(services, "on_post_updated", lambda pk: calls.append(("upd", pk)))
+    monkeypatch.setattr(
+        services, "on_post_updated", lambda pk, html: calls.append(("upd", pk, html.strip()))
+    )
     post = Post(title="First thoughts", body="hello", author=author)
     with django_capture_on_commit_callbacks(execute=True):
         services.save_draft(post, tags=["learning"], categories=[])
@@ -70,23 +72,27 @@ def test_save_draft_then_publish_runs_the_published_hook_once_after_commit(
     with django_capture_on_commit_callbacks(execute=True):
         post.body = "edited"
         services.save_post(post, status="published", published_at=post.published_at)
-    assert calls == [("pub", post.pk), ("upd", post.pk)]
+    assert calls == [("pub", post.pk), ("upd", post.pk, "<p>hello</p>")]
 
 
 def test_withdrawing_and_deleting_a_public_post_run_the_deleted_hook(
     make_post, monkeypatch, django_capture_on_commit_callbacks
 ):
     calls = []
-    monkeypatch.setattr(services, "on_post_deleted", lambda pk, url: calls.append((pk, url)))
-    post = make_post(slug="gone", when=dt.datetime(2024, 2, 3, 10, tzinfo=dt.UTC))
+    monkeypatch.setattr(
+        services, "on_post_deleted", lambda pk, url, html: calls.append((pk, url, html.strip()))
+    )
+    post = make_post(slug="gone", body="[a link](https://x.example/)",
+                     when=dt.datetime(2024, 2, 3, 10, tzinfo=dt.UTC))  # fmt: skip
+    linked = '<p><a href="https://x.example/" rel="noopener noreferrer nofollow">a link</a></p>'
     with django_capture_on_commit_callbacks(execute=True):
         services.save_draft(post)
-    assert calls == [(post.pk, "https://blog.example.org/2024/02/03/gone/")]
-    other = make_post(slug="bye", when=dt.datetime(2024, 2, 4, 10, tzinfo=dt.UTC))
+    assert calls == [(post.pk, "https://blog.example.org/2024/02/03/gone/", linked)]
+    other = make_post(slug="bye", body="Bye.", when=dt.datetime(2024, 2, 4, 10, tzinfo=dt.UTC))
     pk = other.pk
     with django_capture_on_commit_callbacks(execute=True):
         services.delete_post(other)
-    assert calls[-1] == (pk, "https://blog.example.org/2024/02/04/bye/")
+    assert calls[-1] == (pk, "https://blog.example.org/2024/02/04/bye/", "<p>Bye.</p>")
     assert not Post.objects.filter(pk=pk).exists()
     draft = make_post(status="draft")
     with django_capture_on_commit_callbacks(execute=True):
