@@ -12,7 +12,7 @@ from django.utils import timezone
 from plnet.publishing import services
 from plnet.publishing.models import Category, Post
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("site_url")]
 
 
 def form_data(**overrides):

@@ -20,7 +20,7 @@ from plnet.publishing.models import Category, Post
 
 from . import wp_peer
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("site_url")]
 SITE = "https://blog.example.org"
 
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from plnet.publishing.models import Category, Post, html_to_text
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("site_url")]
 
 
 def test_html_to_text_keeps_words_apart_and_decodes_entities():

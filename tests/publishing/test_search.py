@@ -14,7 +14,7 @@ from plnet.publishing.services import search_posts
 
 from . import wp_peer
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("site_url")]
 # Most tests hold on either database (run the suite with PLNET_DATABASE_URL=postgres://… to check
 # PostgreSQL); these are about the FTS5 index itself.
 sqlite_only = pytest.mark.skipif(

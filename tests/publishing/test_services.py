@@ -10,7 +10,7 @@ from django.utils import timezone
 from plnet.publishing import services
 from plnet.publishing.models import Category, Post
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("site_url")]
 NOW = dt.datetime(2025, 6, 1, 12, tzinfo=dt.UTC)
 PAST = NOW - dt.timedelta(days=2)
 FUTURE = NOW + dt.timedelta(days=2)

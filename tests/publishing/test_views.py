@@ -13,7 +13,7 @@ from lxml import etree
 from plnet.conversation.models import Comment
 from plnet.publishing.models import Category, Post
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("site_url")]
 SITE = "https://blog.example.org"
 
 
