@@ -185,7 +185,11 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return f"{os.cpu_count()} cores (nproc), {model}, Python {platform.python_version()}"
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return (
+        f"{os.cpu_count()} cores (nproc), {model}, Python {platform.python_version()}; "
+        f"load average before the run {load} (the machine is shared)"
+    )
 
 
 def main() -> None:
@@ -194,6 +198,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--no-record", action="store_true", help="do not append to RESULTS.md")
     args = parser.parse_args()
+    where = machine()  # before our own load
 
     tmp = Path(tempfile.mkdtemp(prefix="plnet-bench-"))
     port = free_port()
@@ -246,7 +251,7 @@ def main() -> None:
     lines = [
         f"## bench_pages — {stamp}",
         "",
-        f"Machine: {machine()}. Server: `plnet run --no-worker` (gunicorn, "
+        f"Machine: {where}. Server: `plnet run --no-worker` (gunicorn, "
         f"{max(2, os.cpu_count() or 1)} workers × 4 threads, DEBUG off, SQLite, WhiteNoise). "
         f"Load: {tool}, {args.connections} connections, {args.seconds} s per page, loopback. "
         f"Data: {POSTS} posts, one with {COMMENTS} approved comments.",
