@@ -12,7 +12,7 @@ from plnet.publishing import search
 from plnet.publishing.models import Post
 from plnet.publishing.services import search_posts
 
-from . import wp_peer
+from . import wxr_seed
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("site_url")]
 # Most tests hold on either database (run the suite with PLNET_DATABASE_URL=postgres://… to check
@@ -104,13 +104,12 @@ def _words(el_html: str) -> str:
 def test_results_on_the_real_wordpress_site_match_an_independent_count(
     settings, corpus, django_user_model
 ):
-    settings.SITE_URL = wp_peer.SITE
-    wp_peer.seed(corpus, django_user_model)
-    root = wp_peer.read_export(corpus)
+    settings.SITE_URL = wxr_seed.SITE
+    wxr_seed.seed(wxr_seed.peer_export(corpus), django_user_model)
+    root, ns = wxr_seed.read(wxr_seed.peer_export(corpus))
     for word in ["portfolio", "syndication", "cohort"]:
         expected = set()
         for item in root.iter("item"):
-            ns = wp_peer.NS
             if item.findtext("wp:status", namespaces=ns) != "publish":
                 continue
             if item.findtext("wp:post_type", namespaces=ns) not in {"post", "page"}:
