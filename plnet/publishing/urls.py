@@ -6,8 +6,16 @@ path (/about/team/) is the catch-all at the end, so a page can never shadow an a
 """
 
 from django.urls import path, re_path
+from django.views.decorators.http import conditional_page
 
 from . import feeds, views
+
+
+def feed(view_class):
+    """A feed view answering 304 Not Modified to readers that already have it (the feed sets
+    Last-Modified from its newest entry; conditional_page adds the ETag and does the compare)."""
+    return conditional_page(view_class())
+
 
 app_name = "publishing"
 
@@ -16,18 +24,18 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("page/<int:number>/", views.wordpress_page, name="wordpress_page"),
     # feeds (RSS at WordPress's paths, Atom beside them)
-    path("feed/", feeds.SiteFeed(), name="feed"),
-    path("feed/atom/", feeds.SiteAtomFeed(), name="feed_atom"),
-    path("feed/rss2/", feeds.SiteFeed()),  # WordPress's other spelling of its RSS feed
-    path("comments/feed/", feeds.CommentsFeed(), name="comments_feed"),
-    path("comments/feed/atom/", feeds.CommentsAtomFeed(), name="comments_feed_atom"),
-    re_path(r"^category/(?P<path>.+?)/feed/$", feeds.CategoryFeed(), name="category_feed"),
-    re_path(r"^category/(?P<path>.+?)/feed/atom/$", feeds.CategoryAtomFeed()),
-    path("tag/<str:slug>/feed/", feeds.TagFeed(), name="tag_feed"),
-    path("tag/<str:slug>/feed/atom/", feeds.TagAtomFeed()),
-    path("author/<str:username>/feed/", feeds.AuthorFeed(), name="author_feed"),
-    path("author/<str:username>/feed/atom/", feeds.AuthorAtomFeed()),
-    re_path(rf"^{DATE}/(?P<slug>[^/]+)/feed/$", feeds.PostCommentsFeed(), name="post_feed"),
+    path("feed/", feed(feeds.SiteFeed), name="feed"),
+    path("feed/atom/", feed(feeds.SiteAtomFeed), name="feed_atom"),
+    path("feed/rss2/", feed(feeds.SiteFeed)),  # WordPress's other spelling of its RSS feed
+    path("comments/feed/", feed(feeds.CommentsFeed), name="comments_feed"),
+    path("comments/feed/atom/", feed(feeds.CommentsAtomFeed), name="comments_feed_atom"),
+    re_path(r"^category/(?P<path>.+?)/feed/$", feed(feeds.CategoryFeed), name="category_feed"),
+    re_path(r"^category/(?P<path>.+?)/feed/atom/$", feed(feeds.CategoryAtomFeed)),
+    path("tag/<str:slug>/feed/", feed(feeds.TagFeed), name="tag_feed"),
+    path("tag/<str:slug>/feed/atom/", feed(feeds.TagAtomFeed)),
+    path("author/<str:username>/feed/", feed(feeds.AuthorFeed), name="author_feed"),
+    path("author/<str:username>/feed/atom/", feed(feeds.AuthorAtomFeed)),
+    re_path(rf"^{DATE}/(?P<slug>[^/]+)/feed/$", feed(feeds.PostCommentsFeed), name="post_feed"),
     # archives and posts
     re_path(r"^(?P<year>\d{4})/$", views.archive, name="year"),
     re_path(r"^(?P<year>\d{4})/(?P<month>\d{2})/$", views.archive, name="month"),

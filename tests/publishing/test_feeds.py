@@ -201,3 +201,15 @@ def test_comment_feeds_list_what_wordpress_listed(client, wp_site, corpus):
         assert facts == [
             (html.unescape(e.title), e.link, utc(e.published_parsed)) for e in expected.entries
         ], ours
+
+
+def test_feed_readers_get_304_when_nothing_changed(client, small_site):
+    first = client.get("/feed/")
+    assert first["Last-Modified"] and first["ETag"]
+    again = client.get("/feed/", headers={"if-none-match": first["ETag"]})
+    assert again.status_code == 304 and again.content == b""
+    since = client.get("/feed/atom/", headers={"if-modified-since": first["Last-Modified"]})
+    assert since.status_code == 304
+    small_site["second"].body = "changed"
+    small_site["second"].save()
+    assert client.get("/feed/", headers={"if-none-match": first["ETag"]}).status_code == 200
