@@ -213,3 +213,17 @@ def test_feed_readers_get_304_when_nothing_changed(client, small_site):
     small_site["second"].body = "changed"
     small_site["second"].save()
     assert client.get("/feed/", headers={"if-none-match": first["ETag"]}).status_code == 200
+
+
+def test_control_characters_do_not_break_feeds(client, make_post):
+    # Regression: Django refuses to write XML 1.0 control characters, so one such character in
+    # a title, a body or a comment (anyone can type one) made the whole feed answer 500.
+    post = make_post("Ti\x0btle", slug="ctl", body="a\x0cb \x01 c", excerpt="x\x08y")
+    Comment.objects.create(post=post, state="approved", author_name="Sp\x1bam", content="h\x07i")
+    for url in ["/feed/", "/feed/atom/", "/comments/feed/", "/comments/feed/atom/"]:
+        _, feed = parse(client, url)
+        assert feed.entries, url
+    _, feed = parse(client, "/feed/")
+    assert feed.entries[0].title == "Title" and feed.entries[0].summary == "xy"
+    _, feed = parse(client, "/comments/feed/")
+    assert feed.entries[0].title == "Comment on Title by Spam"
