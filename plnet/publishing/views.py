@@ -190,7 +190,8 @@ def archive(request, year, month=None, day=None):
 
 
 def search(request, query=None):
-    query = (request.GET.get("q", "") if query is None else query).strip()[:200]
+    query = (request.GET.get("q", "") if query is None else query).replace("\x00", "")
+    query = query.strip()[:200]
     results = services.search_posts(query) if query else Post.objects.none()
     context = {"page_obj": _page_of(request, results), "query": query}
     return render(request, "publishing/search.html", context)
