@@ -390,3 +390,22 @@ def test_wordpress_feed_addresses(client, make_post):
 def test_a_nul_in_the_address_is_not_an_error(client, url):
     # Regression (seen on PostgreSQL, which refuses NUL in a query): these answered 500.
     assert client.get(url).status_code in {200, 404}
+
+
+def test_cached_listing_entries_follow_every_change(client, make_post, author):
+    # Entries of listings are cached under a key made of what they show: nothing may go stale.
+    cat = Category.objects.create(name="Old name", slug="cat")
+    post = make_post("Cached", slug="cached", excerpt="First summary")
+    post.categories.add(cat)
+    assert "Old name" in html(client.get("/"))
+    cat.name = "New name"
+    cat.save()
+    author.display_name = "Ana Renamed"
+    author.save()
+    Comment.objects.create(post=post, state="approved", content="x")
+    Post.objects.filter(pk=post.pk).update(excerpt="Second summary")  # no save(), no updated_at
+    post.tags.add("fresh")
+    body = html(client.get("/"))
+    for shown in ["New name", "Ana Renamed", "1 comment", "Second summary", "#fresh"]:
+        assert shown in body, shown
+    assert "Old name" not in body and "First summary" not in body
