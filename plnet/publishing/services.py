@@ -244,7 +244,7 @@ def adjacent_posts(post: Post) -> tuple[Post | None, Post | None]:
     public = (
         Post.objects.posts()
         .published()
-        .only("title", "slug", "published_at", "post_type", "created_at")
+        .only("title", "slug", "published_at", "post_type", "created_at", "parent")
     )
     previous = public.filter(_before(post)).order_by("-published_at", "-pk").first()
     following = public.filter(_after(post)).order_by("published_at", "pk").first()

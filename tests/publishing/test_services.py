@@ -186,3 +186,12 @@ def test_a_draft_changing_slug_leaves_no_redirect(make_post):
     post.slug = "b"
     services.save_draft(post)
     assert not LegacyURL.objects.exists()
+
+
+def test_adjacent_posts_and_their_links_take_two_queries(make_post, django_assert_num_queries):
+    # Regression: the permalink's memo key read a deferred field, one more query per link.
+    base = dt.datetime(2023, 1, 1, tzinfo=dt.UTC)
+    _, middle, _ = (make_post(when=base + dt.timedelta(days=i)) for i in range(3))
+    with django_assert_num_queries(2):
+        previous, following = services.adjacent_posts(middle)
+        assert previous.get_absolute_url() != following.get_absolute_url()
