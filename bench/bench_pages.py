@@ -23,6 +23,7 @@ import os
 import platform
 import re
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -156,6 +157,25 @@ def wait_until_up(url: str, timeout: float = 30) -> None:
     raise SystemExit("the server did not start")
 
 
+def stop_group(server: subprocess.Popen) -> None:
+    """Stop the server and everything it started (SIGTERM to `plnet run` alone would leave
+    gunicorn running: it only cleans up on Ctrl-C)."""
+    for sig, wait in ((signal.SIGINT, 15), (signal.SIGTERM, 5), (signal.SIGKILL, 5)):
+        try:
+            os.killpg(server.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            server.wait(timeout=wait)
+        except subprocess.TimeoutExpired:
+            continue
+        time.sleep(0.5)  # let gunicorn's master reap its workers
+    try:
+        os.killpg(server.pid, signal.SIGKILL)  # stragglers of the group, if any
+    except ProcessLookupError:
+        pass
+
+
 def machine() -> str:
     model = "unknown CPU"
     try:
@@ -165,7 +185,11 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return f"{os.cpu_count()} cores (nproc), {model}, Python {platform.python_version()}"
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return (
+        f"{os.cpu_count()} cores (nproc), {model}, Python {platform.python_version()}; "
+        f"load average before the run {load} (the machine is shared)"
+    )
 
 
 def main() -> None:
@@ -174,6 +198,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--no-record", action="store_true", help="do not append to RESULTS.md")
     args = parser.parse_args()
+    where = machine()  # before our own load
 
     tmp = Path(tempfile.mkdtemp(prefix="plnet-bench-"))
     port = free_port()
@@ -200,6 +225,7 @@ def main() -> None:
         server = subprocess.Popen(
             [py, "-m", "plnet.cli", "run", "--no-worker", "--host", "127.0.0.1", "--port", str(port)],
             env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True,  # its own process group: gunicorn's workers stop with it
         )  # fmt: skip
         wait_until_up(base)
         tool = "wrk" if shutil.which("wrk") else "python threads"
@@ -217,11 +243,7 @@ def main() -> None:
         ]
     finally:
         if server is not None:
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            stop_group(server)
         shutil.rmtree(tmp, ignore_errors=True)
 
     baseline = rows[0][2]["rps"]
@@ -229,7 +251,7 @@ def main() -> None:
     lines = [
         f"## bench_pages — {stamp}",
         "",
-        f"Machine: {machine()}. Server: `plnet run --no-worker` (gunicorn, "
+        f"Machine: {where}. Server: `plnet run --no-worker` (gunicorn, "
         f"{max(2, os.cpu_count() or 1)} workers × 4 threads, DEBUG off, SQLite, WhiteNoise). "
         f"Load: {tool}, {args.connections} connections, {args.seconds} s per page, loopback. "
         f"Data: {POSTS} posts, one with {COMMENTS} approved comments.",

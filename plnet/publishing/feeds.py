@@ -9,6 +9,8 @@ show them again as new. Password-protected posts appear with their title only.
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.syndication.views import Feed
@@ -31,7 +33,31 @@ def absolute(path: str) -> str:
     return settings.SITE_URL + path
 
 
-class RssWithContent(Rss201rev2Feed):
+# Characters XML 1.0 cannot carry (§2.2): one of them in a title or a comment would make Django
+# refuse to write the whole feed, so they are dropped from everything a feed is given.
+XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(value):
+    """value with XML-invalid characters removed (strings, and lists or tuples of strings)."""
+    if isinstance(value, str):
+        return XML_INVALID.sub("", value)
+    if isinstance(value, list | tuple):
+        return type(value)(xml_safe(v) for v in value)
+    return value
+
+
+class XMLSafe:
+    """Feed generator mixin: every field of the feed and of each item goes through xml_safe."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **{k: xml_safe(v) for k, v in kwargs.items()})
+
+    def add_item(self, *args, **kwargs):
+        super().add_item(*args, **{k: xml_safe(v) for k, v in kwargs.items()})
+
+
+class RssWithContent(XMLSafe, Rss201rev2Feed):
     """RSS 2.0 with the full entry in <content:encoded> (RSS 2.0 content module)."""
 
     def rss_attributes(self):
@@ -46,7 +72,7 @@ class RssWithContent(Rss201rev2Feed):
             handler.addQuickElement("content:encoded", item["content_html"])
 
 
-class AtomWithContent(Atom1Feed):
+class AtomWithContent(XMLSafe, Atom1Feed):
     """Atom 1.0 with the full entry in <content type="html"> (RFC 4287 §4.1.3)."""
 
     def add_item_elements(self, handler, item):
@@ -81,7 +107,8 @@ class PostFeed(Feed):
 
     def items(self, obj=None):
         chosen = self.posts(obj).published().order_by("-published_at", "-id")
-        return chosen.select_related("author").prefetch_related("categories", "tags")[:FEED_ITEMS]
+        loaded = chosen.select_related("author").prefetch_related("categories", "tags")
+        return loaded[:FEED_ITEMS]
 
     def item_title(self, item: Post):
         return item.title or "(untitled)"
@@ -143,15 +170,7 @@ class CategoryFeed(PostFeed):
         return absolute(obj.get_absolute_url())
 
     def posts(self, obj):
-        ids, frontier = [obj.pk], [obj.pk]
-        while frontier:
-            frontier = list(
-                Category.objects.filter(parent__in=frontier)
-                .exclude(pk__in=ids)
-                .values_list("pk", flat=True)
-            )
-            ids += frontier
-        return Post.objects.posts().filter(categories__in=ids).distinct()
+        return Post.objects.posts().filter(categories__in=obj.subtree_ids()).distinct()
 
 
 class TagFeed(PostFeed):

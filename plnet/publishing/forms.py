@@ -7,6 +7,13 @@ from django import forms
 from .models import Category, Post
 
 
+class CategoryChoice(forms.ModelMultipleChoiceField):
+    """Categories shown with their place in the tree ("Learning › MOOCs")."""
+
+    def label_from_instance(self, obj: Category) -> str:
+        return " › ".join([c.name for c in obj.ancestors] + [obj.name])
+
+
 class PostForm(forms.ModelForm):
     """A post as the author writes it. Dates are typed in the site's time zone (stored in UTC)."""
 
@@ -18,8 +25,8 @@ class PostForm(forms.ModelForm):
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
-    categories = forms.ModelMultipleChoiceField(
-        queryset=Category.objects.all(),
+    categories = CategoryChoice(
+        queryset=Category.objects.select_related("parent__parent"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
@@ -40,6 +47,15 @@ class PostForm(forms.ModelForm):
             "body": forms.Textarea(attrs={"rows": 20}),
             "excerpt": forms.Textarea(attrs={"rows": 3}),
         }
+
+    def clean_published_at(self):
+        """Keep the stored time when the author left the minute-precision field unchanged
+        (re-saving must not move an imported post's seconds, or its place among ties)."""
+        value = self.cleaned_data.get("published_at")
+        stored = self.instance.published_at
+        if value and stored and value == stored.replace(second=0, microsecond=0):
+            return stored
+        return value
 
     def clean(self):
         data = super().clean()

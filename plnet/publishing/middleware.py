@@ -32,6 +32,8 @@ class LegacyURLMiddleware:
         from .models import LegacyURL
 
         query = request.META.get("QUERY_STRING", "")
+        if "\x00" in request.path:  # no stored URL has one, and PostgreSQL refuses it
+            return None
         candidates = [request.path + ("?" + query if query else "")]
         if not query:
             other = request.path[:-1] if request.path.endswith("/") else request.path + "/"

@@ -12,6 +12,7 @@ from html import unescape
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
@@ -68,6 +69,17 @@ class Category(models.Model):
         """The slugs from the root to here, joined by '/' (WordPress's category URL form)."""
         return "/".join([c.slug for c in self.ancestors] + [self.slug])
 
+    def subtree_ids(self) -> list[int]:
+        """This category's id and its descendants' (cycle-safe; one query per level).
+
+        WordPress's category archive and feed list the posts of subcategories too."""
+        ids, frontier = [self.pk], [self.pk]
+        while frontier:
+            children = Category.objects.filter(parent__in=frontier).exclude(pk__in=ids)
+            frontier = list(children.values_list("pk", flat=True))
+            ids += frontier
+        return ids
+
 
 class PostQuerySet(models.QuerySet):
     def posts(self):
@@ -100,9 +112,20 @@ class PostQuerySet(models.QuerySet):
         return self.order_by("-sticky", "-published_at", "-id")
 
     def with_comment_counts(self):
-        """Annotate `approved_comment_count`: the approved comments each post shows."""
-        approved = models.Q(comments__state="approved")
-        return self.annotate(approved_comment_count=models.Count("comments", filter=approved))
+        """Annotate `approved_comment_count`: the approved comments each post shows.
+
+        A correlated subquery rather than a JOIN + GROUP BY: SQLite would group by every
+        column, text bodies included, which made a 10-post listing cost ~10 ms more.
+        """
+        comments = self.model._meta.get_field("comments").related_model
+        counted = (
+            comments.objects.filter(post=models.OuterRef("pk"), state="approved")
+            .order_by()
+            .values("post")
+            .annotate(n=models.Count("pk"))
+            .values("n")
+        )
+        return self.annotate(approved_comment_count=Coalesce(models.Subquery(counted), 0))
 
 
 class Post(models.Model):

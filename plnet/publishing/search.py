@@ -133,6 +133,7 @@ def search_posts(text: str):
     categories, tags and `approved_comment_count` loaded, as listings need) whose order is the ranking: bm25 on SQLite, ts_rank on PostgreSQL.
     Password-protected posts are left out: their words must not leak through search.
     """
+    text = text.replace("\x00", "")  # PostgreSQL refuses NUL in a query
     if connection.vendor == "postgresql":
         return _for_listing(_postgres_search(text))[:MAX_RESULTS]
     ids = _sqlite_ranked_ids(text)

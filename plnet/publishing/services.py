@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
-from .models import Category, Post
+from .models import Category, LegacyURL, Post
 from .search import search_posts  # noqa: F401  (a verb of this app, implemented beside it)
 
 log = logging.getLogger("plnet.publishing")
@@ -40,15 +40,20 @@ def on_post_published(post_id: int) -> None:
     log.info("post %s published", post_id)
 
 
-def on_post_updated(post_id: int) -> None:
-    """A public post was edited and stays public. Runs after commit (Webmention §3.1.3 resend)."""
+def on_post_updated(post_id: int, previous_html: str) -> None:
+    """A public post was edited and stays public. Runs after commit.
+
+    `previous_html` is the content before the edit: Webmention §3.1.3 asks to notify the targets
+    of links the edit removed as well as those it kept or added.
+    """
     log.info("post %s updated", post_id)
 
 
-def on_post_deleted(post_id: int, permalink: str) -> None:
+def on_post_deleted(post_id: int, permalink: str, previous_html: str) -> None:
     """A public post was deleted or withdrawn (draft/private/rescheduled). Runs after commit.
 
-    `permalink` is the absolute URL it had, so receivers can be told it is gone (Webmention §3.1.4).
+    `permalink` is the absolute URL it had and `previous_html` its content, so the targets it
+    linked to can be told it is gone (Webmention §3.1.4) even when the row no longer exists.
     """
     log.info("post %s deleted or withdrawn (%s)", post_id, permalink)
 
@@ -120,6 +125,7 @@ def save_post(
     old = Post.objects.filter(pk=post.pk).first() if post.pk else None
     was_public = bool(old and old.is_public)
     old_url = old.get_absolute_url() if was_public else ""
+    old_html = old.content_html if was_public else ""
     if status not in Status.values:
         raise PublishingError(f"Unknown status {status!r}.")
     post.status, post.published_at = resolve_status(status, published_at, timezone.now())
@@ -129,19 +135,32 @@ def save_post(
         post.categories.set(categories)
     if tags is not None:
         post.tags.set(tags, clear=True)
-    _run_hooks(post, was_public=was_public, old_url=old_url)
+    if was_public and post.is_public:
+        keep_old_url(post, old_url)
+    _run_hooks(post, was_public=was_public, old_url=old_url, old_html=old_html)
     return post
 
 
-def _run_hooks(post: Post, *, was_public: bool, old_url: str) -> None:
+def keep_old_url(post: Post, old_url: str) -> None:
+    """When a public post's permalink changes (new slug or date), make the old one answer 301
+    to the new one, as WordPress does with `_wp_old_slug`: links and feeds out there keep
+    working. A LegacyURL that pointed at the new address is removed (it would loop)."""
+    new_url = post.get_absolute_url()
+    if old_url == new_url:
+        return
+    LegacyURL.objects.filter(path=new_url).delete()
+    LegacyURL.objects.update_or_create(path=old_url, defaults={"post": post})
+
+
+def _run_hooks(post: Post, *, was_public: bool, old_url: str, old_html: str) -> None:
     from django.conf import settings
 
     if post.is_public and not was_public:
         _after_commit(on_post_published, post.pk)
     elif post.is_public:
-        _after_commit(on_post_updated, post.pk)
+        _after_commit(on_post_updated, post.pk, old_html)
     elif was_public:
-        _after_commit(on_post_deleted, post.pk, settings.SITE_URL + old_url)
+        _after_commit(on_post_deleted, post.pk, settings.SITE_URL + old_url, old_html)
 
 
 def save_draft(post: Post, **fields) -> Post:
@@ -166,11 +185,11 @@ def delete_post(post: Post) -> None:
     """Delete post (its comments go with it); after commit, tell on_post_deleted if it was public."""
     from django.conf import settings
 
-    was_public, pk = post.is_public, post.pk
+    was_public, pk, html = post.is_public, post.pk, post.content_html
     url = settings.SITE_URL + post.get_absolute_url()
     post.delete()
     if was_public:
-        _after_commit(on_post_deleted, pk, url)
+        _after_commit(on_post_deleted, pk, url, html)
 
 
 @transaction.atomic
@@ -225,7 +244,7 @@ def adjacent_posts(post: Post) -> tuple[Post | None, Post | None]:
     public = (
         Post.objects.posts()
         .published()
-        .only("title", "slug", "published_at", "post_type", "created_at")
+        .only("title", "slug", "published_at", "post_type", "created_at", "parent")
     )
     previous = public.filter(_before(post)).order_by("-published_at", "-pk").first()
     following = public.filter(_after(post)).order_by("published_at", "pk").first()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.sitemaps import Sitemap
 from django.db.models import Max
 from django.urls import reverse
@@ -68,7 +69,7 @@ class TagSitemap(SiteSitemap):
         return (
             Tag.objects.filter(
                 taggit_taggeditem_items__object_id__in=public,
-                taggit_taggeditem_items__content_type__model="post",
+                taggit_taggeditem_items__content_type=ContentType.objects.get_for_model(Post),
             )
             .distinct()
             .order_by("pk")

@@ -13,15 +13,13 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.http import require_POST
 from taggit.models import Tag
-
-from plnet.core.html import render_markdown
 
 from . import services
 from .access import can_edit, can_read, can_write
@@ -35,7 +33,11 @@ UNLOCKED = "publishing_unlocked_posts"
 
 
 def _listing(queryset):
-    """Published posts for a listing: authors, categories, tags and comment counts loaded."""
+    """Published posts for a listing, newest first unless the queryset is already ordered
+    (the order is always explicit, never left to Meta.ordering), with authors, categories,
+    tags and approved-comment counts loaded."""
+    if not queryset.query.order_by:
+        queryset = queryset.order_by("-published_at", "-id")
     return (
         queryset.posts()
         .published()
@@ -69,8 +71,16 @@ def _local_day(year: int, month: int = 1, day: int = 1) -> dt.datetime:
 def home(request):
     if "s" in request.GET:  # WordPress's search address, /?s=words
         return search(request, request.GET.get("s", ""))
+    if "feed" in request.GET:  # WordPress's plain feed addresses, /?feed=rss2 or atom
+        target = "/feed/atom/" if request.GET["feed"] == "atom" else "/feed/"
+        return HttpResponsePermanentRedirect(target)
     posts = _listing(Post.objects.sticky_first())
     return render(request, "publishing/archive.html", {"page_obj": _page_of(request, posts)})
+
+
+def wordpress_page(request, number):
+    """WordPress's paged home (/page/2/) moves to ours (/?page=2), so old links keep working."""
+    return HttpResponsePermanentRedirect(f"/?page={number}" if number > 1 else "/")
 
 
 def post_detail(request, year, month, day, slug):
@@ -126,8 +136,7 @@ def category(request, path):
     cat = get_object_or_404(Category, slug=path.rstrip("/").rsplit("/", 1)[-1])
     if cat.path != path.strip("/"):
         return redirect(cat, permanent=True)
-    ids = [cat.pk, *_descendant_ids(cat)]  # WordPress lists a category's children's posts too
-    posts = _listing(Post.objects.filter(categories__in=ids).distinct())
+    posts = _listing(Post.objects.filter(categories__in=cat.subtree_ids()).distinct())
     base = reverse("publishing:category_feed", kwargs={"path": cat.path})
     context = {
         "page_obj": _page_of(request, posts),
@@ -136,18 +145,6 @@ def category(request, path):
         "archive_feeds": _feeds(cat.name, base, base + "atom/"),
     }
     return render(request, "publishing/archive.html", context)
-
-
-def _descendant_ids(cat: Category) -> list[int]:
-    found, frontier = [], [cat.pk]
-    while frontier:
-        frontier = [
-            pk
-            for pk in Category.objects.filter(parent__in=frontier).values_list("pk", flat=True)
-            if pk not in found and pk != cat.pk
-        ]
-        found.extend(frontier)
-    return found
 
 
 def tag(request, slug):
@@ -193,7 +190,8 @@ def archive(request, year, month=None, day=None):
 
 
 def search(request, query=None):
-    query = (request.GET.get("q", "") if query is None else query).strip()[:200]
+    query = (request.GET.get("q", "") if query is None else query).replace("\x00", "")
+    query = query.strip()[:200]
     results = services.search_posts(query) if query else Post.objects.none()
     context = {"page_obj": _page_of(request, results), "query": query}
     return render(request, "publishing/search.html", context)
@@ -235,7 +233,9 @@ def write(request, pk=None):
     preview = None
     if request.method == "POST" and form.is_valid():
         if "preview" in request.POST:
-            preview = render_markdown(form.cleaned_data["body"])
+            # Imported posts keep their HTML body; preview it the way it will be shown.
+            draft = Post(body=form.cleaned_data["body"], body_format=post.body_format)
+            preview = draft.render_body()
         else:
             return _save(request, form)
     context = {"form": form, "post": post, "preview": preview}

@@ -78,3 +78,31 @@ def test_reader_searches_from_the_header(page, live_server, blog):
     assert page.get_by_role("status").inner_text() == "1 result for “week 11”."
     assert page.locator("main article h2").all_inner_texts() == ["Week 11: notes"]
     assert page.locator("script").count() == 0  # nothing here needs JavaScript
+
+
+def test_pages_pass_axe_accessibility_checks(page, live_server, blog, django_user_model):
+    from axe_playwright_python.sync_playwright import Axe
+    from django.contrib.auth.models import Permission
+
+    axe = Axe()
+    writer = django_user_model.objects.create_user(username="w", password="pw-w-12345!")
+    writer.user_permissions.add(Permission.objects.get(codename="add_post"))
+    locked = blog[0]
+    locked.password = "x"
+    locked.save()
+    public = [
+        "/", "/?page=2", "/2024/06/05/week-6/", locked.get_absolute_url(), "/category/reflections/",
+        "/author/ana/", "/search/?q=notes", "/2024/", "/no/such/page/", "/login/",
+    ]  # fmt: skip
+    for path in public:
+        page.goto(live_server.url + path)
+        results = axe.run(page)
+        assert results.violations_count == 0, f"{path}\n{results.generate_report()}"
+    page.goto(live_server.url + "/login/")
+    page.get_by_label("Username").fill("w")
+    page.get_by_label("Password").fill("pw-w-12345!")
+    page.get_by_role("button", name="Sign in").click()
+    for path in ["/write/", "/write/posts/", "/profile/"]:
+        page.goto(live_server.url + path)
+        results = axe.run(page)
+        assert results.violations_count == 0, f"{path}\n{results.generate_report()}"

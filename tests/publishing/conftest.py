@@ -13,9 +13,10 @@ from plnet.publishing.models import Post
 SITE = "https://blog.example.org"
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def site_url(settings):
-    """Feeds, sitemaps and h-cards build absolute URLs from this, not from the request host."""
+    """Feeds, sitemaps and h-cards build absolute URLs from this, not from the request host.
+    (Not autouse: other tests in this folder keep the default site URL.)"""
     settings.SITE_URL = SITE
     settings.SITE_NAME = "Learning in Public"
     return SITE

@@ -7,7 +7,7 @@ import pytest
 from plnet.publishing import services
 from plnet.publishing.models import Post
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("site_url")]
 
 
 @pytest.fixture

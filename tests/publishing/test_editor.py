@@ -12,7 +12,7 @@ from django.utils import timezone
 from plnet.publishing import services
 from plnet.publishing.models import Category, Post
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("site_url")]
 
 
 def form_data(**overrides):
@@ -141,3 +141,34 @@ def test_delete_asks_then_deletes(writer, make_post):
     assert Post.objects.filter(pk=post.pk).exists()
     response = writer.post(f"/write/{post.pk}/delete/")
     assert response.status_code == 302 and not Post.objects.filter(pk=post.pk).exists()
+
+
+def test_categories_are_offered_with_their_place_in_the_tree(writer):
+    parent = Category.objects.create(name="Learning", slug="learning")
+    Category.objects.create(name="MOOCs", slug="moocs", parent=parent)
+    assert "Learning › MOOCs" in writer.get("/write/").content.decode()
+
+
+def test_resaving_keeps_the_stored_seconds(writer, make_post):
+    stored = dt.datetime(2024, 2, 3, 10, 15, 42, tzinfo=dt.UTC)
+    post = make_post("Imported", slug="imported", when=stored)
+    page = writer.get(f"/write/{post.pk}/").content.decode()
+    shown = re.search(r'name="published_at" value="([^"]+)"', page).group(1)
+    assert shown == "2024-02-03T10:15"
+    writer.post(f"/write/{post.pk}/", form_data(title="Imported", slug="imported", save="1",
+                                               published_at=shown))  # fmt: skip
+    post.refresh_from_db()
+    assert post.published_at == stored
+
+
+def test_preview_of_an_imported_html_post_shows_html(writer, make_post):
+    post = make_post("Imported", body="<p>Hello <em>there</em></p>", body_format="html")
+    response = writer.post(
+        f"/write/{post.pk}/",
+        form_data(title="Imported", body="<p>Hello <em>again</em></p>\n\n*not markdown*",
+                  preview="1"),
+    )  # fmt: skip
+    body = response.content.decode()
+    assert "its body is HTML" in body
+    preview = body.split('id="preview-heading"')[1]
+    assert "<em>again</em>" in preview and "*not markdown*" in preview

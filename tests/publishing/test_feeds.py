@@ -18,9 +18,9 @@ from lxml import etree
 from plnet.conversation.models import Comment
 from plnet.publishing.models import Category, Post
 
-from . import wp_peer
+from . import wxr_seed
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("site_url")]
 SITE = "https://blog.example.org"
 
 
@@ -141,9 +141,9 @@ def test_feeds_are_well_formed_xml_with_hostile_titles(client, make_post):
 
 @pytest.fixture
 def wp_site(settings, corpus, django_user_model):
-    settings.SITE_URL = wp_peer.SITE
+    settings.SITE_URL = wxr_seed.SITE
     settings.SITE_NAME = "WP Peer"
-    return wp_peer.seed(corpus, django_user_model)
+    return wxr_seed.seed(wxr_seed.peer_export(corpus), django_user_model)
 
 
 def wordpress_feed(corpus, name):
@@ -179,8 +179,8 @@ COMMENT_FEEDS = [
 
 
 def test_post_feeds_list_what_wordpress_listed(client, wp_site, corpus):
-    root = wp_peer.read_export(corpus)
-    kinds = [i.findtext("wp:post_type", namespaces=wp_peer.NS) for i in root.iter("item")]
+    root, ns = wxr_seed.read(wxr_seed.peer_export(corpus))
+    kinds = [i.findtext("wp:post_type", namespaces=ns) for i in root.iter("item")]
     assert wp_site["posts"] == kinds.count("post") + kinds.count("page") == 203
     for ours, theirs in POST_FEEDS:  # one seeding, four feeds
         expected = wordpress_feed(corpus, theirs)
@@ -191,9 +191,8 @@ def test_post_feeds_list_what_wordpress_listed(client, wp_site, corpus):
 
 
 def test_comment_feeds_list_what_wordpress_listed(client, wp_site, corpus):
-    assert wp_site["comments"] == len(list(wp_peer.read_export(corpus).iter(
-        "{http://wordpress.org/export/1.2/}comment"
-    )))  # fmt: skip
+    root, ns = wxr_seed.read(wxr_seed.peer_export(corpus))
+    assert wp_site["comments"] == len(root.findall("channel/item/wp:comment", ns))
     for ours, theirs in COMMENT_FEEDS:
         expected = wordpress_feed(corpus, theirs)
         assert expected.entries, theirs
@@ -202,3 +201,29 @@ def test_comment_feeds_list_what_wordpress_listed(client, wp_site, corpus):
         assert facts == [
             (html.unescape(e.title), e.link, utc(e.published_parsed)) for e in expected.entries
         ], ours
+
+
+def test_feed_readers_get_304_when_nothing_changed(client, small_site):
+    first = client.get("/feed/")
+    assert first["Last-Modified"] and first["ETag"]
+    again = client.get("/feed/", headers={"if-none-match": first["ETag"]})
+    assert again.status_code == 304 and again.content == b""
+    since = client.get("/feed/atom/", headers={"if-modified-since": first["Last-Modified"]})
+    assert since.status_code == 304
+    small_site["second"].body = "changed"
+    small_site["second"].save()
+    assert client.get("/feed/", headers={"if-none-match": first["ETag"]}).status_code == 200
+
+
+def test_control_characters_do_not_break_feeds(client, make_post):
+    # Regression: Django refuses to write XML 1.0 control characters, so one such character in
+    # a title, a body or a comment (anyone can type one) made the whole feed answer 500.
+    post = make_post("Ti\x0btle", slug="ctl", body="a\x0cb \x01 c", excerpt="x\x08y")
+    Comment.objects.create(post=post, state="approved", author_name="Sp\x1bam", content="h\x07i")
+    for url in ["/feed/", "/feed/atom/", "/comments/feed/", "/comments/feed/atom/"]:
+        _, feed = parse(client, url)
+        assert feed.entries, url
+    _, feed = parse(client, "/feed/")
+    assert feed.entries[0].title == "Title" and feed.entries[0].summary == "xy"
+    _, feed = parse(client, "/comments/feed/")
+    assert feed.entries[0].title == "Comment on Title by Spam"

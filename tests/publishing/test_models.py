@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from plnet.publishing.models import Category, Post, html_to_text
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("site_url")]
 
 
 def test_html_to_text_keeps_words_apart_and_decodes_entities():
@@ -116,3 +116,15 @@ def test_remembered_permalink_follows_changes(settings, make_post):
     with timezone.override("Asia/Tokyo"):
         post.published_at = dt.datetime(2024, 4, 1, 20, tzinfo=dt.UTC)
         assert post.get_absolute_url() == "/2024/04/02/second/"
+
+
+def test_subtree_ids_include_every_level_and_survive_cycles():
+    a = Category.objects.create(name="A", slug="a")
+    b = Category.objects.create(name="B", slug="b", parent=a)
+    c = Category.objects.create(name="C", slug="c", parent=b)
+    Category.objects.create(name="Other", slug="other")
+    assert sorted(a.subtree_ids()) == sorted([a.pk, b.pk, c.pk])
+    assert sorted(b.subtree_ids()) == sorted([b.pk, c.pk])
+    a.parent = c
+    a.save()
+    assert sorted(b.subtree_ids()) == sorted([a.pk, b.pk, c.pk])

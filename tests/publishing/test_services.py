@@ -10,7 +10,7 @@ from django.utils import timezone
 from plnet.publishing import services
 from plnet.publishing.models import Category, Post
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("site_url")]
 NOW = dt.datetime(2025, 6, 1, 12, tzinfo=dt.UTC)
 PAST = NOW - dt.timedelta(days=2)
 FUTURE = NOW + dt.timedelta(days=2)
@@ -53,7 +53,9 @@ def test_save_draft_then_publish_runs_the_published_hook_once_after_commit(
 ):
     calls = []
     monkeypatch.setattr(services, "on_post_published", lambda pk: calls.append(("pub", pk)))
-    monkeypatch.setattr(services, "on_post_updated", lambda pk: calls.append(("upd", pk)))
+    monkeypatch.setattr(
+        services, "on_post_updated", lambda pk, html: calls.append(("upd", pk, html.strip()))
+    )
     post = Post(title="First thoughts", body="hello", author=author)
     with django_capture_on_commit_callbacks(execute=True):
         services.save_draft(post, tags=["learning"], categories=[])
@@ -70,23 +72,27 @@ def test_save_draft_then_publish_runs_the_published_hook_once_after_commit(
     with django_capture_on_commit_callbacks(execute=True):
         post.body = "edited"
         services.save_post(post, status="published", published_at=post.published_at)
-    assert calls == [("pub", post.pk), ("upd", post.pk)]
+    assert calls == [("pub", post.pk), ("upd", post.pk, "<p>hello</p>")]
 
 
 def test_withdrawing_and_deleting_a_public_post_run_the_deleted_hook(
     make_post, monkeypatch, django_capture_on_commit_callbacks
 ):
     calls = []
-    monkeypatch.setattr(services, "on_post_deleted", lambda pk, url: calls.append((pk, url)))
-    post = make_post(slug="gone", when=dt.datetime(2024, 2, 3, 10, tzinfo=dt.UTC))
+    monkeypatch.setattr(
+        services, "on_post_deleted", lambda pk, url, html: calls.append((pk, url, html.strip()))
+    )
+    post = make_post(slug="gone", body="[a link](https://x.example/)",
+                     when=dt.datetime(2024, 2, 3, 10, tzinfo=dt.UTC))  # fmt: skip
+    linked = '<p><a href="https://x.example/" rel="noopener noreferrer nofollow">a link</a></p>'
     with django_capture_on_commit_callbacks(execute=True):
         services.save_draft(post)
-    assert calls == [(post.pk, "https://blog.example.org/2024/02/03/gone/")]
-    other = make_post(slug="bye", when=dt.datetime(2024, 2, 4, 10, tzinfo=dt.UTC))
+    assert calls == [(post.pk, "https://blog.example.org/2024/02/03/gone/", linked)]
+    other = make_post(slug="bye", body="Bye.", when=dt.datetime(2024, 2, 4, 10, tzinfo=dt.UTC))
     pk = other.pk
     with django_capture_on_commit_callbacks(execute=True):
         services.delete_post(other)
-    assert calls[-1] == (pk, "https://blog.example.org/2024/02/04/bye/")
+    assert calls[-1] == (pk, "https://blog.example.org/2024/02/04/bye/", "<p>Bye.</p>")
     assert not Post.objects.filter(pk=pk).exists()
     draft = make_post(status="draft")
     with django_capture_on_commit_callbacks(execute=True):
@@ -159,3 +165,33 @@ def test_save_post_sets_categories(author):
     cat = Category.objects.create(name="Reflections", slug="reflections")
     post = services.publish_post(Post(title="t", author=author), categories=[cat])
     assert list(post.categories.all()) == [cat]
+
+
+def test_changing_a_public_posts_permalink_keeps_the_old_one_as_a_redirect(client, make_post):
+    post = make_post(slug="first-name", when=dt.datetime(2024, 2, 3, 10, tzinfo=dt.UTC))
+    post.slug = "better-name"
+    services.save_post(post, status="published", published_at=post.published_at)
+    response = client.get("/2024/02/03/first-name/")
+    assert response.status_code == 301 and response["Location"] == "/2024/02/03/better-name/"
+    post.slug = "first-name"  # and back again: no loop
+    services.save_post(post, status="published", published_at=post.published_at)
+    assert client.get("/2024/02/03/first-name/").status_code == 200
+    assert client.get("/2024/02/03/better-name/")["Location"] == "/2024/02/03/first-name/"
+
+
+def test_a_draft_changing_slug_leaves_no_redirect(make_post):
+    from plnet.publishing.models import LegacyURL
+
+    post = make_post(status="draft", slug="a")
+    post.slug = "b"
+    services.save_draft(post)
+    assert not LegacyURL.objects.exists()
+
+
+def test_adjacent_posts_and_their_links_take_two_queries(make_post, django_assert_num_queries):
+    # Regression: the permalink's memo key read a deferred field, one more query per link.
+    base = dt.datetime(2023, 1, 1, tzinfo=dt.UTC)
+    _, middle, _ = (make_post(when=base + dt.timedelta(days=i)) for i in range(3))
+    with django_assert_num_queries(2):
+        previous, following = services.adjacent_posts(middle)
+        assert previous.get_absolute_url() != following.get_absolute_url()

@@ -12,7 +12,7 @@ from plnet.publishing import services
 from plnet.publishing.models import Post
 from plnet.publishing.tasks import publish_scheduled_post
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("site_url")]
 
 
 def test_tick_is_registered_by_the_app():
