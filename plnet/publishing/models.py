@@ -322,3 +322,14 @@ class LegacyURL(models.Model):
 
     def __str__(self) -> str:
         return self.path
+
+
+class Tombstone(models.Model):
+    """The path of a deleted public post: it answers 410 Gone, not 404 (Webmention §3.1.4 lets
+    receivers remove what the post said; feed readers and crawlers stop asking)."""
+
+    path = models.CharField(max_length=1000, unique=True)
+    deleted_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.path

@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
-from .models import Category, LegacyURL, Post
+from .models import Category, LegacyURL, Post, Tombstone
 from .search import search_posts  # noqa: F401  (a verb of this app, implemented beside it)
 
 log = logging.getLogger("plnet.publishing")
@@ -34,19 +34,25 @@ class PublishingError(ValueError):
 def on_post_published(post_id: int) -> None:
     """A post became public (published now, or a scheduled post reached its time).
 
-    Runs after the transaction committed. The linkbacks app sends Webmentions/pingbacks from here
-    (by enqueuing its own task with the id); for now nothing else needs to happen.
+    Runs after the transaction committed. Webmentions (or pingbacks) go to every link in it.
     """
+    from plnet.linkbacks.services import send_linkbacks_for_post
+
     log.info("post %s published", post_id)
+    send_linkbacks_for_post(post_id)
 
 
 def on_post_updated(post_id: int, previous_html: str) -> None:
     """A public post was edited and stays public. Runs after commit.
 
     `previous_html` is the content before the edit: Webmention §3.1.3 asks to notify the targets
-    of links the edit removed as well as those it kept or added.
+    of links the edit removed as well as those it kept or added. The linkbacks service resends
+    to every target it sent to before, so removed links are covered without previous_html.
     """
+    from plnet.linkbacks.services import send_linkbacks_for_post
+
     log.info("post %s updated", post_id)
+    send_linkbacks_for_post(post_id)
 
 
 def on_post_deleted(post_id: int, permalink: str, previous_html: str) -> None:
@@ -55,7 +61,11 @@ def on_post_deleted(post_id: int, permalink: str, previous_html: str) -> None:
     `permalink` is the absolute URL it had and `previous_html` its content, so the targets it
     linked to can be told it is gone (Webmention §3.1.4) even when the row no longer exists.
     """
+    from plnet.linkbacks.services import notify_post_deleted
+    from plnet.protocols.webmention import links_in
+
     log.info("post %s deleted or withdrawn (%s)", post_id, permalink)
+    notify_post_deleted(permalink, links_in(previous_html, permalink))
 
 
 def _after_commit(hook, *args) -> None:
@@ -186,9 +196,11 @@ def delete_post(post: Post) -> None:
     from django.conf import settings
 
     was_public, pk, html = post.is_public, post.pk, post.content_html
-    url = settings.SITE_URL + post.get_absolute_url()
+    path = post.get_absolute_url()
+    url = settings.SITE_URL + path
     post.delete()
     if was_public:
+        Tombstone.objects.get_or_create(path=path)
         _after_commit(on_post_deleted, pk, url, html)
 
 

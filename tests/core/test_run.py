@@ -21,7 +21,8 @@ def free_port() -> int:
 
 
 @pytest.mark.slow
-def test_run_serves_and_ctrl_c_stops_web_and_worker(tmp_path):
+@pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
+def test_run_serves_and_ctrl_c_stops_web_and_worker(tmp_path, how):
     env = {**os.environ, "PLNET_DATA_DIR": str(tmp_path)}
     env.pop("DJANGO_SETTINGS_MODULE", None)
     cli = [sys.executable, "-m", "plnet.cli"]
@@ -51,7 +52,10 @@ def test_run_serves_and_ctrl_c_stops_web_and_worker(tmp_path):
         assert status == 200 and server.startswith("gunicorn")
         while time.monotonic() < deadline and not any("Starting worker" in x for x in lines):
             time.sleep(0.3)
-        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+        if how == "ctrl-c":
+            os.killpg(proc.pid, signal.SIGINT)  # the terminal signals the whole group
+        else:
+            proc.send_signal(signal.SIGTERM)  # a service manager signals the main process
         assert proc.wait(timeout=20) == 0
         reader.join(timeout=10)
         output = "".join(lines)
