@@ -65,7 +65,7 @@ class PostCommentsFeed(Feed):
         return comment.display_name
 
     def item_author_link(self, comment):
-        return comment.author_url or None
+        return comment.link_url or None
 
     def item_pubdate(self, comment):
         return comment.created_at

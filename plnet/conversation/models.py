@@ -149,6 +149,12 @@ class Comment(models.Model):
         self.save(update_fields=fields)
 
     @property
+    def link_url(self) -> str:
+        """author_url when it is an http(s) URL, else "" (imported rows may carry anything)."""
+        url = self.author_url.strip()
+        return url if url.lower().startswith(("http://", "https://")) else ""
+
+    @property
     def display_name(self) -> str:
         """The name shown: the member's public name, else the name typed, else Anonymous."""
         if self.user_id and not self.author_name:
