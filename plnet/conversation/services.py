@@ -183,35 +183,49 @@ ACTIONS = {
 
 
 @transaction.atomic
-def moderate(comment: Comment, action: str, *, by) -> bool:
+def moderate(comment: Comment, action: str, *, by, retrain: bool = True) -> bool:
     """Apply a moderator's action (a key of ACTIONS) to comment; return False when the comment
     is already in that state (nothing to do).
 
-    Marking spam or not spam enqueues retraining of the classifier and, with Akismet on, a report
-    to Akismet; approving a reply enqueues mail to the comment it answers. Raises KeyError for an
-    unknown action.
+    Marking spam or not spam enqueues retraining of the classifier (unless retrain=False, for a
+    caller that enqueues it once for many) and, with Akismet on, a report to Akismet; approving a
+    reply enqueues mail to the comment it answers. Raises KeyError for an unknown action.
     """
     state, verb = ACTIONS[action]
     if comment.state == state:
         return False
-    was_spam = comment.state == Comment.State.SPAM
+    teaches = teaches_classifier(comment.state, state)
     comment.move_to(state, layer="moderator", reason=f"{verb} by {by}")
     from .tasks import notify_replied_to, report_to_akismet, retrain_spam_filter
 
-    pk = comment.pk
-    if state == Comment.State.SPAM or (was_spam and state != Comment.State.TRASH):
-        is_spam = state == Comment.State.SPAM
+    pk, is_spam = comment.pk, state == Comment.State.SPAM
+    if teaches and retrain:
         transaction.on_commit(lambda: retrain_spam_filter.enqueue())
-        if layers.akismet.is_enabled():
-            transaction.on_commit(lambda: report_to_akismet.enqueue(pk, is_spam))
+    if teaches and layers.akismet.is_enabled():
+        transaction.on_commit(lambda: report_to_akismet.enqueue(pk, is_spam))
     if state == Comment.State.APPROVED and comment.parent_id:
         transaction.on_commit(lambda: notify_replied_to.enqueue(pk))
     return True
 
 
+def teaches_classifier(old: str, new: str) -> bool:
+    """True when a move is a spam/ham judgement: into spam, or out of spam (except to trash)."""
+    return new == Comment.State.SPAM or (old == Comment.State.SPAM and new != Comment.State.TRASH)
+
+
+@transaction.atomic
 def moderate_many(ids: list[int], action: str, *, by) -> int:
-    """Apply action to each comment in ids; return how many changed state."""
-    return sum(moderate(c, action, by=by) for c in Comment.objects.filter(pk__in=ids))
+    """Apply action to each comment in ids; return how many changed state. The classifier is
+    retrained once, after commit, when any of the moves was a spam/ham judgement."""
+    from .tasks import retrain_spam_filter
+
+    changed = teaches = 0
+    for comment in Comment.objects.filter(pk__in=ids):
+        teaches += teaches_classifier(comment.state, ACTIONS[action][0])
+        changed += moderate(comment, action, by=by, retrain=False)
+    if teaches:
+        transaction.on_commit(lambda: retrain_spam_filter.enqueue())
+    return changed
 
 
 @transaction.atomic

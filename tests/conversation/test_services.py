@@ -321,3 +321,19 @@ def test_no_reply_mail_without_opt_in_or_to_oneself(post, rules, make_comment):
     assert services.notify_replied_to(r1) is False
     assert services.notify_replied_to(r2) is False
     assert mail.outbox == []
+
+
+def test_bulk_spam_retrains_once(
+    make_comment, author, monkeypatch, django_capture_on_commit_callbacks
+):
+    calls = []
+    monkeypatch.setattr(
+        "plnet.conversation.training.train_from_site", lambda source: calls.append(source)
+    )
+    ids = [make_comment(state="pending").pk for _ in range(4)]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.moderate_many(ids, "spam", by=author) == 4
+    assert calls == ["retrain after moderation"]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.moderate_many(ids, "trash", by=author)  # spam -> trash is no ham judgement
+    assert len(calls) == 1
