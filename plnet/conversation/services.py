@@ -290,13 +290,14 @@ def thread(post, *, extra_ids: list[int] | None = None) -> list[ThreadNode]:
     (a reply to a comment at the last level is shown beside it, as WordPress does). A reply whose
     parent is not shown is shown at the top level.
 
-    `extra_ids` names pending comments to show too (the visitor's own, right after posting),
-    marked `awaiting`.
+    `extra_ids` names pending or spam comments to show too (the visitor's own, right after
+    posting, kept in their session), marked `awaiting`.
     """
     max_depth = max(settings.PLNET.comment_thread_depth, 1)
     shown = Q(state=Comment.State.APPROVED)
     if extra_ids:
-        shown |= Q(pk__in=extra_ids, state=Comment.State.PENDING)
+        # the visitor's own words stay visible to them, whatever a layer decided
+        shown |= Q(pk__in=extra_ids, state__in=[Comment.State.PENDING, Comment.State.SPAM])
     comments = Comment.objects.filter(shown, post=post).select_related("user")
     roots: list[ThreadNode] = []
     nodes: dict[int, ThreadNode] = {}

@@ -261,11 +261,13 @@ def test_thread_nests_to_the_configured_depth(make_comment, settings):
     assert services.reply_allowed(level2[0]) and not services.reply_allowed(level2[0].replies[0])
 
 
-def test_thread_shows_the_visitors_own_pending_comment(make_comment):
+def test_thread_shows_the_visitors_own_waiting_comments(make_comment):
     mine = make_comment(state="pending")
+    mine_spam = make_comment(state="spam")
+    mine_trashed = make_comment(state="trash")
     other = make_comment(state="pending")
-    nodes = services.thread(mine.post, extra_ids=[mine.pk])
-    assert [(n.comment, n.awaiting) for n in nodes] == [(mine, True)]
+    nodes = services.thread(mine.post, extra_ids=[mine.pk, mine_spam.pk, mine_trashed.pk])
+    assert [(n.comment, n.awaiting) for n in nodes] == [(mine, True), (mine_spam, True)]
     assert other not in [n.comment for n in nodes]
 
 
