@@ -26,7 +26,11 @@ from .models import Comment, CommentSettings
 
 DUPLICATE_WINDOW = dt.timedelta(minutes=10)
 UNSUBSCRIBE_SALT = "plnet.conversation.unsubscribe"
-OUTCOME_STATE = {SPAM: Comment.State.SPAM, HELD: Comment.State.PENDING, APPROVED: "approved"}
+OUTCOME_STATE = {
+    SPAM: Comment.State.SPAM,
+    HELD: Comment.State.PENDING,
+    APPROVED: Comment.State.APPROVED,
+}
 
 
 class CommentRefused(Exception):
@@ -65,7 +69,7 @@ def _verdict(comment: Comment, meta: dict) -> layers.Verdict:
     if layers.is_trusted(comment):
         return layers.Verdict(APPROVED, "moderation", "comment by the site's author or staff")
     rules = CommentSettings.load()
-    held, score = None, None
+    held = None
     for ask in (
         lambda: layers.form_checks(meta, rules),
         lambda: layers.rules_check(comment, rules),
@@ -76,15 +80,14 @@ def _verdict(comment: Comment, meta: dict) -> layers.Verdict:
         if verdict is None:
             continue
         if verdict.score is not None:
-            score = comment.spam_score = verdict.score
+            comment.spam_score = verdict.score
         if verdict.outcome == SPAM:
             return verdict
         if verdict.outcome == HELD and held is None:
             held = verdict
     if held is not None:
         return held
-    final = layers.moderation_rule(comment, rules)
-    return final if score is None else layers.Verdict(final.outcome, final.layer, final.reason)
+    return layers.moderation_rule(comment, rules)
 
 
 def _after_commit_notify(comment: Comment) -> None:
