@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test worker lint format check bench interop browser-deps clean
+.PHONY: run test test-postgres worker lint format check bench interop browser-deps clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "plnet needs $(PYTHON) (Debian: apt-get install python3.11 python3.11-venv)"; exit 1; }
@@ -36,6 +36,11 @@ test: $(STAMP) browser-deps
 	$(BIN)/lint-imports
 	$(BIN)/python -m plnet.cli makemigrations --check --dry-run
 	$(BIN)/pytest
+
+# The suite again on a throw-away PostgreSQL server (PLNET_DATABASE_URL=postgres://…).
+test-postgres: $(STAMP)
+	$(BIN)/pip install --quiet 'psycopg[binary]>=3.2,<4'
+	VENV=$(VENV) bash scripts/test-postgres.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check plnet tests bench

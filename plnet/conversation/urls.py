@@ -1,14 +1,13 @@
-"""URLs of plnet.conversation: posting comments, unsubscribing, moderation, per-post comment feeds.
+"""URLs of plnet.conversation: posting comments, unsubscribing, moderation.
 
-Included before publishing's URLs, so `<permalink>feed/` reaches the comment feeds.
+The per-post comment feeds (`<permalink>feed/`, `feed/atom/`) live with the other feeds in publishing.
 """
 
-from django.urls import path, re_path
+from django.urls import path
 
-from . import feeds, views
+from . import views
 
 app_name = "conversation"
-POST = r"^(?P<year>\d{4})/(?P<month>\d{2})/(?P<day>\d{2})/(?P<slug>[^/]+)/"
 urlpatterns = [
     path("comments/post/", views.post_comment, name="post_comment"),
     path("comments/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
@@ -17,6 +16,4 @@ urlpatterns = [
     path("moderation/settings/", views.moderation_settings, name="moderation_settings"),
     path("moderation/<int:pk>/", views.moderation_edit, name="moderation_edit"),
     path("moderation/<int:pk>/reply/", views.moderation_reply, name="moderation_reply"),
-    re_path(POST + r"feed/$", feeds.PostCommentsFeed(), name="post_comments_rss"),
-    re_path(POST + r"feed/atom/$", feeds.PostCommentsAtomFeed(), name="post_comments_atom"),
 ]

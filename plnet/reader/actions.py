@@ -1,0 +1,247 @@
+"""What a member does with their network: read and star marks, sharing, OPML, API tokens.
+
+Every function takes the member first and only ever touches that member's rows.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.html import escape
+
+from plnet.core.html import render_markdown
+from plnet.protocols.opml import OpmlError, Outline, parse_opml, write_opml
+from plnet.reader.models import ApiToken, Entry, EntryState, Share, Source, Subscription
+from plnet.reader.river import RiverFilter, river_queryset, subscriptions_by_source
+from plnet.reader.services import folder_named
+
+# --- read and star -----------------------------------------------------------------------
+
+
+def visible_entry(user, entry_id: int) -> Entry | None:
+    """The entry if it belongs to a source the member follows, else None (missing = forbidden)."""
+    return (
+        Entry.objects.filter(pk=entry_id, source__subscriptions__user=user)
+        .select_related("source")
+        .first()
+    )
+
+
+def set_marks(
+    user, entry: Entry, *, read: bool | None = None, starred: bool | None = None
+) -> EntryState:
+    """Set the member's read and/or starred marks on an entry (None leaves a mark as it is)."""
+    state, _ = EntryState.objects.get_or_create(user=user, entry=entry)
+    if read is not None:
+        state.read = read
+    if starred is not None:
+        state.starred = starred
+    state.changed_at = timezone.now()
+    state.save()
+    return state
+
+
+@transaction.atomic
+def mark_all_read(user, f: RiverFilter, up_to: tuple | None) -> int:
+    """Mark every entry of the filtered river as read, up to and including the entry
+    (published_at, id) `up_to` and everything older (None: all). Returns how many changed.
+    """
+    subs = subscriptions_by_source(user)
+    qs = river_queryset(user, RiverFilter(**{**f.__dict__, "unread": True, "after": None}), subs)
+    if up_to:
+        when, pk = up_to
+        from django.db.models import Q
+
+        qs = qs.filter(Q(published_at__lt=when) | Q(published_at=when, id__lte=pk))
+    ids = list(qs.values_list("id", flat=True))
+    now = timezone.now()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        EntryState.objects.filter(user=user, entry_id__in=chunk).update(read=True, changed_at=now)
+        have = set(
+            EntryState.objects.filter(user=user, entry_id__in=chunk).values_list(
+                "entry_id", flat=True
+            )
+        )
+        EntryState.objects.bulk_create(
+            [
+                EntryState(user=user, entry_id=i, read=True, changed_at=now)
+                for i in chunk
+                if i not in have
+            ]
+        )
+    return len(ids)
+
+
+# --- sharing -----------------------------------------------------------------------------
+
+
+def share_body(entry: Entry, note: str, via_name: str) -> str:
+    """The bookmark post's HTML: the note (Markdown, sanitised), then an h-cite u-bookmark-of link
+    to the original and a "via" line."""
+    parts = [render_markdown(note)] if note.strip() else []
+    title = escape(entry.title or entry.link)
+    cite = f'<p class="h-cite u-bookmark-of"><a class="u-url p-name" href="{escape(entry.link)}">{title}</a>'
+    if entry.source.title:
+        cite += f' <span class="p-publication">({escape(entry.source.title)})</span>'
+    parts.append(cite + "</p>")
+    if via_name:
+        parts.append(f'<p class="via">via {escape(via_name)}</p>')
+    return "\n".join(parts)
+
+
+@transaction.atomic
+def share_entry(user, entry: Entry, note: str = "") -> Share:
+    """Publish a bookmark post of the entry with the member's note and "via <person>", and
+    record the Share. Linkbacks go out after commit (see `_after_share`). Raises ValueError when
+    the entry has no link to bookmark.
+    """
+    from plnet.publishing.models import Post
+
+    if not entry.link:
+        raise ValueError("this entry has no link to share")
+    subscription = (
+        Subscription.objects.filter(user=user, source=entry.source).select_related("person").first()
+    )
+    person = subscription.person if subscription else None
+    via_name = person.name if person else (entry.source.title or "")
+    now = timezone.now()
+    post = Post.objects.create(
+        post_type=Post.PostType.POST,
+        title=(entry.title or entry.link)[:500],
+        body=share_body(entry, note, via_name),
+        body_format=Post.BodyFormat.HTML,
+        status=Post.Status.PUBLISHED,
+        published_at=now,
+        author=user,
+    )
+    post.slug = f"bookmark-{post.pk}"
+    post.save(update_fields=["slug"])
+    share = Share.objects.create(user=user, entry=entry, post=post, note=note, via=person)
+    post_id = post.pk
+    transaction.on_commit(lambda: _after_share(post_id))
+    return share
+
+
+def _after_share(post_id: int) -> None:
+    """Hook run after a share is committed: send linkbacks (Webmention) for the bookmark post.
+
+    The lead wires plnet.linkbacks.services.send_linkbacks_for_post here once it exists.
+    """
+    try:
+        from plnet.linkbacks.services import send_linkbacks_for_post
+    except ImportError:
+        return
+    send_linkbacks_for_post(post_id)
+
+
+# --- OPML --------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportSummary:
+    """What an OPML import did: subscriptions added, outlines skipped (with why), folders made."""
+
+    added: list[str] = field(default_factory=list)
+    already: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    folders: list[str] = field(default_factory=list)
+    linked_lists: list[str] = field(default_factory=list)
+    warning: str = ""
+
+    def __str__(self) -> str:
+        text = (
+            f"{len(self.added)} added, {len(self.already)} already followed, "
+            f"{len(self.skipped)} skipped, {len(self.folders)} folders"
+        )
+        return text + (
+            f" (the file was repaired while reading: {self.warning})" if self.warning else ""
+        )
+
+
+@transaction.atomic
+def import_opml(user, content: bytes) -> ImportSummary:
+    """Import an OPML subscription list: folders kept, duplicates merged, nothing fetched now
+    (new sources are due at once, so the worker fetches them). All or nothing: raises OpmlError
+    (a clear sentence) before writing anything when the file is not a list.
+    """
+    from plnet.core.http import InvalidURL, check_url
+
+    doc = parse_opml(content)
+    if not doc.outlines and not doc.linked_lists:
+        raise OpmlError("no subscriptions found in this file (no outline has an xmlUrl)")
+    summary = ImportSummary(linked_lists=list(doc.linked_lists), warning=doc.warning)
+    seen: set[str] = set()
+    for outline in doc.outlines:
+        url = outline.url
+        if url in seen:
+            summary.skipped.append((url, "listed twice in the file"))
+            continue
+        seen.add(url)
+        try:
+            check_url(url)
+        except InvalidURL as exc:
+            summary.skipped.append((url, str(exc)))
+            continue
+        _import_one(user, outline, summary)
+    return summary
+
+
+def _import_one(user, outline: Outline, summary: ImportSummary) -> None:
+    source, _ = Source.objects.get_or_create(
+        url=outline.url[:2000],
+        defaults={"title": outline.title[:500], "site_url": outline.html_url[:2000]},
+    )
+    folder = folder_named(user, outline.folder)
+    if folder and folder.name not in summary.folders:
+        summary.folders.append(folder.name)
+    _, created = Subscription.objects.get_or_create(
+        user=user, source=source, defaults={"folder": folder, "title": outline.title[:500]}
+    )
+    (summary.added if created else summary.already).append(outline.url)
+
+
+def export_opml(user) -> bytes:
+    """The member's subscriptions as OPML 2.0 (folder of the subscription, else of its person)."""
+    subs = Subscription.objects.filter(user=user).select_related(
+        "source", "folder", "person__folder"
+    )
+    outlines = []
+    for s in subs.order_by("folder__name", "source__title", "source__url"):
+        folder = s.folder or (s.person.folder if s.person else None)
+        outlines.append(
+            Outline(
+                url=s.source.url,
+                title=s.display_title,
+                html_url=s.source.site_url,
+                folder=folder.name if folder else "",
+            )
+        )
+    name = getattr(user, "public_name", user.get_username())
+    return write_opml(outlines, title=f"{name}'s subscriptions (plnet)", owner_name=name)
+
+
+# --- API tokens --------------------------------------------------------------------------
+
+
+def create_token(user, name: str = "") -> tuple[ApiToken, str]:
+    """Make a new API token for the member; returns the row and the token (shown only now)."""
+    token = "plnet_" + secrets.token_urlsafe(32)
+    row = ApiToken.objects.create(
+        user=user, name=name[:200], token_hash=ApiToken.hash(token), prefix=token[6:14]
+    )
+    return row, token
+
+
+def user_for_token(token: str):
+    """The active member a bearer token belongs to, else None. Records when it was last used."""
+    if not token:
+        return None
+    row = ApiToken.objects.matching(token).select_related("user").first()
+    if row is None or not row.user.is_active:
+        return None
+    ApiToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
+    return row.user

@@ -1,0 +1,160 @@
+"""The river: a member's entries, newest first, filtered, with keyset pagination.
+
+A cursor is "<published_at ISO>|<id>" of the last entry shown; the next page holds entries strictly
+older in (published_at, id) order, which the `entry_river` index serves without OFFSET.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Q
+from django.utils.dateparse import parse_datetime
+
+from plnet.reader import search
+from plnet.reader.models import Entry, EntryState, Subscription
+
+PAGE_SIZE = 50
+
+
+class BadFilter(ValueError):
+    """A filter or cursor value that cannot be read; str() names it."""
+
+
+@dataclass
+class RiverFilter:
+    """What the member asked to see. Ids are the member's own; `since` is an aware datetime."""
+
+    source: int | None = None
+    person: int | None = None
+    folder: int | None = None
+    unread: bool | None = None
+    starred: bool | None = None
+    q: str = ""
+    since: datetime | None = None
+    after: tuple[datetime, int] | None = None
+
+    @classmethod
+    def from_params(cls, params) -> RiverFilter:
+        """Read query parameters (a QueryDict or dict). Raises BadFilter naming the parameter."""
+        return cls(
+            source=_int(params, "source"),
+            person=_int(params, "person"),
+            folder=_int(params, "folder"),
+            unread=_bool(params, "unread"),
+            starred=_bool(params, "starred"),
+            q=(params.get("q") or "").strip()[:200],
+            since=_date(params, "since"),
+            after=parse_cursor(params.get("after") or ""),
+        )
+
+
+def _int(params, name: str) -> int | None:
+    raw = (params.get(name) or "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise BadFilter(f"{name} must be a number")
+    return int(raw)
+
+
+def _bool(params, name: str) -> bool | None:
+    raw = (params.get(name) or "").strip().lower()
+    if raw in {"", "any"}:
+        return None
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise BadFilter(f"{name} must be true or false")
+
+
+def _date(params, name: str) -> datetime | None:
+    raw = (params.get(name) or "").strip()
+    if not raw:
+        return None
+    when = parse_datetime(raw.replace(" ", "+"))
+    if when is None or when.tzinfo is None:
+        raise BadFilter(f"{name} must be an ISO 8601 date and time with a time zone")
+    return when
+
+
+def make_cursor(entry: Entry) -> str:
+    return f"{entry.published_at.isoformat()}|{entry.pk}"
+
+
+def parse_cursor(raw: str) -> tuple[datetime, int] | None:
+    """Read a cursor made by make_cursor; raises BadFilter when it is not one."""
+    if not raw:
+        return None
+    when, _, pk = raw.replace(" ", "+").rpartition("|")
+    parsed = parse_datetime(when) if when else None
+    if parsed is None or not pk.isdigit():
+        raise BadFilter("after is not a cursor from a previous page")
+    return parsed, int(pk)
+
+
+@dataclass
+class RiverPage:
+    """A page of entries, each with `.subscription`, `.is_read` and `.is_starred` set."""
+
+    entries: list[Entry]
+    next_cursor: str = ""
+    subscriptions: dict[int, Subscription] = field(default_factory=dict)
+
+
+def subscriptions_by_source(user) -> dict[int, Subscription]:
+    subs = Subscription.objects.filter(user=user).select_related("source", "person", "folder")
+    return {s.source_id: s for s in subs}
+
+
+def river_queryset(user, f: RiverFilter, subs: dict[int, Subscription]):
+    """The filtered Entry queryset of a member's river (not yet ordered or sliced)."""
+    wanted = [
+        sid
+        for sid, s in subs.items()
+        if (f.source is None or sid == f.source)
+        and (f.person is None or s.person_id == f.person)
+        and (
+            f.folder is None
+            or s.folder_id == f.folder
+            or (s.person and s.person.folder_id == f.folder)
+        )
+    ]
+    qs = Entry.objects.filter(source_id__in=wanted)
+    states = EntryState.objects.filter(user=user)
+    if f.unread is True:
+        qs = qs.exclude(id__in=states.filter(read=True).values("entry_id"))
+    elif f.unread is False:
+        qs = qs.filter(id__in=states.filter(read=True).values("entry_id"))
+    if f.starred is not None:
+        starred = Q(id__in=states.filter(starred=True).values("entry_id"))
+        qs = qs.filter(starred if f.starred else ~starred)
+    if f.since:
+        qs = qs.filter(published_at__gte=f.since)
+    if f.q:
+        qs = search.matching(qs, f.q)
+    return qs
+
+
+def river(user, f: RiverFilter, *, limit: int = PAGE_SIZE) -> RiverPage:
+    """One page of the member's river, newest first, after `f.after` when given."""
+    subs = subscriptions_by_source(user)
+    qs = river_queryset(user, f, subs)
+    if f.after:
+        when, pk = f.after
+        qs = qs.filter(Q(published_at__lt=when) | Q(published_at=when, id__lt=pk))
+    entries = list(qs.order_by("-published_at", "-id").select_related("source")[: limit + 1])
+    more = len(entries) > limit
+    entries = entries[:limit]
+    marks = {
+        s.entry_id: s
+        for s in EntryState.objects.filter(user=user, entry_id__in=[e.pk for e in entries])
+    }
+    for entry in entries:
+        entry.subscription = subs.get(entry.source_id)
+        mark = marks.get(entry.pk)
+        entry.is_read = bool(mark and mark.read)
+        entry.is_starred = bool(mark and mark.starred)
+    return RiverPage(entries, make_cursor(entries[-1]) if more else "", subs)

@@ -1,0 +1,516 @@
+"""The reader's verbs: subscribe, fetch and store, schedule, and what a member does in the river.
+
+Fetching is split in two: `download(source)` does the network part (one guarded request through
+`plnet.core.http.fetch`, conditional headers, parse) and touches no database, so many can run in
+threads; `apply_download(source, download)` stores the result in one transaction (entries
+deduplicated and sanitised, validators, state, schedule). `fetch_source(id)` does both for one
+source (the task), `fetch_many(ids)` for many with a thread pool and a per-host limit.
+
+OPML, sharing, read state and tokens live in `plnet.reader.actions` (re-exported here).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from statistics import median
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from plnet.core import http
+from plnet.core.html import clean_html
+from plnet.protocols.discovery import candidate_urls, feed_links
+from plnet.protocols.feeds import FeedEntry, FeedError, NotAFeed, ParsedFeed, parse_feed, plain_text
+from plnet.reader import search
+from plnet.reader.models import (
+    MAX_INTERVAL,
+    MIN_INTERVAL,
+    Entry,
+    Folder,
+    Person,
+    Source,
+    Subscription,
+)
+
+log = logging.getLogger("plnet.reader")
+
+ACCEPT = (
+    "application/atom+xml, application/rss+xml, application/feed+json, application/rdf+xml;q=0.9, "
+    "application/xml;q=0.8, text/xml;q=0.8, text/html;q=0.5, */*;q=0.1"
+)
+MAX_BACKOFF = timedelta(hours=24)
+EXCERPT_CHARS = 300
+PER_HOST_LIMIT = 2
+WORKERS = 8
+
+
+class SubscribeError(Exception):
+    """Subscribing failed; str() is a sentence for the member."""
+
+
+@dataclass
+class Download:
+    """The outcome of one fetch of a source, before anything is stored.
+
+    Exactly one of: `error` (a sentence), `not_modified`, `gone`, or `feed` (parsed).
+    `retry_after` is when the server asked us to come back (429/503 Retry-After).
+    """
+
+    url: str
+    status: int | None = None
+    final_url: str = ""
+    permanent_redirect: bool = False
+    etag: str = ""
+    last_modified: str = ""
+    feed: ParsedFeed | None = None
+    not_modified: bool = False
+    gone: bool = False
+    error: str = ""
+    retry_after: datetime | None = None
+    fetched_at: datetime = field(default_factory=timezone.now)
+
+
+# --- network half ------------------------------------------------------------------------
+
+
+def conditional_headers(source: Source) -> dict[str, str]:
+    """Accept plus If-None-Match / If-Modified-Since from the source's stored validators (RFC 9110 §13.1)."""
+    headers = {"Accept": ACCEPT}
+    if source.etag:
+        headers["If-None-Match"] = source.etag
+    if source.last_modified:
+        headers["If-Modified-Since"] = source.last_modified
+    return headers
+
+
+def parse_retry_after(value: str | None, now: datetime) -> datetime | None:
+    """Retry-After as seconds or an HTTP date (RFC 9110 §10.2.3), bounded to MAX_BACKOFF."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        when = now + timedelta(seconds=int(value))
+    else:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+    return min(max(when, now), now + MAX_BACKOFF)
+
+
+def download(source: Source, *, resolver: http.Resolver | None = None, policy=None) -> Download:
+    """Fetch and parse a source (no database access). Never raises for network or feed faults."""
+    result = Download(url=source.url)
+    try:
+        response = http.fetch(
+            source.url, headers=conditional_headers(source), resolver=resolver, policy=policy
+        )
+    except http.FetchError as exc:
+        result.error = str(exc)
+        return result
+    result.status, result.final_url = response.status, response.url
+    result.permanent_redirect = response.permanent
+    if response.status == 304:
+        result.not_modified = True
+    elif response.status == 410:
+        result.gone = True
+    elif response.status in {429, 503}:
+        result.retry_after = parse_retry_after(response.headers.get("retry-after"), timezone.now())
+        result.error = f"the server asked us to slow down (HTTP {response.status})"
+    elif response.status != 200:
+        result.error = f"the server answered HTTP {response.status}"
+    else:
+        result.etag = response.headers.get("etag", "")[:500]
+        result.last_modified = response.headers.get("last-modified", "")[:100]
+        try:
+            result.feed = parse_feed(
+                response.content, response.url, response.headers.get("content-type", "")
+            )
+        except FeedError as exc:
+            result.error = str(exc)
+        except Exception as exc:  # a parser bug must not stop the other sources
+            log.exception("parser failed on %s", source.url)
+            result.error = f"the feed could not be parsed ({exc.__class__.__name__})"
+    return result
+
+
+# --- storing half ------------------------------------------------------------------------
+
+
+def _entry_values(item: FeedEntry, now: datetime) -> dict:
+    raw = item.content_html or item.summary_html
+    content = clean_html(raw, base_url=item.content_base or None) if raw else ""
+    excerpt_source = item.summary_html or item.content_html
+    excerpt = plain_text(excerpt_source)[:EXCERPT_CHARS] if excerpt_source else ""
+    digest = hashlib.sha256(
+        "\x00".join(
+            [item.title, item.link, raw, str(item.published), str(item.updated), item.author]
+            + [e.url for e in item.enclosures]
+        ).encode("utf-8", "replace")
+    ).hexdigest()
+    return {
+        "guid": item.guid[:1000],
+        "link": item.link[:2000],
+        "title": item.title[:1000],
+        "author": item.author[:500],
+        "content_html": content,
+        "excerpt": excerpt,
+        "enclosures": [e.as_dict() for e in item.enclosures],
+        "published_at": item.date,
+        "updated_at": item.updated,
+        "content_hash": digest,
+    }
+
+
+@dataclass(frozen=True)
+class StoreResult:
+    """How many entries a fetch added and updated (unchanged ones are not counted)."""
+
+    added: int = 0
+    updated: int = 0
+
+
+def store_entries(
+    source: Source, items: Iterable[FeedEntry], now: datetime | None = None
+) -> StoreResult:
+    """Insert new entries and update changed ones in place, deduplicated by `dedup_key`
+    (guid, else link, else title+date). Call inside a transaction. Missing dates become `now`.
+    """
+    now = now or timezone.now()
+    unique: dict[str, FeedEntry] = {}
+    for item in items:
+        unique.setdefault(item.dedup_key, item)
+    existing: dict[str, Entry] = {}
+    keys = list(unique)
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        for entry in Entry.objects.filter(source=source, dedup_key__in=chunk).only(
+            "id", "dedup_key", "content_hash", "published_at"
+        ):
+            existing[entry.dedup_key] = entry
+    new, changed = [], []
+    for key, item in unique.items():
+        values = _entry_values(item, now)
+        old = existing.get(key)
+        if old is None:
+            values["published_at"] = values["published_at"] or now
+            new.append(Entry(source=source, dedup_key=key, first_seen_at=now, **values))
+        elif old.content_hash != values["content_hash"]:
+            values["published_at"] = values["published_at"] or old.published_at
+            for name, value in values.items():
+                setattr(old, name, value)
+            changed.append(old)
+    created = Entry.objects.bulk_create(new, batch_size=500)
+    if changed:
+        Entry.objects.bulk_update(changed, UPDATE_FIELDS, batch_size=200)
+    search.index_entries(created + changed)
+    return StoreResult(added=len(created), updated=len(changed))
+
+
+UPDATE_FIELDS = [
+    "guid", "link", "title", "author", "content_html", "excerpt", "enclosures",
+    "published_at", "updated_at", "content_hash",
+]  # fmt: skip
+
+
+def adaptive_interval(source: Source) -> timedelta:
+    """Half the median gap between the source's last 10 entries, within MIN..MAX_INTERVAL.
+
+    A source that publishes every hour is fetched every 30 minutes (at least 15), one that
+    publishes weekly once a day.
+    """
+    dates = list(
+        source.entries.order_by("-published_at").values_list("published_at", flat=True)[:10]
+    )
+    if len(dates) < 2:
+        return timedelta(seconds=source.fetch_interval) if source.fetch_interval else MIN_INTERVAL
+    gaps = [(a - b).total_seconds() for a, b in zip(dates, dates[1:], strict=False)]
+    half = timedelta(seconds=median(gaps) / 2)
+    return min(max(half, MIN_INTERVAL), MAX_INTERVAL)
+
+
+def backoff(error_count: int) -> timedelta:
+    """Exponential backoff after `error_count` consecutive errors: 15 min, 30, 60, … up to 24 h."""
+    return min(MIN_INTERVAL * (2 ** max(error_count - 1, 0)), MAX_BACKOFF)
+
+
+def _record_error(source: Source, message: str, now: datetime, retry_after=None) -> None:
+    source.error_count += 1
+    source.move_to(Source.State.ERROR, message[:2000])
+    source.next_fetch_at = retry_after or now + backoff(source.error_count)
+
+
+def _follow_redirect(source: Source, download: Download) -> None:
+    new_url = download.final_url
+    if not download.permanent_redirect or not new_url or new_url == source.url:
+        return
+    if Source.objects.filter(url=new_url).exclude(pk=source.pk).exists():
+        return  # another source already has that URL; keep ours rather than merge silently
+    source.url = new_url
+
+
+@transaction.atomic
+def apply_download(source: Source, download: Download) -> StoreResult:
+    """Store a Download on its source: entries, validators, state, last error and next fetch time."""
+    source = Source.objects.select_for_update().get(pk=source.pk)
+    now = download.fetched_at
+    source.last_fetched_at = now
+    source.last_status = download.status
+    result = StoreResult()
+    if download.gone:
+        source.move_to(
+            Source.State.GONE, "the feed is gone (HTTP 410): it will not be fetched again"
+        )
+    elif download.error:
+        _record_error(source, download.error, now, download.retry_after)
+    else:
+        _follow_redirect(source, download)
+        if download.feed is not None:
+            result = _apply_feed(source, download, now)
+        source.error_count = 0
+        source.move_to(Source.State.OK)
+        source.fetch_interval = int(adaptive_interval(source).total_seconds())
+        source.next_fetch_at = now + timedelta(seconds=source.fetch_interval)
+    source.save()
+    return result
+
+
+def _apply_feed(source: Source, download: Download, now: datetime) -> StoreResult:
+    feed = download.feed
+    source.title = (feed.title or source.title)[:500]
+    source.site_url = (feed.link or source.site_url)[:2000]
+    source.format = feed.format[:20]
+    source.etag, source.last_modified = download.etag, download.last_modified
+    result = store_entries(source, feed.entries, now)
+    if result.added:
+        source.last_new_entry_at = now
+    return result
+
+
+def fetch_source(source_id: int, *, resolver: http.Resolver | None = None) -> StoreResult | None:
+    """Fetch one source now and store what came back (the fetch task calls this).
+
+    Returns None when the source no longer exists or is gone.
+    """
+    source = Source.objects.filter(pk=source_id).first()
+    if source is None or source.state == Source.State.GONE:
+        return None
+    return apply_download(source, download(source, resolver=resolver))
+
+
+class HostLimiter:
+    """At most `limit` requests at a time to one host, across threads."""
+
+    def __init__(self, limit: int = PER_HOST_LIMIT):
+        self.limit = limit
+        self._lock = threading.Lock()
+        self._semaphores: dict[str, threading.Semaphore] = {}
+
+    def __call__(self, host: str) -> threading.Semaphore:
+        with self._lock:
+            return self._semaphores.setdefault(host, threading.Semaphore(self.limit))
+
+
+def fetch_many(
+    source_ids: Iterable[int],
+    *,
+    workers: int = WORKERS,
+    per_host: int = PER_HOST_LIMIT,
+    progress: Callable[[Source, Download], None] | None = None,
+    resolver: http.Resolver | None = None,
+) -> dict[str, int]:
+    """Fetch many sources: downloads in a thread pool (per-host limit), stores in this thread.
+
+    Returns counts by outcome: ok, not_modified, error, gone, added (entries).
+    """
+    sources = list(Source.objects.filter(pk__in=list(source_ids)).exclude(state=Source.State.GONE))
+    policy = http.default_policy()
+    limiter = HostLimiter(per_host)
+    counts = {"ok": 0, "not_modified": 0, "error": 0, "gone": 0, "added": 0}
+
+    def work(source: Source) -> Download:
+        with limiter(source.host):
+            return download(source, resolver=resolver, policy=policy)
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        for source, result in zip(sources, pool.map(work, sources), strict=True):
+            stored = apply_download(source, result)
+            outcome = (
+                "gone" if result.gone else "error" if result.error
+                else "not_modified" if result.not_modified else "ok"
+            )  # fmt: skip
+            counts[outcome] += 1
+            counts["added"] += stored.added
+            if progress:
+                progress(source, result)
+    return counts
+
+
+# --- subscribing -------------------------------------------------------------------------
+
+
+def _try_feed(url: str, resolver) -> tuple[Download, http.FetchResponse] | None:
+    try:
+        response = http.fetch(url, headers={"Accept": ACCEPT}, resolver=resolver)
+    except http.FetchError:
+        return None
+    if response.status != 200:
+        return None
+    try:
+        feed = parse_feed(response.content, response.url, response.headers.get("content-type", ""))
+    except FeedError:
+        return None
+    return _download_from(response, feed), response
+
+
+def _download_from(response: http.FetchResponse, feed: ParsedFeed) -> Download:
+    return Download(
+        url=response.url,
+        status=response.status,
+        final_url=response.url,
+        etag=response.headers.get("etag", "")[:500],
+        last_modified=response.headers.get("last-modified", "")[:100],
+        feed=feed,
+    )
+
+
+def discover(url: str, *, resolver: http.Resolver | None = None) -> Download:
+    """Find the feed for a URL: the URL itself if it is a feed; else the page's
+    <link rel="alternate"> feeds; else its h-feed; else the usual paths (/feed, /rss, …).
+
+    Returns the parsed Download of the feed found. Raises SubscribeError with a clear sentence.
+    """
+    try:
+        response = http.fetch(url, headers={"Accept": ACCEPT}, resolver=resolver)
+    except http.FetchError as exc:
+        raise SubscribeError(f"cannot fetch {url}: {exc}") from None
+    if response.status != 200:
+        raise SubscribeError(f"{url} answered HTTP {response.status}")
+    content_type = response.headers.get("content-type", "")
+    is_page = b"<html" in response.content[:2048].lower() or "html" in content_type.lower()
+    if is_page:
+        for link in feed_links(response.content, response.url):
+            found = _try_feed(link.url, resolver)
+            if found:
+                return found[0]
+    try:
+        return _download_from(response, parse_feed(response.content, response.url, content_type))
+    except NotAFeed:
+        pass
+    except FeedError as exc:
+        raise SubscribeError(f"{url} is not a feed plnet can read: {exc}") from None
+    for candidate in candidate_urls(response.url):
+        found = _try_feed(candidate, resolver)
+        if found:
+            return found[0]
+    raise SubscribeError(
+        f"no feed found at {url}: the page names none and /feed, /rss, /atom.xml … are not feeds"
+    )
+
+
+def folder_named(user, name: str) -> Folder | None:
+    """The member's folder with this name, created when missing; None for a blank name."""
+    name = (name or "").strip()[:200]
+    if not name:
+        return None
+    return Folder.objects.get_or_create(user=user, name=name)[0]
+
+
+def person_named(user, name: str) -> Person | None:
+    """The member's person with this name, created when missing; None for a blank name."""
+    name = (name or "").strip()[:200]
+    if not name:
+        return None
+    return Person.objects.get_or_create(user=user, name=name)[0]
+
+
+def subscribe(
+    user,
+    url: str,
+    *,
+    person: Person | None = None,
+    folder: Folder | None = None,
+    title: str = "",
+    resolver: http.Resolver | None = None,
+) -> Subscription:
+    """Follow the feed at `url` (a feed URL or a site's URL, discovered), storing its entries.
+
+    A source already known by that URL is reused (fetched once for all members); subscribing
+    twice returns the existing subscription. Raises SubscribeError with a clear sentence.
+    """
+    url = url.strip()
+    try:
+        http.check_url(url)
+    except http.InvalidURL as exc:
+        raise SubscribeError(str(exc)) from None
+    source = Source.objects.filter(url=url).first()
+    found = None if source else discover(url, resolver=resolver)
+    with transaction.atomic():
+        if source is None:
+            source = _source_for(found)
+        subscription, created = Subscription.objects.get_or_create(
+            user=user,
+            source=source,
+            defaults={"person": person, "folder": folder, "title": title[:500]},
+        )
+        if not created and (person or folder):
+            subscription.person = person or subscription.person
+            subscription.folder = folder or subscription.folder
+            subscription.save(update_fields=["person", "folder"])
+    return subscription
+
+
+def _source_for(found: Download) -> Source:
+    existing = Source.objects.filter(url=found.final_url).first()
+    if existing:
+        return existing
+    try:
+        with transaction.atomic():
+            source = Source.objects.create(url=found.final_url)
+    except IntegrityError:
+        return Source.objects.get(url=found.final_url)
+    apply_download(source, found)
+    source.refresh_from_db()
+    return source
+
+
+def refresh_now(source: Source) -> None:
+    """Ask for a fetch as soon as the worker runs (a gone source is given another chance)."""
+    if source.state == Source.State.GONE:
+        source.move_to(Source.State.NEW)
+    source.next_fetch_at = timezone.now()
+    source.save(update_fields=["state", "last_error", "state_changed_at", "next_fetch_at"])
+    from plnet.reader.tasks import fetch_source_task
+
+    source_id = source.pk
+    transaction.on_commit(lambda: fetch_source_task.enqueue(source_id))
+
+
+def enqueue_due(limit: int = 200) -> int:
+    """Enqueue a fetch task for each due source (the periodic tick). Returns how many.
+
+    Each due source's next_fetch_at is pushed a little ahead so that the next tick does not
+    enqueue it again while its task waits; the fetch sets the real next time.
+    """
+    from plnet.reader.tasks import fetch_source_task
+
+    now = timezone.now()
+    ids = list(
+        Source.objects.due(now)
+        .followed()
+        .order_by("next_fetch_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    Source.objects.filter(pk__in=ids).update(next_fetch_at=now + MIN_INTERVAL)
+    for source_id in ids:
+        transaction.on_commit(lambda source_id=source_id: fetch_source_task.enqueue(source_id))
+    return len(ids)

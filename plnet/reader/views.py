@@ -1,0 +1,283 @@
+"""Pages of the reader (all for signed-in members, each showing only the member's own network).
+
+Every action is a plain form POST that redirects back, so the reader works without JavaScript;
+reader.js adds keyboard shortcuts and sends the same forms in the background.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from plnet.protocols.opml import OpmlError
+from plnet.reader import actions, services
+from plnet.reader.forms import (
+    FolderForm,
+    OpmlUploadForm,
+    PersonForm,
+    ShareForm,
+    SubscribeForm,
+    SubscriptionForm,
+    TokenForm,
+)
+from plnet.reader.models import ApiToken, Folder, Person, Subscription
+from plnet.reader.river import BadFilter, RiverFilter, parse_cursor, river
+
+
+def _back(request, default: str = "reader:river"):
+    """Redirect to the `next` field when it is a local URL, else to `default`."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, request.is_secure()
+    ):
+        return redirect(target)
+    return redirect(default)
+
+
+def _wants_json(request) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+@login_required
+@require_GET
+def river_view(request):
+    try:
+        f = RiverFilter.from_params(request.GET)
+    except BadFilter as exc:
+        return HttpResponseBadRequest(str(exc))
+    page = river(request.user, f)
+    params = request.GET.copy()
+    params.pop("after", None)
+    return render(
+        request,
+        "reader/river.html",
+        {
+            "page": page,
+            "filter": f,
+            "filter_query": params.urlencode(),
+            "people": Person.objects.filter(user=request.user),
+            "folders": Folder.objects.filter(user=request.user),
+            "subscriptions": sorted(
+                page.subscriptions.values(), key=lambda s: s.display_title.lower()
+            ),
+            "up_to": f"{page.entries[-1].published_at.isoformat()}|{page.entries[-1].pk}"
+            if page.entries
+            else "",
+        },
+    )
+
+
+@login_required
+def entry_view(request, entry_id: int):
+    entry = actions.visible_entry(request.user, entry_id)
+    if entry is None:
+        raise Http404
+    form = ShareForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            share = actions.share_entry(request.user, entry, form.cleaned_data["note"])
+        except ValueError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "Shared to your stream.")
+            return redirect(share.post.get_absolute_url())
+    if request.method == "GET":
+        actions.set_marks(request.user, entry, read=True)
+    subscription = Subscription.objects.filter(user=request.user, source=entry.source).first()
+    return render(
+        request, "reader/entry.html", {"entry": entry, "form": form, "subscription": subscription}
+    )
+
+
+@login_required
+@require_POST
+def entry_mark(request, entry_id: int):
+    """Set read/starred from form fields `read`/`starred` ("1"/"0"); absent fields are kept."""
+    entry = actions.visible_entry(request.user, entry_id)
+    if entry is None:
+        raise Http404
+    marks = {k: request.POST[k] == "1" for k in ("read", "starred") if k in request.POST}
+    state = actions.set_marks(request.user, entry, **marks)
+    if _wants_json(request):
+        return JsonResponse({"id": entry.pk, "read": state.read, "starred": state.starred})
+    return _back(request)
+
+
+@login_required
+@require_POST
+def mark_all_read(request):
+    try:
+        f = RiverFilter.from_params(request.POST)
+        up_to = parse_cursor(request.POST.get("up_to", ""))
+    except BadFilter as exc:
+        return HttpResponseBadRequest(str(exc))
+    count = actions.mark_all_read(request.user, f, up_to)
+    messages.success(request, f"Marked {count} entries as read.")
+    return _back(request)
+
+
+@login_required
+def sources_view(request):
+    subs = (
+        Subscription.objects.filter(user=request.user)
+        .select_related("source", "person", "folder")
+        .order_by("folder__name", "source__title")
+    )
+    return render(
+        request,
+        "reader/sources.html",
+        {
+            "subscriptions": subs,
+            "subscribe_form": SubscribeForm(),
+            "opml_form": OpmlUploadForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def subscribe_view(request):
+    form = SubscribeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the address of a feed or of a site.")
+        return redirect("reader:sources")
+    data = form.cleaned_data
+    try:
+        sub = services.subscribe(
+            request.user,
+            data["url"],
+            person=services.person_named(request.user, data["person"]),
+            folder=services.folder_named(request.user, data["folder"]),
+        )
+    except services.SubscribeError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"You now follow {sub.display_title}.")
+    return redirect("reader:sources")
+
+
+def _subscription(request, pk: int) -> Subscription:
+    return get_object_or_404(
+        Subscription.objects.select_related("source"), pk=pk, user=request.user
+    )
+
+
+@login_required
+def subscription_view(request, pk: int):
+    sub = _subscription(request, pk)
+    form = SubscriptionForm(request.POST or None, instance=sub, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Saved.")
+        return redirect("reader:sources")
+    return render(request, "reader/subscription.html", {"sub": sub, "form": form})
+
+
+@login_required
+@require_POST
+def unsubscribe(request, pk: int):
+    sub = _subscription(request, pk)
+    sub.delete()
+    messages.success(request, f"You no longer follow {sub.display_title}.")
+    return redirect("reader:sources")
+
+
+@login_required
+@require_POST
+def refresh(request, pk: int):
+    sub = _subscription(request, pk)
+    services.refresh_now(sub.source)
+    messages.success(request, f"{sub.display_title} will be fetched in a moment.")
+    return _back(request, "reader:sources")
+
+
+@login_required
+def people_view(request):
+    form = PersonForm(request.POST or None, instance=Person(user=request.user), user=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, f"Added {form.instance.name}.")
+        return redirect("reader:people")
+    people = Person.objects.filter(user=request.user).prefetch_related("subscriptions__source")
+    return render(request, "reader/people.html", {"people": people, "form": form})
+
+
+@login_required
+def person_view(request, pk: int):
+    person = get_object_or_404(Person, pk=pk, user=request.user)
+    if request.method == "POST" and request.POST.get("delete"):
+        person.delete()
+        messages.success(request, f"Removed {person.name} (their sources are still followed).")
+        return redirect("reader:people")
+    form = PersonForm(request.POST or None, instance=person, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Saved.")
+        return redirect("reader:people")
+    return render(request, "reader/person.html", {"person": person, "form": form})
+
+
+@login_required
+def folders_view(request):
+    form = FolderForm(request.POST or None, instance=Folder(user=request.user))
+    if request.method == "POST":
+        if request.POST.get("delete"):
+            get_object_or_404(Folder, pk=request.POST["delete"], user=request.user).delete()
+            messages.success(request, "Folder removed (its sources are still followed).")
+            return redirect("reader:folders")
+        if form.is_valid():
+            form.save()
+            return redirect("reader:folders")
+    folders = Folder.objects.filter(user=request.user)
+    return render(request, "reader/folders.html", {"folders": folders, "form": form})
+
+
+@login_required
+@require_POST
+def opml_import(request):
+    form = OpmlUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors.get("file", ["Choose an OPML file."])))
+        return redirect("reader:sources")
+    try:
+        summary = actions.import_opml(request.user, form.cleaned_data["file"].read())
+    except OpmlError as exc:
+        messages.error(request, f"Nothing was imported: {exc}.")
+    else:
+        messages.success(request, f"OPML import: {summary}.")
+    return redirect("reader:sources")
+
+
+@login_required
+@require_GET
+def opml_export(request):
+    response = HttpResponse(
+        actions.export_opml(request.user), content_type="text/x-opml; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="subscriptions.opml"'
+    return response
+
+
+@login_required
+def settings_view(request):
+    form = TokenForm(request.POST or None)
+    new_token = ""
+    if request.method == "POST":
+        if request.POST.get("revoke"):
+            ApiToken.objects.filter(pk=request.POST["revoke"], user=request.user).delete()
+            messages.success(request, "Token revoked.")
+            return redirect("reader:settings")
+        if form.is_valid():
+            _, new_token = actions.create_token(request.user, form.cleaned_data["name"])
+            form = TokenForm()
+    tokens = ApiToken.objects.filter(user=request.user)
+    return render(
+        request,
+        "reader/settings.html",
+        {"form": form, "tokens": tokens, "new_token": new_token, "api_url": reverse("api:entries")},
+    )

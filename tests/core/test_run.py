@@ -1,0 +1,64 @@
+"""`plnet run` serves the site with gunicorn and a worker, and Ctrl-C stops both."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+
+import pytest
+
+from tests.conftest import REPO_ROOT
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_run_serves_and_ctrl_c_stops_web_and_worker(tmp_path):
+    env = {**os.environ, "PLNET_DATA_DIR": str(tmp_path)}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    cli = [sys.executable, "-m", "plnet.cli"]
+    subprocess.run(
+        [*cli, "setup"], cwd=REPO_ROOT, env=env, check=True, capture_output=True, timeout=120
+    )
+    port = free_port()
+    proc = subprocess.Popen(
+        [*cli, "run", "--port", str(port), "--workers", "1"],
+        cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )  # fmt: skip
+    lines: list[str] = []
+    reader = threading.Thread(
+        target=lambda: lines.extend(line.decode() for line in proc.stdout), daemon=True
+    )
+    reader.start()
+    try:
+        deadline, status = time.monotonic() + 90, None
+        while time.monotonic() < deadline and status is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as response:
+                    status = response.status
+                    server = response.headers["Server"]
+            except OSError:
+                time.sleep(0.3)
+        assert status == 200 and server.startswith("gunicorn")
+        while time.monotonic() < deadline and not any("Starting worker" in x for x in lines):
+            time.sleep(0.3)
+        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+        assert proc.wait(timeout=20) == 0
+        reader.join(timeout=10)
+        output = "".join(lines)
+        assert "plnet stopped" in output
+        assert "Starting worker" in output
+        left = subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True, text=True)
+        assert left.stdout.strip() == ""
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)

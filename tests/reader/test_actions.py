@@ -1,0 +1,102 @@
+"""OPML import/export into the database, read/star marks and tokens (plnet.reader.actions)."""
+
+from __future__ import annotations
+
+import pytest
+
+from plnet.protocols.opml import OpmlError, parse_opml
+from plnet.reader import actions
+from plnet.reader.models import Folder, Source, Subscription
+from tests.conftest import CORPUS
+from tests.protocols.test_opml import MAIN_FILES, independent_counts
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("name", MAIN_FILES)
+def test_every_corpus_opml_imports_with_the_right_counts(member, name):
+    content = (CORPUS / "opml" / name).read_bytes()
+    want, folders = independent_counts(content)
+    if want == 0:
+        with pytest.raises(OpmlError, match="no subscriptions found"):
+            actions.import_opml(member, content)
+        assert not Source.objects.exists() and not Folder.objects.exists()
+        return
+    summary = actions.import_opml(member, content)
+    assert len(summary.added) == Subscription.objects.filter(user=member).count() == want
+    assert {
+        f.split(" / ")[0] for f in Folder.objects.filter(user=member).values_list("name", flat=True)
+    } == {f.split(" / ")[0] for f in folders}
+    again = actions.import_opml(member, content)
+    assert (len(again.added), len(again.already)) == (0, want)
+    assert Subscription.objects.filter(user=member).count() == want
+
+
+def test_duplicates_in_the_file_are_merged_and_bad_urls_skipped(member):
+    content = b"""<?xml version="1.0"?><opml version="2.0"><head><title>t</title></head><body>
+      <outline text="F"><outline type="rss" text="A" xmlUrl="https://a.example/feed"/></outline>
+      <outline type="rss" text="A again" xmlUrl="https://a.example/feed"/>
+      <outline type="rss" text="Local" xmlUrl="file:///etc/passwd"/>
+    </body></opml>"""
+    summary = actions.import_opml(member, content)
+    assert summary.added == ["https://a.example/feed"]
+    assert [u for u, _ in summary.skipped] == ["file:///etc/passwd"]
+    assert Subscription.objects.get().folder.name == "F"
+
+
+def test_two_members_importing_the_same_list_share_sources(member, other_member):
+    content = (CORPUS / "opml/awesome-rss-feeds/countries_with_category_Iran.opml").read_bytes()
+    actions.import_opml(member, content)
+    actions.import_opml(other_member, content)
+    assert Source.objects.count() == 7 and Subscription.objects.count() == 14
+
+
+def test_an_error_midway_leaves_nothing_half_imported(member, monkeypatch):
+    real, calls = actions._import_one, []
+
+    def failing(user, outline, summary):
+        calls.append(outline)
+        if len(calls) == 5:
+            raise RuntimeError("disk full")
+        real(user, outline, summary)
+
+    monkeypatch.setattr(actions, "_import_one", failing)
+    with pytest.raises(RuntimeError):
+        actions.import_opml(member, (CORPUS / "opml/engineering_blogs.opml").read_bytes())
+    assert (
+        not Subscription.objects.exists()
+        and not Source.objects.exists()
+        and not Folder.objects.exists()
+    )
+
+
+def test_export_keeps_folders_and_person_folders(member):
+    work = Folder.objects.create(user=member, name="Work")
+    person_folder = Folder.objects.create(user=member, name="Friends")
+    from plnet.reader.models import Person
+
+    ton = Person.objects.create(user=member, name="Ton", folder=person_folder)
+    a = Source.objects.create(
+        url="https://a.example/feed", title="A", site_url="https://a.example/"
+    )
+    b = Source.objects.create(url="https://b.example/feed", title="B")
+    c = Source.objects.create(url="https://c.example/feed", title="C")
+    Subscription.objects.create(user=member, source=a, folder=work)
+    Subscription.objects.create(user=member, source=b, person=ton)
+    Subscription.objects.create(user=member, source=c, title="My C")
+    doc = parse_opml(actions.export_opml(member))
+    assert sorted((o.url, o.title, o.folder) for o in doc.outlines) == [
+        ("https://a.example/feed", "A", "Work"),
+        ("https://b.example/feed", "B", "Friends"),
+        ("https://c.example/feed", "My C", ""),
+    ]
+
+
+def test_tokens_are_stored_hashed_and_resolve_to_their_member(member):
+    row, token = actions.create_token(member, "x")
+    assert row.token_hash != token and len(row.token_hash) == 64
+    assert actions.user_for_token(token) == member
+    assert actions.user_for_token(token + "x") is None
+    member.is_active = False
+    member.save()
+    assert actions.user_for_token(token) is None

@@ -1,0 +1,295 @@
+"""Subscribing, fetching (conditional GET, redirects, errors, backoff), dedup and sanitising,
+driven over HTTP against the loopback server, with the database checked afterwards."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.utils import timezone
+
+from plnet.reader import services
+from plnet.reader.models import Entry, Source, Subscription
+from tests.reader.conftest import RSS, corpus_bytes, rss
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("allow_loopback_fetch")]
+
+TWO = rss(
+    [
+        ("a1", "First", "Mon, 02 Mar 2015 10:00:00 +0100"),
+        ("a2", "Second", "Tue, 03 Mar 2015 10:00:00 GMT"),
+    ]
+)
+
+
+def test_subscribe_by_feed_url_stores_entries_in_utc(local_server, member):
+    local_server.routes["/feed.xml"] = (200, {"Content-Type": RSS}, TWO)
+    sub = services.subscribe(member, local_server.url("/feed.xml"))
+    source = sub.source
+    assert (source.url, source.title, source.state) == (
+        local_server.url("/feed.xml"),
+        "Test feed",
+        "ok",
+    )
+    entries = {e.guid: e for e in Entry.objects.all()}
+    assert set(entries) == {"a1", "a2"}
+    assert entries["a1"].published_at == datetime(2015, 3, 2, 9, 0, tzinfo=UTC)
+    assert entries["a1"].link == "https://example.org/a1"
+    assert entries["a1"].excerpt == "About First"
+
+
+def test_subscribe_by_site_url_discovers_link_alternate(local_server, member):
+    page = (
+        b'<!doctype html><html><head><link rel="alternate" type="application/rss+xml" '
+        b'href="/blog/rss"></head><body>hi</body></html>'
+    )
+    local_server.routes["/"] = (200, {"Content-Type": "text/html"}, page)
+    local_server.routes["/blog/rss"] = (200, {"Content-Type": RSS}, TWO)
+    sub = services.subscribe(member, local_server.url("/"))
+    assert sub.source.url == local_server.url("/blog/rss")
+    assert sub.source.entries.count() == 2
+
+
+def test_subscribe_by_site_url_tries_the_usual_paths(local_server, member):
+    local_server.routes["/"] = (
+        200,
+        {"Content-Type": "text/html"},
+        b"<html><body>no links</body></html>",
+    )
+    local_server.routes["/atom.xml"] = (
+        200,
+        {"Content-Type": "application/atom+xml"},
+        corpus_bytes("feeds/wordpress-peer/wp-peer-atom.xml"),
+    )
+    sub = services.subscribe(member, local_server.url("/"))
+    assert sub.source.url == local_server.url("/atom.xml")
+    assert sub.source.format == "atom10"
+
+
+def test_subscribe_to_an_hfeed_page(local_server, member):
+    page = (
+        b'<!doctype html><html><body><div class="h-feed"><h1 class="p-name">Notes</h1>'
+        b'<article class="h-entry"><a class="u-url p-name" href="/n/1">One</a>'
+        b'<time class="dt-published" datetime="2024-05-01T10:00:00+02:00">May 1</time>'
+        b'<div class="e-content"><p>Hello <a href="/x">there</a></p></div></article>'
+        b"</div></body></html>"
+    )
+    local_server.routes["/notes"] = (200, {"Content-Type": "text/html; charset=utf-8"}, page)
+    sub = services.subscribe(member, local_server.url("/notes"))
+    entry = sub.source.entries.get()
+    assert (sub.source.format, sub.source.title) == ("hfeed", "Notes")
+    assert entry.link == local_server.url("/n/1")
+    assert entry.published_at == datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
+    assert f'href="{local_server.url("/x")}"' in entry.content_html
+
+
+def test_subscribe_refuses_a_page_without_feed(local_server, member):
+    local_server.routes["/"] = (
+        200,
+        {"Content-Type": "text/html"},
+        b"<html><body>nothing</body></html>",
+    )
+    with pytest.raises(services.SubscribeError, match="no feed found"):
+        services.subscribe(member, local_server.url("/"))
+    assert Source.objects.count() == 0
+
+
+def test_two_members_share_one_source(local_server, member, other_member):
+    local_server.routes["/feed.xml"] = (200, {"Content-Type": RSS}, TWO)
+    a = services.subscribe(member, local_server.url("/feed.xml"))
+    b = services.subscribe(other_member, local_server.url("/feed.xml"))
+    assert a.source_id == b.source_id
+    assert Subscription.objects.count() == 2 and Entry.objects.count() == 2
+    assert len(local_server.requests) == 1  # fetched once
+
+
+def _source(local_server, path="/feed.xml", body=TWO, headers=None):
+    local_server.routes[path] = (200, {"Content-Type": RSS, **(headers or {})}, body)
+    return Source.objects.create(url=local_server.url(path))
+
+
+def test_conditional_get_sends_validators_and_reads_304(local_server):
+    source = _source(
+        local_server, headers={"ETag": '"v1"', "Last-Modified": "Tue, 03 Mar 2015 10:00:00 GMT"}
+    )
+    services.fetch_source(source.pk)
+    local_server.routes["/feed.xml"] = (304, {"ETag": '"v1"'}, b"")
+    services.fetch_source(source.pk)
+    headers = local_server.requests[-1][2]
+    assert headers["If-None-Match"] == '"v1"'
+    assert headers["If-Modified-Since"] == "Tue, 03 Mar 2015 10:00:00 GMT"
+    source.refresh_from_db()
+    assert (source.state, source.last_status, source.entries.count()) == ("ok", 304, 2)
+
+
+def test_updated_entry_updates_in_place_and_duplicates_are_merged(local_server):
+    source = _source(local_server)
+    services.fetch_source(source.pk)
+    first_id = Entry.objects.get(guid="a1").pk
+    local_server.routes["/feed.xml"] = (
+        200,
+        {"Content-Type": RSS},
+        rss(
+            [
+                ("a1", "First, revised", "Mon, 02 Mar 2015 10:00:00 +0100"),
+                ("a1", "Dup", "Mon, 02 Mar 2015 10:00:00 +0100"),
+            ]
+        ),
+    )
+    result = services.fetch_source(source.pk)
+    assert (result.added, result.updated) == (0, 1)
+    entry = Entry.objects.get(guid="a1")
+    assert (entry.pk, entry.title) == (first_id, "First, revised")
+    assert Entry.objects.count() == 2
+
+
+def test_dedup_falls_back_to_link_then_title_and_date(local_server):
+    body = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+        b"<item><title>A</title><link>https://example.org/p</link></item>"
+        b"<item><title>A again</title><link>https://example.org/p</link></item>"
+        b"<item><title>No link</title><pubDate>Tue, 03 Mar 2015 10:00:00 GMT</pubDate></item>"
+        b"<item><title>No link</title><pubDate>Tue, 03 Mar 2015 10:00:00 GMT</pubDate></item>"
+        b"<item><title>No link</title><pubDate>Wed, 04 Mar 2015 10:00:00 GMT</pubDate></item>"
+        b"</channel></rss>"
+    )
+    source = _source(local_server, body=body)
+    before = timezone.now()
+    services.fetch_source(source.pk)
+    keys = sorted(Entry.objects.values_list("dedup_key", flat=True))
+    assert len(keys) == 3
+    assert keys[-1] == "link:https://example.org/p"
+    undated = Entry.objects.get(link="https://example.org/p")
+    assert undated.published_at >= before  # a missing date becomes the first-seen time
+
+
+def test_content_is_sanitised_and_relative_urls_resolved(local_server):
+    body = (
+        b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://blog.example/2020/">'
+        b"<title>t</title><id>urn:t</id><updated>2020-01-01T00:00:00Z</updated>"
+        b"<entry><id>urn:e1</id><title>x</title><updated>2020-01-01T00:00:00Z</updated>"
+        b'<link href="post.html"/>'
+        b'<content type="html">&lt;p onclick="evil()"&gt;Hi &lt;a href="img/a.png"&gt;pic&lt;/a&gt;'
+        b"&lt;script&gt;alert(1)&lt;/script&gt;&lt;/p&gt;</content></entry></feed>"
+    )
+    source = _source(local_server, body=body)
+    services.fetch_source(source.pk)
+    entry = Entry.objects.get()
+    assert "script" not in entry.content_html and "onclick" not in entry.content_html
+    assert 'href="https://blog.example/2020/img/a.png"' in entry.content_html
+    assert entry.link == "https://blog.example/2020/post.html"
+
+
+def test_enclosures_are_kept(local_server):
+    source = _source(
+        local_server,
+        body=corpus_bytes("feeds/jsonfeed-spec-examples/jsonfeed-1.1-podcast.json"),
+        headers={"Content-Type": "application/feed+json"},
+    )
+    services.fetch_source(source.pk)
+    assert Entry.objects.get().enclosures == [
+        {
+            "url": "http://therecord.co/downloads/The-Record-sp1e1-ChrisParrish.m4a",
+            "type": "audio/x-m4a",
+            "length": 89970236,
+            "duration": 6629,
+        }
+    ]
+
+
+def test_permanent_redirect_updates_the_stored_url(local_server):
+    local_server.routes["/old"] = (301, {"Location": "/new"}, b"")
+    local_server.routes["/new"] = (200, {"Content-Type": RSS}, TWO)
+    source = Source.objects.create(url=local_server.url("/old"))
+    services.fetch_source(source.pk)
+    source.refresh_from_db()
+    assert source.url == local_server.url("/new")
+
+
+def test_temporary_redirect_keeps_the_stored_url(local_server):
+    local_server.routes["/old"] = (302, {"Location": "/new"}, b"")
+    local_server.routes["/new"] = (200, {"Content-Type": RSS}, TWO)
+    source = Source.objects.create(url=local_server.url("/old"))
+    services.fetch_source(source.pk)
+    source.refresh_from_db()
+    assert (source.url, source.state) == (local_server.url("/old"), "ok")
+
+
+def test_errors_back_off_exponentially_and_recover(local_server):
+    local_server.routes["/feed.xml"] = (500, {}, b"oops")
+    source = Source.objects.create(url=local_server.url("/feed.xml"))
+    gaps = []
+    for _ in range(3):
+        before = timezone.now()
+        services.fetch_source(source.pk)
+        source.refresh_from_db()
+        gaps.append(round((source.next_fetch_at - before).total_seconds() / 60))
+    assert gaps == [15, 30, 60]
+    assert (source.state, source.error_count, source.last_error) == (
+        "error",
+        3,
+        "the server answered HTTP 500",
+    )
+    local_server.routes["/feed.xml"] = (200, {"Content-Type": RSS}, TWO)
+    services.fetch_source(source.pk)
+    source.refresh_from_db()
+    assert (source.state, source.error_count, source.last_error) == ("ok", 0, "")
+
+
+def test_retry_after_is_respected_on_429(local_server):
+    local_server.routes["/feed.xml"] = (429, {"Retry-After": "7200"}, b"")
+    source = Source.objects.create(url=local_server.url("/feed.xml"))
+    before = timezone.now()
+    services.fetch_source(source.pk)
+    source.refresh_from_db()
+    assert source.state == "error" and "HTTP 429" in source.last_error
+    assert timedelta(minutes=119) < source.next_fetch_at - before <= timedelta(minutes=121)
+
+
+def test_410_marks_the_source_gone_and_it_is_not_fetched_again(local_server):
+    local_server.routes["/feed.xml"] = (410, {}, b"")
+    source = Source.objects.create(url=local_server.url("/feed.xml"))
+    services.fetch_source(source.pk)
+    source.refresh_from_db()
+    assert source.state == "gone" and "410" in source.last_error
+    assert services.fetch_source(source.pk) is None
+    assert len(local_server.requests) == 1
+    assert not Source.objects.due(timezone.now() + timedelta(days=30)).exists()
+
+
+def test_adaptive_interval_is_bounded():
+    src = Source.objects.create(url="https://example.org/f")
+    base = datetime(2024, 1, 1, tzinfo=UTC)
+    for i in range(5):
+        Entry.objects.create(
+            source=src, dedup_key=f"k{i}", published_at=base + timedelta(hours=6 * i)
+        )
+    assert services.adaptive_interval(src) == timedelta(hours=3)
+    Entry.objects.all().delete()
+    for i in range(5):
+        Entry.objects.create(
+            source=src, dedup_key=f"k{i}", published_at=base + timedelta(minutes=i)
+        )
+    assert services.adaptive_interval(src) == timedelta(minutes=15)
+    Entry.objects.all().delete()
+    for i in range(5):
+        Entry.objects.create(
+            source=src, dedup_key=f"k{i}", published_at=base + timedelta(days=30 * i)
+        )
+    assert services.adaptive_interval(src) == timedelta(hours=24)
+
+
+def test_enqueue_due_fetches_due_followed_sources(
+    local_server, member, django_capture_on_commit_callbacks
+):
+    local_server.routes["/feed.xml"] = (200, {"Content-Type": RSS}, TWO)
+    sub = services.subscribe(member, local_server.url("/feed.xml"))
+    Source.objects.create(url=local_server.url("/unfollowed"))
+    Source.objects.filter(pk=sub.source_id).update(
+        next_fetch_at=timezone.now() - timedelta(minutes=1)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        n = services.enqueue_due()
+    assert n == 1
+    assert services.enqueue_due() == 0  # pushed ahead: not enqueued twice
+    assert [r[1] for r in local_server.requests] == ["/feed.xml", "/feed.xml"]

@@ -1,0 +1,266 @@
+"""The reader's pages over HTTP: the river with its filters and read state, sources, people,
+folders, OPML upload/download, sharing, tokens — each checked in the database afterwards."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.urls import reverse
+
+from plnet.publishing.models import Post
+from plnet.reader.models import (
+    ApiToken,
+    Entry,
+    EntryState,
+    Folder,
+    Person,
+    Share,
+    Source,
+    Subscription,
+)
+from tests.reader.conftest import RSS, corpus_bytes, rss
+
+pytestmark = pytest.mark.django_db
+
+BASE = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+def network(member):
+    """Two sources followed by the member (one under a person in a folder), 5 entries each."""
+    folder = Folder.objects.create(user=member, name="Edtech")
+    person = Person.objects.create(user=member, name="Doug", folder=folder)
+    a = Source.objects.create(url="https://a.example/feed", title="Source A")
+    b = Source.objects.create(url="https://b.example/feed", title="Source B")
+    Subscription.objects.create(user=member, source=a, person=person)
+    Subscription.objects.create(user=member, source=b)
+    for i in range(5):
+        for src in (a, b):
+            Entry.objects.create(
+                source=src, dedup_key=f"{src.pk}-{i}", title=f"{src.title} entry {i}",
+                link=f"https://{src.url[8:9]}.example/{i}", excerpt=f"words {i}",
+                published_at=BASE + timedelta(hours=i, minutes=src.pk),
+            )  # fmt: skip
+    return {"a": a, "b": b, "person": person, "folder": folder}
+
+
+def titles(response) -> list[str]:
+    return [e.title for e in response.context["page"].entries]
+
+
+def test_river_requires_sign_in(client):
+    response = client.get(reverse("reader:river"))
+    assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_river_is_newest_first_and_shows_source_and_person(client, member, network):
+    client.force_login(member)
+    response = client.get(reverse("reader:river"))
+    assert titles(response)[:3] == ["Source B entry 4", "Source A entry 4", "Source B entry 3"]
+    html = response.content.decode()
+    assert '<span class="person p-author">Doug</span>' in html
+    assert 'href="https://a.example/4"' in html
+
+
+def test_river_filters_by_person_folder_and_source(client, member, network):
+    client.force_login(member)
+    by_person = titles(client.get(reverse("reader:river"), {"person": network["person"].pk}))
+    by_folder = titles(client.get(reverse("reader:river"), {"folder": network["folder"].pk}))
+    by_source = titles(client.get(reverse("reader:river"), {"source": network["b"].pk}))
+    assert by_person == by_folder == [f"Source A entry {i}" for i in range(4, -1, -1)]
+    assert by_source == [f"Source B entry {i}" for i in range(4, -1, -1)]
+
+
+def test_another_members_entries_never_show(client, member, other_member, network):
+    client.force_login(other_member)
+    assert titles(client.get(reverse("reader:river"))) == []
+    entry = Entry.objects.first()
+    assert client.get(reverse("reader:entry", args=[entry.pk])).status_code == 404
+    response = client.post(reverse("reader:entry_mark", args=[entry.pk]), {"read": "1"})
+    assert response.status_code == 404 and not EntryState.objects.exists()
+
+
+def test_read_and_star_marks_and_unread_filter(client, member, network):
+    client.force_login(member)
+    entry = Entry.objects.get(title="Source A entry 4")
+    client.post(reverse("reader:entry_mark", args=[entry.pk]), {"read": "1", "next": "/reader/"})
+    response = client.post(
+        reverse("reader:entry_mark", args=[entry.pk]),
+        {"starred": "1"},
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.json() == {"id": entry.pk, "read": True, "starred": True}
+    unread = titles(client.get(reverse("reader:river"), {"unread": "true"}))
+    assert len(unread) == 9 and "Source A entry 4" not in unread
+    assert titles(client.get(reverse("reader:river"), {"starred": "true"})) == ["Source A entry 4"]
+
+
+def test_mark_all_read_up_to_here(client, member, network):
+    client.force_login(member)
+    target = Entry.objects.get(title="Source B entry 2")
+    up_to = f"{target.published_at.isoformat()}|{target.pk}"
+    response = client.post(
+        reverse("reader:mark_all_read"), {"up_to": up_to, "source": network["b"].pk}
+    )
+    assert response.status_code == 302
+    read = set(
+        EntryState.objects.filter(user=member, read=True).values_list("entry__title", flat=True)
+    )
+    assert read == {"Source B entry 2", "Source B entry 1", "Source B entry 0"}
+
+
+def test_keyset_pagination_pages_through_everything(client, member, network, monkeypatch):
+    monkeypatch.setattr("plnet.reader.river.PAGE_SIZE", 4)
+    from plnet.reader import river
+
+    client.force_login(member)
+    seen, params = [], {}
+    for _ in range(5):
+        page = river.river(member, river.RiverFilter.from_params(params), limit=4)
+        seen += [e.title for e in page.entries]
+        if not page.next_cursor:
+            break
+        params = {"after": page.next_cursor}
+    expected = list(Entry.objects.order_by("-published_at", "-id").values_list("title", flat=True))
+    assert seen == expected and len(seen) == 10
+
+
+def test_full_text_search(client, member, network):
+    e = Entry.objects.get(title="Source A entry 1")
+    e.title = "Connectivism and networked learning"
+    e.save()
+    from plnet.reader import search
+
+    search.index_entries(Entry.objects.all())
+    client.force_login(member)
+    assert titles(client.get(reverse("reader:river"), {"q": "networked"})) == [e.title]
+    assert titles(client.get(reverse("reader:river"), {"q": 'networked" OR "entry'})) == []
+    assert titles(client.get(reverse("reader:river"), {"q": "NEAR(*"})) == []
+
+
+def test_bad_filter_is_a_400_not_a_crash(client, member, network):
+    client.force_login(member)
+    assert client.get(reverse("reader:river"), {"after": "nonsense"}).status_code == 400
+    assert client.get(reverse("reader:river"), {"person": "x"}).status_code == 400
+
+
+def test_share_publishes_a_bookmark_post_via_the_person(
+    client, member, network, django_capture_on_commit_callbacks
+):
+    client.force_login(member)
+    entry = Entry.objects.get(title="Source A entry 3")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("reader:entry", args=[entry.pk]), {"note": "Worth *reading* <script>x</script>"}
+        )
+    post = Post.objects.get()
+    assert response.status_code == 302 and response["Location"] == post.get_absolute_url()
+    assert (post.status, post.post_type, post.body_format, post.author) == (
+        "published",
+        "post",
+        "html",
+        member,
+    )
+    assert "<em>reading</em>" in post.content_html and "<script>" not in post.content_html
+    assert 'class="h-cite u-bookmark-of"' in post.content_html
+    assert 'href="https://a.example/3"' in post.content_html
+    assert "via Doug" in post.content_html
+    share = Share.objects.get()
+    assert (share.entry, share.post, share.via) == (entry, post, network["person"])
+    assert Post.objects.published().filter(pk=post.pk).exists()
+
+
+def test_sources_page_shows_state_and_last_error(client, member, network):
+    network["b"].move_to(Source.State.ERROR, "the server answered HTTP 500")
+    network["b"].save()
+    client.force_login(member)
+    html = client.get(reverse("reader:sources")).content.decode()
+    assert "the server answered HTTP 500" in html and "Source A" in html
+
+
+@pytest.mark.usefixtures("allow_loopback_fetch")
+def test_subscribe_form_with_person_and_folder(client, member, local_server):
+    local_server.routes["/feed"] = (
+        200,
+        {"Content-Type": RSS},
+        rss([("x", "X", "Tue, 03 Mar 2015 10:00:00 GMT")]),
+    )
+    client.force_login(member)
+    client.post(
+        reverse("reader:subscribe"),
+        {"url": local_server.url("/feed"), "person": "Ton", "folder": "Blogs"},
+    )
+    sub = Subscription.objects.get()
+    assert (sub.person.name, sub.folder.name, sub.source.entries.count()) == ("Ton", "Blogs", 1)
+
+
+@pytest.mark.usefixtures("allow_loopback_fetch")
+def test_subscribe_form_reports_a_clear_error(client, member, local_server):
+    local_server.routes["/"] = (200, {"Content-Type": "text/html"}, b"<html><body>hi</body></html>")
+    client.force_login(member)
+    response = client.post(reverse("reader:subscribe"), {"url": local_server.url("/")}, follow=True)
+    assert "no feed found" in response.content.decode()
+    assert not Subscription.objects.exists()
+
+
+def test_refresh_now_makes_the_source_due(client, member, network, monkeypatch):
+    calls = []
+    monkeypatch.setattr("plnet.reader.services.fetch_source", lambda pk, **kw: calls.append(pk))
+    network["a"].move_to(Source.State.GONE, "gone")
+    network["a"].save()
+    sub = Subscription.objects.get(source=network["a"])
+    client.force_login(member)
+    client.post(reverse("reader:refresh", args=[sub.pk]))
+    network["a"].refresh_from_db()
+    assert network["a"].state == "new"
+
+
+def test_people_and_folders_pages(client, member):
+    client.force_login(member)
+    client.post(reverse("reader:folders"), {"name": "Friends"})
+    folder = Folder.objects.get(user=member)
+    client.post(
+        reverse("reader:people"),
+        {
+            "name": "Ton",
+            "url": "https://zylstra.example",
+            "note": "met at a conf",
+            "folder": folder.pk,
+        },
+    )
+    person = Person.objects.get(user=member)
+    assert (person.name, person.folder, person.note) == ("Ton", folder, "met at a conf")
+    response = client.post(reverse("reader:people"), {"name": "Ton"})
+    assert "already have one called" in response.content.decode()
+    assert Person.objects.count() == 1
+
+
+def test_opml_upload_and_download_round_trip(client, member):
+    client.force_login(member)
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile(
+        "x.opml", corpus_bytes("opml/awesome-rss-feeds/countries_with_category_Japan.opml")
+    )
+    client.post(reverse("reader:opml_import"), {"file": upload})
+    assert Subscription.objects.filter(user=member).count() == 8
+    response = client.get(reverse("reader:opml_export"))
+    assert response["Content-Type"].startswith("text/x-opml")
+    from plnet.protocols.opml import parse_opml
+
+    back = parse_opml(response.content)
+    assert sorted(o.url for o in back.outlines) == sorted(
+        Source.objects.values_list("url", flat=True)
+    )
+    assert back.folders == ["Japan"]
+
+
+def test_settings_page_creates_a_token_shown_once(client, member):
+    client.force_login(member)
+    response = client.post(reverse("reader:settings"), {"name": "my app"})
+    token = response.context["new_token"]
+    assert token.startswith("plnet_") and token in response.content.decode()
+    row = ApiToken.objects.get(user=member)
+    assert row.token_hash == ApiToken.hash(token) and token not in row.token_hash
+    assert token not in client.get(reverse("reader:settings")).content.decode()
