@@ -33,9 +33,14 @@ def site_examples() -> tuple[list[CommentText], list[bool]]:
     return texts, labels
 
 
+KEEP_MODELS = 5  # older models are deleted: each retrain after moderation adds one (~1 MB)
+
+
+@transaction.atomic
 def store(spam_filter: SpamFilter, source: str) -> SpamModel:
-    """Save a trained filter as the newest SpamModel (the one every process will use next)."""
-    return SpamModel.objects.create(
+    """Save a trained filter as the newest SpamModel (the one every process will use next) and
+    delete all but the KEEP_MODELS newest."""
+    model = SpamModel.objects.create(
         source=source[:200],
         blob=spam_filter.dumps(),
         n_spam=spam_filter.n_spam,
@@ -44,6 +49,9 @@ def store(spam_filter: SpamFilter, source: str) -> SpamModel:
         t_high=float(spam_filter.thresholds.t_high),
         metrics={k: float(v) for k, v in spam_filter.metrics.items()},
     )
+    keep = SpamModel.objects.order_by("-id").values_list("id", flat=True)[:KEEP_MODELS]
+    SpamModel.objects.exclude(id__in=list(keep)).delete()
+    return model
 
 
 def train_from_site(source: str = "comments") -> SpamModel:
