@@ -12,6 +12,7 @@ from plnet.conversation.classifier import (
     NotEnoughData,
     SpamFilter,
     build_pipeline,
+    cv_splits,
     outcome_rates,
     train,
 )
@@ -62,3 +63,21 @@ def test_outcome_rates():
 def test_too_few_examples_of_a_class():
     with pytest.raises(NotEnoughData, match="have 4 spam, 6 ham"):
         train([CommentText(f"t{i}") for i in range(10)], [True] * 4 + [False] * 6)
+
+
+def test_cv_splits_follow_sources_when_there_are_three_or_more():
+    y = np.array([True, False] * 30)
+    groups = ["a"] * 20 + ["b"] * 20 + ["c"] * 20
+    splits = cv_splits(y, groups, 5, 0)
+    assert len(splits) == 3
+    for _, test in splits:
+        assert len({groups[i] for i in test}) == 1  # each fold holds out one whole source
+
+
+def test_cv_splits_are_stratified_with_fewer_or_thin_sources():
+    y = np.array([True, False] * 30)
+    for groups in (None, ["a"] * 30 + ["b"] * 30, ["a"] * 20 + ["b"] * 20 + ["c"] * 16 + ["d"] * 4):
+        splits = cv_splits(y, groups, 5, 0)
+        assert len(splits) == 5
+        for _, test in splits:
+            assert y[test].sum() == 6  # 30 spam spread evenly over 5 folds
