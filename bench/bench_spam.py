@@ -37,7 +37,7 @@ from sklearn.preprocessing import FunctionTransformer
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from plnet.conversation.classifier import outcome_rates, train  # noqa: E402
+from plnet.conversation.classifier import cv_splits, outcome_rates, train  # noqa: E402
 from plnet.protocols.spam import CommentText, choose_thresholds, decide  # noqa: E402
 
 CORPUS = (ROOT / ".." / "shared" / "corpus" / "spam" / "youtube-spam-collection").resolve()
@@ -68,8 +68,8 @@ def prf(predicted_spam: np.ndarray, labels: np.ndarray) -> dict[str, float]:
     return {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0}
 
 
-def evaluate_ours(train_x, train_y, test_x, test_y) -> dict[str, float]:
-    spam_filter = train(train_x, train_y)
+def evaluate_ours(train_x, train_y, test_x, test_y, groups=None) -> dict[str, float]:
+    spam_filter = train(train_x, train_y, groups=groups)
     scores = spam_filter.scores(test_x)
     verdicts = [decide(float(s), spam_filter.thresholds) for s in scores]
     sample = test_x[:200]
@@ -96,10 +96,10 @@ def _baseline_lr():
     return make_pipeline(text, LogisticRegression(solver="liblinear"))
 
 
-def evaluate_baseline_lr(train_x, train_y, test_x, test_y) -> dict[str, float]:
+def evaluate_baseline_lr(train_x, train_y, test_x, test_y, groups=None) -> dict[str, float]:
     """Plain TF-IDF (word 1-2 + char 2-5 of the raw text) logistic regression; thresholds from
-    5-fold out-of-fold scores with the same targets as ours."""
-    folds = StratifiedKFold(5, shuffle=True, random_state=0)
+    out-of-fold scores with the same folds (by source when given) and targets as ours."""
+    folds = cv_splits(np.asarray(train_y, dtype=bool), groups, 5, 0)
     oof = cross_val_predict(_baseline_lr(), train_x, train_y, cv=folds, method="predict_proba")
     thresholds = choose_thresholds(oof[:, 1], train_y, max_ham_to_spam=0.0)
     model = _baseline_lr().fit(train_x, train_y)
@@ -118,10 +118,10 @@ def evaluate_nb(train_x, train_y, test_x, test_y) -> dict[str, float]:
     return prf(predicted, test_y)
 
 
-def run_split(train_x, train_y, test_x, test_y) -> dict[str, dict[str, float]]:
+def run_split(train_x, train_y, test_x, test_y, groups=None) -> dict[str, dict[str, float]]:
     return {
-        "ours": evaluate_ours(train_x, train_y, test_x, test_y),
-        "lr": evaluate_baseline_lr(train_x, train_y, test_x, test_y),
+        "ours": evaluate_ours(train_x, train_y, test_x, test_y, groups),
+        "lr": evaluate_baseline_lr(train_x, train_y, test_x, test_y, groups),
         "nb": evaluate_nb(train_x, train_y, test_x, test_y),
     }
 
@@ -198,7 +198,8 @@ def main() -> None:
     for i, name in enumerate(SETS):
         train_x = [c for j, (x, _) in enumerate(data) if j != i for c in x]
         train_y = np.concatenate([y for j, (_, y) in enumerate(data) if j != i])
-        rotations.append((f"test {name[:-4]}", run_split(train_x, train_y, *data[i])))
+        groups = [SETS[j] for j, (x, _) in enumerate(data) if j != i for _ in x]
+        rotations.append((f"test {name[:-4]}", run_split(train_x, train_y, *data[i], groups)))
         print(table(rotations[-1:])[-1], flush=True)
 
     in_set, in_set_all = [], []
@@ -217,9 +218,10 @@ def main() -> None:
         f"## bench_spam — {when} — {machine()}",
         "",
         "Ours: word 1–2-gram TF-IDF with URL hosts, link count and author fields as tokens, plus",
-        "char 2–5-gram TF-IDF, logistic regression; thresholds from 5-fold out-of-fold scores",
-        "(no held-out ham above t_high, ≤ 1% held-out spam below t_low). LR = plain word+char TF-IDF",
-        "logistic regression on the raw text, thresholds chosen the same way. NB = word TF-IDF",
+        "char 2–5-gram TF-IDF, logistic regression; thresholds from out-of-fold scores (folds by",
+        "source set in the rotations, stratified within one set; no held-out ham above t_high,",
+        "≤ 1% held-out spam below t_low). LR = plain word+char TF-IDF logistic regression on the",
+        "raw text, thresholds chosen the same way on the same folds. NB = word TF-IDF",
         "multinomial naive Bayes at 0.5. P/R/F1: the `spam` verdict (score > t_high) as positive.",
         "",
         "### Train on four sets, test on the fifth",
