@@ -267,14 +267,6 @@ def empty_expired(days: int | None = None) -> int:
     return deleted
 
 
-def state_counts() -> dict[str, int]:
-    """Number of comments in each state, every state present."""
-    counts = dict.fromkeys(Comment.State.values, 0)
-    for state in counts:
-        counts[state] = Comment.objects.filter(state=state).count()
-    return counts
-
-
 # --- threads ------------------------------------------------------------------------------------
 
 

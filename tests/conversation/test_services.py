@@ -235,13 +235,6 @@ def test_tick_is_registered_and_empties(make_comment):
     assert Comment.objects.count() == 0
 
 
-def test_state_counts(make_comment):
-    make_comment(state="spam")
-    make_comment(state="pending")
-    make_comment(state="pending")
-    assert services.state_counts() == {"pending": 2, "approved": 0, "spam": 1, "trash": 0}
-
-
 # --- threads ----------------------------------------------------------------------------------
 
 
