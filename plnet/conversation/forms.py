@@ -53,6 +53,10 @@ class CommentForm(forms.Form):
         if user is not None and user.is_authenticated:
             for name in ("name", "email", "url"):
                 self.fields[name].widget = forms.HiddenInput()
+        else:
+            for name in ("name", "email"):
+                self.fields[name].widget.attrs["aria-required"] = "true"
+        self.fields["text"].widget.attrs["aria-required"] = "true"
 
     def clean_text(self):
         text = self.cleaned_data["text"].strip()

@@ -149,6 +149,12 @@ class Comment(models.Model):
         self.save(update_fields=fields)
 
     @property
+    def link_url(self) -> str:
+        """author_url when it is an http(s) URL, else "" (imported rows may carry anything)."""
+        url = self.author_url.strip()
+        return url if url.lower().startswith(("http://", "https://")) else ""
+
+    @property
     def display_name(self) -> str:
         """The name shown: the member's public name, else the name typed, else Anonymous."""
         if self.user_id and not self.author_name:
@@ -161,28 +167,41 @@ class CommentSettings(models.Model):
     moderation page. `CommentSettings.load()` returns it, creating the defaults on first use."""
 
     close_after_days = models.PositiveIntegerField(
-        default=0, help_text="Close comments on posts older than this many days (0: never)."
+        "close comments after (days)",
+        default=0,
+        help_text="Close comments on posts older than this many days (0: never).",
     )
-    hold_all = models.BooleanField(default=False, help_text="Hold every comment for moderation.")
+    hold_all = models.BooleanField(
+        "hold every comment", default=False, help_text="Hold every comment for moderation."
+    )
     hold_first_comment = models.BooleanField(
-        default=True, help_text="Hold a first comment from an unknown author."
+        "hold a first comment",
+        default=True,
+        help_text="Hold a first comment from an unknown author.",
     )
     approve_known_authors = models.BooleanField(
+        "publish known authors at once",
         default=True,
         help_text="Publish at once when the author (same email) has an approved comment.",
     )
     max_links = models.PositiveIntegerField(
-        default=2, help_text="Hold a comment with this many links or more (0: no limit)."
+        "maximum links",
+        default=2,
+        help_text="Hold a comment with this many links or more (0: no limit).",
     )
     disallowed_words = models.TextField(
         blank=True,
         help_text="One word, phrase or IP address per line; a comment containing one is spam.",
     )
     min_seconds = models.PositiveIntegerField(
-        default=3, help_text="A form sent sooner than this after the page loaded is spam."
+        "minimum seconds before sending",
+        default=3,
+        help_text="A form sent sooner than this after the page loaded is spam.",
     )
     rate_limit_per_hour = models.PositiveIntegerField(
-        default=10, help_text="Hold comments beyond this many per hour from one IP (0: no limit)."
+        "comments per hour from one IP",
+        default=10,
+        help_text="Hold comments beyond this many per hour from one IP (0: no limit).",
     )
 
     class Meta:

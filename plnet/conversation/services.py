@@ -26,7 +26,11 @@ from .models import Comment, CommentSettings
 
 DUPLICATE_WINDOW = dt.timedelta(minutes=10)
 UNSUBSCRIBE_SALT = "plnet.conversation.unsubscribe"
-OUTCOME_STATE = {SPAM: Comment.State.SPAM, HELD: Comment.State.PENDING, APPROVED: "approved"}
+OUTCOME_STATE = {
+    SPAM: Comment.State.SPAM,
+    HELD: Comment.State.PENDING,
+    APPROVED: Comment.State.APPROVED,
+}
 
 
 class CommentRefused(Exception):
@@ -65,7 +69,7 @@ def _verdict(comment: Comment, meta: dict) -> layers.Verdict:
     if layers.is_trusted(comment):
         return layers.Verdict(APPROVED, "moderation", "comment by the site's author or staff")
     rules = CommentSettings.load()
-    held, score = None, None
+    held = None
     for ask in (
         lambda: layers.form_checks(meta, rules),
         lambda: layers.rules_check(comment, rules),
@@ -76,15 +80,14 @@ def _verdict(comment: Comment, meta: dict) -> layers.Verdict:
         if verdict is None:
             continue
         if verdict.score is not None:
-            score = comment.spam_score = verdict.score
+            comment.spam_score = verdict.score
         if verdict.outcome == SPAM:
             return verdict
         if verdict.outcome == HELD and held is None:
             held = verdict
     if held is not None:
         return held
-    final = layers.moderation_rule(comment, rules)
-    return final if score is None else layers.Verdict(final.outcome, final.layer, final.reason)
+    return layers.moderation_rule(comment, rules)
 
 
 def _after_commit_notify(comment: Comment) -> None:
@@ -183,35 +186,49 @@ ACTIONS = {
 
 
 @transaction.atomic
-def moderate(comment: Comment, action: str, *, by) -> bool:
+def moderate(comment: Comment, action: str, *, by, retrain: bool = True) -> bool:
     """Apply a moderator's action (a key of ACTIONS) to comment; return False when the comment
     is already in that state (nothing to do).
 
-    Marking spam or not spam enqueues retraining of the classifier and, with Akismet on, a report
-    to Akismet; approving a reply enqueues mail to the comment it answers. Raises KeyError for an
-    unknown action.
+    Marking spam or not spam enqueues retraining of the classifier (unless retrain=False, for a
+    caller that enqueues it once for many) and, with Akismet on, a report to Akismet; approving a
+    reply enqueues mail to the comment it answers. Raises KeyError for an unknown action.
     """
     state, verb = ACTIONS[action]
     if comment.state == state:
         return False
-    was_spam = comment.state == Comment.State.SPAM
+    teaches = teaches_classifier(comment.state, state)
     comment.move_to(state, layer="moderator", reason=f"{verb} by {by}")
     from .tasks import notify_replied_to, report_to_akismet, retrain_spam_filter
 
-    pk = comment.pk
-    if state == Comment.State.SPAM or (was_spam and state != Comment.State.TRASH):
-        is_spam = state == Comment.State.SPAM
+    pk, is_spam = comment.pk, state == Comment.State.SPAM
+    if teaches and retrain:
         transaction.on_commit(lambda: retrain_spam_filter.enqueue())
-        if layers.akismet.is_enabled():
-            transaction.on_commit(lambda: report_to_akismet.enqueue(pk, is_spam))
+    if teaches and layers.akismet.is_enabled():
+        transaction.on_commit(lambda: report_to_akismet.enqueue(pk, is_spam))
     if state == Comment.State.APPROVED and comment.parent_id:
         transaction.on_commit(lambda: notify_replied_to.enqueue(pk))
     return True
 
 
+def teaches_classifier(old: str, new: str) -> bool:
+    """True when a move is a spam/ham judgement: into spam, or out of spam (except to trash)."""
+    return new == Comment.State.SPAM or (old == Comment.State.SPAM and new != Comment.State.TRASH)
+
+
+@transaction.atomic
 def moderate_many(ids: list[int], action: str, *, by) -> int:
-    """Apply action to each comment in ids; return how many changed state."""
-    return sum(moderate(c, action, by=by) for c in Comment.objects.filter(pk__in=ids))
+    """Apply action to each comment in ids; return how many changed state. The classifier is
+    retrained once, after commit, when any of the moves was a spam/ham judgement."""
+    from .tasks import retrain_spam_filter
+
+    changed = teaches = 0
+    for comment in Comment.objects.filter(pk__in=ids):
+        teaches += teaches_classifier(comment.state, ACTIONS[action][0])
+        changed += moderate(comment, action, by=by, retrain=False)
+    if teaches:
+        transaction.on_commit(lambda: retrain_spam_filter.enqueue())
+    return changed
 
 
 @transaction.atomic
@@ -250,14 +267,6 @@ def empty_expired(days: int | None = None) -> int:
     return deleted
 
 
-def state_counts() -> dict[str, int]:
-    """Number of comments in each state, every state present."""
-    counts = dict.fromkeys(Comment.State.values, 0)
-    for state in counts:
-        counts[state] = Comment.objects.filter(state=state).count()
-    return counts
-
-
 # --- threads ------------------------------------------------------------------------------------
 
 
@@ -276,13 +285,14 @@ def thread(post, *, extra_ids: list[int] | None = None) -> list[ThreadNode]:
     (a reply to a comment at the last level is shown beside it, as WordPress does). A reply whose
     parent is not shown is shown at the top level.
 
-    `extra_ids` names pending comments to show too (the visitor's own, right after posting),
-    marked `awaiting`.
+    `extra_ids` names pending or spam comments to show too (the visitor's own, right after
+    posting, kept in their session), marked `awaiting`.
     """
     max_depth = max(settings.PLNET.comment_thread_depth, 1)
     shown = Q(state=Comment.State.APPROVED)
     if extra_ids:
-        shown |= Q(pk__in=extra_ids, state=Comment.State.PENDING)
+        # the visitor's own words stay visible to them, whatever a layer decided
+        shown |= Q(pk__in=extra_ids, state__in=[Comment.State.PENDING, Comment.State.SPAM])
     comments = Comment.objects.filter(shown, post=post).select_related("user")
     roots: list[ThreadNode] = []
     nodes: dict[int, ThreadNode] = {}

@@ -18,24 +18,33 @@ from .classifier import SpamFilter, train
 from .models import Comment, SpamExample, SpamModel
 
 
-def site_examples() -> tuple[list[CommentText], list[bool]]:
-    """The site's labelled data: spam and approved comments, then the stored CSV examples."""
-    texts, labels = [], []
+def site_examples() -> tuple[list[CommentText], list[bool], list[str]]:
+    """The site's labelled data: spam and approved comments (source "site"), then the stored CSV
+    examples (source as given, e.g. "csv:file.csv"). Returns texts, labels, sources."""
+    texts, labels, sources = [], [], []
     judged = Comment.objects.filter(state__in=[Comment.State.SPAM, Comment.State.APPROVED])
     for c in judged.only(
         "raw_content", "content", "author_name", "author_email", "author_url", "state"
     ):
         texts.append(layers.comment_text(c))
         labels.append(c.state == Comment.State.SPAM)
-    for text, is_spam in SpamExample.objects.values_list("text", "is_spam").iterator():
+        sources.append("site")
+    examples = SpamExample.objects.values_list("text", "is_spam", "source")
+    for text, is_spam, source in examples.iterator():
         texts.append(CommentText(text))
         labels.append(is_spam)
-    return texts, labels
+        sources.append(source)
+    return texts, labels, sources
 
 
+KEEP_MODELS = 5  # older models are deleted: each retrain after moderation adds one (~1 MB)
+
+
+@transaction.atomic
 def store(spam_filter: SpamFilter, source: str) -> SpamModel:
-    """Save a trained filter as the newest SpamModel (the one every process will use next)."""
-    return SpamModel.objects.create(
+    """Save a trained filter as the newest SpamModel (the one every process will use next) and
+    delete all but the KEEP_MODELS newest."""
+    model = SpamModel.objects.create(
         source=source[:200],
         blob=spam_filter.dumps(),
         n_spam=spam_filter.n_spam,
@@ -44,6 +53,9 @@ def store(spam_filter: SpamFilter, source: str) -> SpamModel:
         t_high=float(spam_filter.thresholds.t_high),
         metrics={k: float(v) for k, v in spam_filter.metrics.items()},
     )
+    keep = SpamModel.objects.order_by("-id").values_list("id", flat=True)[:KEEP_MODELS]
+    SpamModel.objects.exclude(id__in=list(keep)).delete()
+    return model
 
 
 def train_from_site(source: str = "comments") -> SpamModel:
@@ -51,8 +63,8 @@ def train_from_site(source: str = "comments") -> SpamModel:
 
     Raises classifier.NotEnoughData when there are too few spam or ham examples.
     """
-    texts, labels = site_examples()
-    return store(train(texts, labels), source)
+    texts, labels, sources = site_examples()
+    return store(train(texts, labels, groups=sources), source)
 
 
 @transaction.atomic

@@ -9,11 +9,13 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import resolve, reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from plnet.publishing.access import can_read
 from plnet.publishing.models import Post
+from plnet.publishing.views import UNLOCKED
 
 from . import services
 from .access import moderated_comments
@@ -50,17 +52,21 @@ def _request_meta(request, form: CommentForm) -> dict:
 
 
 def _refuse(request, post, form, message: str):
-    """Show the post again with the message and the form as the person filled it."""
+    """Show the post again, through publishing's own view so the page is whole, with the message
+    and the form as the person filled it (the thread tag reads them from the request)."""
     if post is None or not post.is_public:
         return render(
             request, "conversation/refused.html", {"message": message, "form": form}, status=400
         )
-    return render(
-        request,
-        "publishing/post_detail.html",
-        {"post": post, "comment_form": form, "comment_error": message},
-        status=400,
-    )
+    request.comment_form, request.comment_error = form, message
+    match = resolve(post.get_absolute_url())
+    response = match.func(request, *match.args, **match.kwargs)
+    response.status_code = 400
+    return response
+
+
+def _unlocked(request, post) -> bool:
+    return can_read(post, set(request.session.get(UNLOCKED, [])))
 
 
 @csrf_exempt  # checked by hand below, to keep the person's words when it fails
@@ -73,6 +79,8 @@ def post_comment(request):
         return _refuse(request, None, form, "This post does not exist (any more).")
     if not post.is_public:
         return _refuse(request, post, form, "This post is not published; it takes no comments.")
+    if not _unlocked(request, post):
+        return _refuse(request, post, form, "This post is protected: enter its password first.")
     if _csrf_failed(request):
         form.is_valid()
         return _refuse(request, post, form, CSRF_FAILED)

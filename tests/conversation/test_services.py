@@ -235,13 +235,6 @@ def test_tick_is_registered_and_empties(make_comment):
     assert Comment.objects.count() == 0
 
 
-def test_state_counts(make_comment):
-    make_comment(state="spam")
-    make_comment(state="pending")
-    make_comment(state="pending")
-    assert services.state_counts() == {"pending": 2, "approved": 0, "spam": 1, "trash": 0}
-
-
 # --- threads ----------------------------------------------------------------------------------
 
 
@@ -261,11 +254,13 @@ def test_thread_nests_to_the_configured_depth(make_comment, settings):
     assert services.reply_allowed(level2[0]) and not services.reply_allowed(level2[0].replies[0])
 
 
-def test_thread_shows_the_visitors_own_pending_comment(make_comment):
+def test_thread_shows_the_visitors_own_waiting_comments(make_comment):
     mine = make_comment(state="pending")
+    mine_spam = make_comment(state="spam")
+    mine_trashed = make_comment(state="trash")
     other = make_comment(state="pending")
-    nodes = services.thread(mine.post, extra_ids=[mine.pk])
-    assert [(n.comment, n.awaiting) for n in nodes] == [(mine, True)]
+    nodes = services.thread(mine.post, extra_ids=[mine.pk, mine_spam.pk, mine_trashed.pk])
+    assert [(n.comment, n.awaiting) for n in nodes] == [(mine, True), (mine_spam, True)]
     assert other not in [n.comment for n in nodes]
 
 
@@ -321,3 +316,19 @@ def test_no_reply_mail_without_opt_in_or_to_oneself(post, rules, make_comment):
     assert services.notify_replied_to(r1) is False
     assert services.notify_replied_to(r2) is False
     assert mail.outbox == []
+
+
+def test_bulk_spam_retrains_once(
+    make_comment, author, monkeypatch, django_capture_on_commit_callbacks
+):
+    calls = []
+    monkeypatch.setattr(
+        "plnet.conversation.training.train_from_site", lambda source: calls.append(source)
+    )
+    ids = [make_comment(state="pending").pk for _ in range(4)]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.moderate_many(ids, "spam", by=author) == 4
+    assert calls == ["retrain after moderation"]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.moderate_many(ids, "trash", by=author)  # spam -> trash is no ham judgement
+    assert len(calls) == 1

@@ -112,3 +112,12 @@ def test_train_from_csv_keeps_examples_for_later_retraining(corpus):
 def test_classify_rows_requires_a_model():
     with pytest.raises(LookupError, match="plnet spam train"):
         training.classify_rows([])
+
+
+def test_only_the_newest_models_are_kept(make_comment, monkeypatch):
+    for i in range(6):
+        make_comment(state="spam", raw_content=f"cheap pills http://pills.example/{i}")
+        make_comment(state="approved", raw_content=f"I enjoyed part {i} of this essay")
+    ids = [training.train_from_site().pk for _ in range(training.KEEP_MODELS + 2)]
+    assert list(SpamModel.objects.order_by("id").values_list("id", flat=True)) == ids[2:]
+    assert layers.current_filter() is not None

@@ -17,11 +17,13 @@ SESSION_KEY = "plnet_awaiting_comments"
 @register.inclusion_tag("conversation/thread.html", takes_context=True)
 def comment_thread(context, post):
     """The thread of post (approved comments, plus the visitor's own waiting ones) and, when the
-    post is open, the comment form — bound with what they typed after an error."""
+    post is open, the comment form — bound with what they typed after an error (given in the
+    context as comment_form/comment_error, or set on the request by the posting view).
+    `unlocked` in the context (publishing's post page) False hides thread and form."""
     request = context.get("request")
     awaiting = request.session.get(SESSION_KEY, []) if request is not None else []
     user = getattr(request, "user", None)
-    form = context.get("comment_form")
+    form = context.get("comment_form") or getattr(request, "comment_form", None)
     replying_to = _reply_target(post, form, request)
     if form is None:
         initial = {"post": post.pk, "loaded": loaded_token()}
@@ -35,7 +37,9 @@ def comment_thread(context, post):
         "count": Comment.objects.filter(post=post).approved().count(),
         "open": services.comments_open(post),
         "form": form,
-        "comment_error": context.get("comment_error"),
+        "comment_error": context.get("comment_error") or getattr(request, "comment_error", None),
+        # a password-protected post shows its comments only once its password was given
+        "hidden": not context.get("unlocked", True),
         "user": user,
         "request": request,
         "csrf_token": context.get("csrf_token"),
