@@ -38,6 +38,13 @@ class CommentQuerySet(models.QuerySet):
             state__in=[Comment.State.SPAM, Comment.State.TRASH], state_changed_at__lt=cutoff
         )
 
+    def conversational(self):
+        """What belongs in the comment thread: comments typed here and Webmention replies.
+
+        Likes, reposts, bookmarks, mentions, pingbacks and trackbacks are shown apart, as responses.
+        """
+        return self.filter(comment_type__in=[Comment.Type.COMMENT, Comment.Type.REPLY])
+
     def by_author_email(self, email: str):
         """Comments whose author email is `email`, compared without regard to case."""
         return self.filter(author_email__iexact=email.strip()) if email.strip() else self.none()

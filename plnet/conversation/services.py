@@ -293,7 +293,7 @@ def thread(post, *, extra_ids: list[int] | None = None) -> list[ThreadNode]:
     if extra_ids:
         # the visitor's own words stay visible to them, whatever a layer decided
         shown |= Q(pk__in=extra_ids, state__in=[Comment.State.PENDING, Comment.State.SPAM])
-    comments = Comment.objects.filter(shown, post=post).select_related("user")
+    comments = Comment.objects.conversational().filter(shown, post=post).select_related("user")
     roots: list[ThreadNode] = []
     nodes: dict[int, ThreadNode] = {}
     container: dict[int, list[ThreadNode]] = {}

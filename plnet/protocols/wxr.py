@@ -356,6 +356,19 @@ def _wp_fields(elem) -> dict[str, str]:
     return fields
 
 
+_ID_IN_URL = re.compile(r"[?&](?:p|page_id|attachment_id)=(\d+)(?:&|#|$)")
+
+
+def _id_in_url(*urls: str | None) -> int | None:
+    """The post id in WordPress's default guid or link form (`…/?p=19`), for exports that leave
+    out wp:post_id (hand-made or trimmed ones, such as the theme preview set)."""
+    for url in urls:
+        match = _ID_IN_URL.search((url or "").strip())
+        if match:
+            return int(match.group(1))
+    return None
+
+
 def _int(value: str | None) -> int | None:
     try:
         return int(str(value).strip())
@@ -483,7 +496,7 @@ def _item(elem) -> WxrItem:
         elif space == "dc" and name == "creator":
             creator = _text(child).strip()
     return WxrItem(
-        post_id=_int(wp.get("post_id")),
+        post_id=_int(wp.get("post_id")) or _id_in_url(plain.get("guid"), plain.get("link")),
         post_type=wp.get("post_type", "").strip(),
         status=wp.get("status", "").strip(),
         title=plain.get("title", "").strip(),

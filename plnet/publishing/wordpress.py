@@ -143,7 +143,8 @@ def import_wxr(
 
     `progress(summary)` is called after each item. `author_default` names an existing user
     who gets the items that name no author. With `dry_run`, everything is done and then rolled
-    back. Raises `plnet.protocols.wxr.WxrError` (nothing written) when the file is refused, and
+    back. After commit, when comments labelled approved or spam came in, the spam filter is
+    retrained in the background. Raises `plnet.protocols.wxr.WxrError` (nothing written) when the file is refused, and
     `LookupError` when `author_default` is not a user.
     """
     name = source if isinstance(source, str | Path) else getattr(source, "name", "uploaded file")
@@ -157,7 +158,16 @@ def import_wxr(
         importer.finish()
         if dry_run:
             transaction.set_rollback(True)
+        elif summary.comments[Comment.State.SPAM] or summary.comments[Comment.State.APPROVED]:
+            # the imported moderation history is training data for this site's spam filter
+            transaction.on_commit(_retrain_spam_filter)
     return summary
+
+
+def _retrain_spam_filter() -> None:
+    from plnet.conversation.tasks import retrain_spam_filter
+
+    retrain_spam_filter.enqueue()
 
 
 def wordpress_html(content: str) -> str:

@@ -374,3 +374,12 @@ def test_parse_streams_lazily():
 def test_corpus_files_are_all_listed():
     """Every WXR in the corpus is exercised by the import tests (45 per SOURCES.md, 43 XML)."""
     assert len(list(Path(WXR).rglob("*.xml"))) == 43
+
+
+def test_items_without_post_id_take_the_id_of_their_guid(corpus):
+    """theme-preview.xml has no wp:post_id; its guids are WordPress's default `?p=N` form."""
+    from plnet.protocols.wxr import WxrItem, parse
+
+    items = [r for r in parse(corpus / "wxr" / "theme-test-data" / "theme-preview.xml")
+             if isinstance(r, WxrItem)]  # fmt: skip
+    assert [i.post_id for i in items] == [19, 36, 14, 8, 6, 4, 1]
