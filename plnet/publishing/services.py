@@ -47,12 +47,13 @@ def on_post_updated(post_id: int, previous_html: str) -> None:
 
     `previous_html` is the content before the edit: Webmention §3.1.3 asks to notify the targets
     of links the edit removed as well as those it kept or added. The linkbacks service resends
-    to every target it sent to before, so removed links are covered without previous_html.
+    to every target it sent to before and to links the edit added; links the post already had
+    but never sent to (an imported post) are left alone.
     """
     from plnet.linkbacks.services import send_linkbacks_for_post
 
     log.info("post %s updated", post_id)
-    send_linkbacks_for_post(post_id)
+    send_linkbacks_for_post(post_id, previous_html=previous_html)
 
 
 def on_post_deleted(post_id: int, permalink: str, previous_html: str) -> None:

@@ -1,6 +1,7 @@
 """Publishing and linkbacks together: publishing a post sends Webmentions to what it links to,
 and deleting it answers 410 and tells those targets again (Webmention §3.1.3, §3.1.4)."""
 
+import datetime as dt
 from urllib.parse import parse_qs
 
 import pytest
@@ -65,3 +66,30 @@ def test_a_draft_sends_nothing(cited_page, allow_loopback_fetch, django_user_mod
         services.save_draft(post)
     assert received(cited_page) == []
     assert not OutgoingLinkback.objects.exists()
+
+
+@pytest.mark.django_db
+def test_editing_an_imported_post_pings_only_links_it_adds(
+    cited_page, allow_loopback_fetch, settings, django_user_model,
+    django_capture_on_commit_callbacks,
+):  # fmt: skip
+    """Regression: re-saving an imported post sent Webmentions to every site it ever cited."""
+    settings.SITE_URL = "https://blog.example.org"
+    cited_page.routes["/new"] = cited_page.routes["/article"]
+    old, new = cited_page.url("/article"), cited_page.url("/new")
+    author = django_user_model.objects.create(username="ana")
+    imported = Post.objects.create(  # as the WordPress import writes it: no hooks run
+        title="Old", slug="old", body=f'<p><a href="{old}">old link</a></p>', body_format="html",
+        status="published", published_at=dt.datetime(2015, 1, 2, tzinfo=dt.UTC), author=author,
+    )  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        services.save_post(imported, status="published", published_at=imported.published_at)
+    assert received(cited_page) == []
+    imported.body += f'<p><a href="{new}">new link</a></p>'
+    with django_capture_on_commit_callbacks(execute=True):
+        services.save_post(imported, status="published", published_at=imported.published_at)
+    assert [r["target"] for r in received(cited_page)] == [[new]]
+    imported.body += "<p>More words.</p>"
+    with django_capture_on_commit_callbacks(execute=True):
+        services.save_post(imported, status="published", published_at=imported.published_at)
+    assert [r["target"] for r in received(cited_page)] == [[new], [new]]  # §3.1.3: resent

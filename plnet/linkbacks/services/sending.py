@@ -34,20 +34,30 @@ from .common import (
 )
 
 
-def send_linkbacks_for_post(post_id: int) -> list[OutgoingLinkback]:
+def send_linkbacks_for_post(
+    post_id: int, *, previous_html: str | None = None
+) -> list[OutgoingLinkback]:
     """Queue a Webmention (or pingback fallback) to every link of a public post, after commit.
 
     Links are the http(s) hrefs of its content_html outside this site (first MAX_LINKS_PER_POST).
     Targets it linked to before but no longer does are sent a Webmention again (§3.1.4) so
-    they can remove the mention. Returns the queued log rows. A post that is not public: nothing.
+    they can remove the mention. On an update, `previous_html` is the content before the edit:
+    links it already had are sent again only if we sent to them before (§3.1.3 resends to
+    previous targets), so editing an imported post does not ping every site it ever cited —
+    WordPress likewise remembers what it pinged. Returns the queued log rows. A post that is not
+    public: nothing.
     """
     post = Post.objects.filter(pk=post_id).first()
     if post is None or not post.is_public:
         return []
     source = post_url(post)
-    current = [link for link in links_in(post.content_html, source) if not is_ours(link, None)][
-        :MAX_LINKS_PER_POST
-    ]
+    sent_before = set(_earlier_targets(source))
+    had = set(links_in(previous_html, source)) - sent_before if previous_html else set()
+    current = [
+        link
+        for link in links_in(post.content_html, source)
+        if not is_ours(link, None) and link not in had
+    ][:MAX_LINKS_PER_POST]
     earlier = OutgoingLinkback.objects.filter(source=source).exclude(target__in=current)
     removed = list(earlier.values_list("target", flat=True))
     rows = [_queue_send(post, source, t, webmention_only=False) for t in current]
