@@ -7,6 +7,7 @@ in with `clean_html`; templates still escape everything else on the way out.
 from __future__ import annotations
 
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 import nh3
 from markdown_it import MarkdownIt
@@ -36,10 +37,33 @@ COMMENT_TAGS = {
     "a", "p", "br", "em", "strong", "b", "i", "code", "pre", "blockquote", "ul", "ol", "li", "del",
 }  # fmt: skip
 URL_SCHEMES = {"http", "https", "mailto"}
+# Frames are kept only for these video/audio/code embed providers (https only) and are always
+# sandboxed; any other frame loses its src and shows nothing (WordPress strips iframes for
+# authors without unfiltered_html; Miniflux keeps a similar list).
+EMBED_HOSTS = {
+    "www.youtube.com", "youtube.com", "www.youtube-nocookie.com", "player.vimeo.com",
+    "w.soundcloud.com", "open.spotify.com", "embed.ted.com", "archive.org", "codepen.io",
+    "www.slideshare.net", "docs.google.com", "www.google.com", "player.twitch.tv",
+}  # fmt: skip
+FRAME_ATTRIBUTES = {
+    "sandbox": "allow-scripts allow-same-origin allow-popups allow-presentation",
+    "referrerpolicy": "strict-origin-when-cross-origin",
+    "loading": "lazy",
+}
+
+
+def _embed_only(tag: str, attribute: str, value: str) -> str | None:
+    if tag == "iframe" and attribute == "src":
+        parts = urlsplit(value.strip())
+        return value if parts.scheme == "https" and parts.hostname in EMBED_HOSTS else None
+    return value
 
 
 def clean_html(html: str, *, base_url: str | None = None) -> str:
     """Return html with scripts, event handlers, styles and unsafe URLs removed (for posts, entries).
+
+    Frames keep their src only when it is an https URL of a known embed provider (EMBED_HOSTS),
+    and every frame is sandboxed.
 
     Links get rel="noopener noreferrer nofollow"; relative URLs are kept (resolve them before, with
     base_url given, when the HTML came from elsewhere: see `absolutize`).
@@ -55,6 +79,8 @@ def clean_html(html: str, *, base_url: str | None = None) -> str:
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer nofollow",
         strip_comments=False,
+        attribute_filter=_embed_only,
+        set_tag_attribute_values={"iframe": FRAME_ATTRIBUTES},
     )
 
 

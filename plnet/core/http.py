@@ -137,7 +137,10 @@ class GuardedBackend(httpcore.SyncBackend):
             raise ConnectionFailed(f"{host} has no address")
         for address in addresses:
             if not is_allowed_address(address, self.allowed_networks):
-                raise BlockedAddress(f"{host} resolves to {address}, which plnet may not fetch")
+                raise BlockedAddress(
+                    f"{host} resolves to {address}, a private or local address that plnet does"
+                    " not fetch (an administrator can allow it with PLNET_FETCH_ALLOWED_NETWORKS)"
+                )
         return super().connect_tcp(addresses[0], port, timeout, local_address, socket_options)
 
 

@@ -28,3 +28,15 @@ def test_comment_markdown_shows_html_as_text():
 
 def test_comment_subset_drops_images():
     assert clean_comment_html('<img src="x.png"><em>e</em>') == "<em>e</em>"
+
+
+def test_frames_only_from_known_embed_hosts_and_always_sandboxed():
+    """Regression: any site could be framed from a post or a feed entry, unsandboxed."""
+    youtube = clean_html('<iframe src="https://www.youtube.com/embed/x" width="560"></iframe>')
+    assert 'src="https://www.youtube.com/embed/x"' in youtube
+    assert 'sandbox="allow-scripts allow-same-origin allow-popups allow-presentation"' in youtube
+    for src in ["https://evil.example/", "http://www.youtube.com/embed/x", "http://127.0.0.1:9100/",
+                "javascript:alert(1)"]:  # fmt: skip
+        cleaned = clean_html(f'<iframe src="{src}"></iframe>')
+        assert "src=" not in cleaned and "sandbox=" in cleaned, cleaned
+    assert "srcdoc" not in clean_html('<iframe srcdoc="<script>alert(1)</script>"></iframe>')

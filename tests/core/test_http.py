@@ -42,6 +42,14 @@ def test_private_addresses_are_refused_before_any_connection(address, no_connect
     assert no_connect == []
 
 
+def test_refusal_says_why_and_how_to_allow_it(no_connect):
+    resolver = stub_resolver({"intranet.example": ["10.0.0.7"]})
+    with pytest.raises(BlockedAddress) as refused:
+        fetch("http://intranet.example/", policy=FetchPolicy(), resolver=resolver)
+    assert "private or local address" in str(refused.value)
+    assert "PLNET_FETCH_ALLOWED_NETWORKS" in str(refused.value)
+
+
 def test_one_private_address_among_public_ones_is_refused(no_connect):
     resolver = stub_resolver({"blog.example": ["93.184.215.14", "10.0.0.5"]})
     with pytest.raises(BlockedAddress):

@@ -328,7 +328,7 @@ def test_source_name_resolving_to_loopback_is_refused_before_connecting(
     row = run_on_commit(receive, "http://sneaky.example/post", target)
     row.refresh_from_db()
     assert row.state == "failed"
-    assert "sneaky.example resolves to 127.0.0.1, which plnet may not fetch" in row.reason
+    assert "sneaky.example resolves to 127.0.0.1, a private or local address" in row.reason
 
 
 def test_source_redirecting_to_a_private_address_is_refused(
