@@ -1,7 +1,7 @@
 """Typed plnet configuration, read once from PLNET_* environment variables.
 
 `load_config(environ)` returns a frozen `Config`; `plnet.settings` derives Django's settings from it.
-Every field is documented in `.env.example` (a test checks the two agree) and in `docs/settings.md`.
+Every field is documented in `.env.example` and the README (tests check both).
 This module imports no Django so it can be tested and used before Django is configured.
 """
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
+import os
 import socket
 import threading
 from collections.abc import Callable
@@ -18,7 +19,22 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-CORPUS = (REPO_ROOT / ".." / "shared" / "corpus").resolve()
+# The shared corpus of real inputs sits beside the repository (../shared/corpus); a clone kept
+# elsewhere points PLNET_TEST_CORPUS at it.
+CORPUS = Path(
+    os.environ.get("PLNET_TEST_CORPUS") or REPO_ROOT / ".." / "shared" / "corpus"
+).resolve()
+
+
+def pytest_configure(config):
+    if not (CORPUS / "SOURCES.md").is_file():
+        pytest.exit(
+            f"the test corpus is not at {CORPUS}: the tests read real inputs from the project's "
+            "shared/corpus folder. Put it beside this repository (../shared/corpus) or set "
+            "PLNET_TEST_CORPUS to its path.",
+            returncode=4,
+        )
+
 
 _real_connect = socket.socket.connect
 _real_getaddrinfo = socket.getaddrinfo
