@@ -260,11 +260,18 @@ def _follow_redirect(source: Source, download: Download) -> None:
 
 @transaction.atomic
 def apply_download(source: Source, download: Download) -> StoreResult:
-    """Store a Download on its source: entries, validators, state, last error and next fetch time."""
+    """Store a Download on its source: entries, validators, state, last error and next fetch time.
+
+    A 304 for content that could not be read keeps the source's error (the content is unchanged,
+    so it is still broken) without counting another failure.
+    """
     source = Source.objects.select_for_update().get(pk=source.pk)
     now = download.fetched_at
     source.last_fetched_at = now
     source.last_status = download.status
+    if download.status == 200:
+        # Kept even when the content is refused: an unchanged broken feed then costs a 304.
+        source.etag, source.last_modified = download.etag, download.last_modified
     result = StoreResult()
     if download.gone:
         source.move_to(
@@ -272,13 +279,18 @@ def apply_download(source: Source, download: Download) -> StoreResult:
         )
     elif download.error:
         _record_error(source, download.error, now, download.retry_after)
+        source.content_error = download.status == 200
+    elif download.not_modified and source.content_error:
+        source.next_fetch_at = now + backoff(source.error_count)
     else:
         _follow_redirect(source, download)
         if download.feed is not None:
             result = _apply_feed(source, download, now)
         source.error_count = 0
+        source.content_error = False
         source.move_to(Source.State.OK)
-        source.fetch_interval = int(adaptive_interval(source).total_seconds())
+        if result.added or not source.last_new_entry_at:
+            source.fetch_interval = int(adaptive_interval(source).total_seconds())
         source.next_fetch_at = now + timedelta(seconds=source.fetch_interval)
     source.save()
     return result
@@ -289,7 +301,6 @@ def _apply_feed(source: Source, download: Download, now: datetime) -> StoreResul
     source.title = (feed.title or source.title)[:500]
     source.site_url = (feed.link or source.site_url)[:2000]
     source.format = feed.format[:20]
-    source.etag, source.last_modified = download.etag, download.last_modified
     result = store_entries(source, feed.entries, now)
     if result.added:
         source.last_new_entry_at = now

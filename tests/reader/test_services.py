@@ -352,3 +352,20 @@ def test_ssrf_guard_refuses_private_addresses_before_connecting(settings):
 def test_subscribe_refuses_non_http_urls(member):
     with pytest.raises(services.SubscribeError, match="not an http"):
         services.subscribe(member, "file:///etc/passwd")
+
+
+def test_an_unchanged_broken_feed_stays_in_error_on_304(local_server):
+    page = b"<!doctype html><html><body>not a feed</body></html>"
+    source = _source(local_server, body=page, headers={"Content-Type": "text/html", "ETag": '"b1"'})
+    services.fetch_source(source.pk)
+    local_server.routes["/feed.xml"] = (304, {"ETag": '"b1"'}, b"")
+    services.fetch_source(source.pk)
+    source.refresh_from_db()
+    assert local_server.requests[-1][2]["If-None-Match"] == '"b1"'
+    assert (source.state, source.error_count, source.last_error) == (
+        "error", 1, "this page is HTML without a feed or an h-feed",
+    )  # fmt: skip
+    local_server.routes["/feed.xml"] = (200, {"Content-Type": RSS, "ETag": '"b2"'}, TWO)
+    services.fetch_source(source.pk)
+    source.refresh_from_db()
+    assert (source.state, source.content_error, source.etag) == ("ok", False, '"b2"')
