@@ -15,7 +15,7 @@ from django.utils.html import escape
 from plnet.core.html import render_markdown
 from plnet.protocols.opml import OpmlError, Outline, parse_opml, write_opml
 from plnet.reader.models import ApiToken, Entry, EntryState, Share, Source, Subscription
-from plnet.reader.river import RiverFilter, river_queryset, subscriptions_by_source
+from plnet.reader.river import RiverFilter, older_than, river_queryset
 from plnet.reader.services import folder_named
 
 # --- read and star -----------------------------------------------------------------------
@@ -49,13 +49,9 @@ def mark_all_read(user, f: RiverFilter, up_to: tuple | None) -> int:
     """Mark every entry of the filtered river as read, up to and including the entry
     (published_at, id) `up_to` and everything older (None: all). Returns how many changed.
     """
-    subs = subscriptions_by_source(user)
-    qs = river_queryset(user, RiverFilter(**{**f.__dict__, "unread": True, "after": None}), subs)
+    qs = river_queryset(user, RiverFilter(**{**f.__dict__, "unread": True, "after": None}))
     if up_to:
-        when, pk = up_to
-        from django.db.models import Q
-
-        qs = qs.filter(Q(published_at__lt=when) | Q(published_at=when, id__lte=pk))
+        qs = older_than(qs, *up_to, inclusive=True)
     ids = list(qs.values_list("id", flat=True))
     now = timezone.now()
     for start in range(0, len(ids), 500):

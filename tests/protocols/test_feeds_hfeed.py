@@ -46,7 +46,9 @@ def test_top_level_entries_without_an_hfeed():
 
 def test_plain_page_is_not_a_feed():
     with pytest.raises(NotAFeed):
-        parse_feed(b"<!doctype html><html><body><p>x</p></body></html>", "https://x.example/", "text/html")
+        parse_feed(
+            b"<!doctype html><html><body><p>x</p></body></html>", "https://x.example/", "text/html"
+        )
 
 
 def test_rss_served_as_text_html_is_still_read_as_rss():

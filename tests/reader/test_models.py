@@ -41,7 +41,9 @@ def test_entry_querysets_per_member(member, other_member):
     source = Source.objects.create(url="https://a.example/")
     Subscription.objects.create(user=member, source=source)
     e1 = Entry.objects.create(source=source, dedup_key="1", published_at=timezone.now())
-    e2 = Entry.objects.create(source=source, dedup_key="2", published_at=timezone.now() - timedelta(days=1))
+    e2 = Entry.objects.create(
+        source=source, dedup_key="2", published_at=timezone.now() - timedelta(days=1)
+    )
     EntryState.objects.create(user=member, entry=e1, read=True, starred=True)
     EntryState.objects.create(user=other_member, entry=e2, read=True)
     assert list(Entry.objects.for_user(member).newest_first()) == [e1, e2]
@@ -51,4 +53,6 @@ def test_entry_querysets_per_member(member, other_member):
 
 
 def test_api_token_hash_is_sha256():
-    assert ApiToken.hash("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    assert (
+        ApiToken.hash("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    )

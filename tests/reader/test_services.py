@@ -298,7 +298,11 @@ def test_enqueue_due_fetches_due_followed_sources(
 def test_gzip_compressed_response_is_decoded(local_server):
     import gzip
 
-    local_server.routes["/feed.xml"] = (200, {"Content-Type": RSS, "Content-Encoding": "gzip"}, gzip.compress(TWO))
+    local_server.routes["/feed.xml"] = (
+        200,
+        {"Content-Type": RSS, "Content-Encoding": "gzip"},
+        gzip.compress(TWO),
+    )
     source = Source.objects.create(url=local_server.url("/feed.xml"))
     services.fetch_source(source.pk)
     assert "gzip" in local_server.requests[0][2]["Accept-Encoding"]
@@ -346,7 +350,11 @@ def test_ssrf_guard_refuses_private_addresses_before_connecting(settings):
     source = Source.objects.create(url="http://intranet.example/feed")
     services.fetch_source(source.pk, resolver=lambda host, port: ["10.0.0.5"])
     source.refresh_from_db()
-    assert source.state == "error" and "10.0.0.5" in source.last_error and "may not fetch" in source.last_error
+    assert (
+        source.state == "error"
+        and "10.0.0.5" in source.last_error
+        and "may not fetch" in source.last_error
+    )
 
 
 def test_subscribe_refuses_non_http_urls(member):

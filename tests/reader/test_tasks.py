@@ -13,7 +13,11 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("allow_loopback_fet
 
 
 def test_fetch_task_is_idempotent(local_server):
-    local_server.routes["/f"] = (200, {"Content-Type": RSS}, rss([("1", "One", "Tue, 03 Mar 2015 10:00:00 GMT")]))
+    local_server.routes["/f"] = (
+        200,
+        {"Content-Type": RSS},
+        rss([("1", "One", "Tue, 03 Mar 2015 10:00:00 GMT")]),
+    )
     source = Source.objects.create(url=local_server.url("/f"))
     fetch_source_task.enqueue(source.pk)
     fetch_source_task.enqueue(source.pk)
