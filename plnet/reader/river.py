@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Q
+from django.db.models import BigIntegerField, ExpressionWrapper, F, Q
 from django.utils.dateparse import parse_datetime
 
 from plnet.reader import search
@@ -117,7 +117,15 @@ def followed_sources(user, f: RiverFilter):
 
 def river_queryset(user, f: RiverFilter):
     """The filtered Entry queryset of a member's river (not yet ordered or sliced)."""
-    qs = Entry.objects.filter(source_id__in=followed_sources(user, f))
+    sources = followed_sources(user, f)
+    if f.source is None and f.person is None and f.folder is None:
+        # The whole river: "source_id + 0" keeps SQLite from picking the per-source index and
+        # sorting every entry; it walks the (published_at, id) index newest first instead and
+        # stops after one page. Narrow filters keep the per-source index, which suits them.
+        unindexed = ExpressionWrapper(F("source_id") + 0, output_field=BigIntegerField())
+        qs = Entry.objects.alias(followed_source=unindexed).filter(followed_source__in=sources)
+    else:
+        qs = Entry.objects.filter(source_id__in=sources)
     states = EntryState.objects.filter(user=user)
     if f.unread is True:
         qs = qs.exclude(id__in=states.filter(read=True).values("entry_id"))
@@ -147,7 +155,8 @@ def river(user, f: RiverFilter, *, limit: int = PAGE_SIZE) -> RiverPage:
     qs = river_queryset(user, f)
     if f.after:
         qs = older_than(qs, *f.after)
-    entries = list(qs.order_by("-published_at", "-id").select_related("source")[: limit + 1])
+    newest = qs.order_by("-published_at", "-id").select_related("source").defer("content_html")
+    entries = list(newest[: limit + 1])
     more = len(entries) > limit
     entries = entries[:limit]
     ids = [e.pk for e in entries]
@@ -156,7 +165,9 @@ def river(user, f: RiverFilter, *, limit: int = PAGE_SIZE) -> RiverPage:
         s.source_id: s
         for s in Subscription.objects.filter(
             user=user, source_id__in={e.source_id for e in entries}
-        ).select_related("source", "person", "folder")
+        )
+        .select_related("source", "person", "folder")
+        .only("source_id", "title", "source__title", "source__url", "person__name", "folder__name")
     }
     for entry in entries:
         entry.subscription = subs.get(entry.source_id)
