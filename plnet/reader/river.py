@@ -170,8 +170,13 @@ def river(user, f: RiverFilter, *, limit: int = PAGE_SIZE) -> RiverPage:
         .only("source_id", "title", "source__title", "source__url", "person__name", "folder__name")
     }
     for entry in entries:
+        entry.headline = entry.title or _shorten(entry.excerpt) or "(untitled)"
         entry.subscription = subs.get(entry.source_id)
         mark = marks.get(entry.pk)
         entry.is_read = bool(mark and mark.read)
         entry.is_starred = bool(mark and mark.starred)
     return RiverPage(entries, make_cursor(entries[-1]) if more else "")
+
+
+def _shorten(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -264,3 +264,14 @@ def test_settings_page_creates_a_token_shown_once(client, member):
     row = ApiToken.objects.get(user=member)
     assert row.token_hash == ApiToken.hash(token) and token not in row.token_hash
     assert token not in client.get(reverse("reader:settings")).content.decode()
+
+
+def test_titles_are_escaped_in_the_river_and_its_source_filter(client, member, network):
+    network["a"].title = '<script>alert("x")</script>'
+    network["a"].save()
+    Entry.objects.filter(source=network["a"]).update(title="<img src=x onerror=alert(1)>")
+    client.force_login(member)
+    html = client.get(reverse("reader:river")).content.decode()
+    assert "<script>alert" not in html and "<img src=x" not in html
+    assert '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;</option>' in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
