@@ -273,5 +273,5 @@ def test_titles_are_escaped_in_the_river_and_its_source_filter(client, member, n
     client.force_login(member)
     html = client.get(reverse("reader:river")).content.decode()
     assert "<script>alert" not in html and "<img src=x" not in html
-    assert '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;</option>' in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;</option>" in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
