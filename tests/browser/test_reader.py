@@ -86,3 +86,4 @@ def test_subscribe_read_with_the_keyboard_and_share(
     post = Post.objects.get()
     assert "via Ton" in post.content_html and "<em>good</em>" in post.content_html
     assert Share.objects.get().post == post
+    page.goto("about:blank")  # no request may reach the live server after the test
