@@ -67,6 +67,7 @@ class Config:
     akismet_key: str
     comment_thread_depth: int
     spam_retention_days: int
+    linkback_host_limit: int = 30
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -115,6 +116,10 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "PLNET_SPAM_RETENTION_DAYS": (
         "30",
         "Days spam and trashed comments are kept before they are emptied.",
+    ),
+    "PLNET_LINKBACK_HOST_LIMIT": (
+        "30",
+        "Webmentions and pingbacks accepted per source host per hour; more get HTTP 429 / fault 49.",
     ),
 }
 
@@ -178,6 +183,9 @@ def load_config(environ: dict[str, str] | None = None) -> Config:
         ),
         spam_retention_days=_int(
             "PLNET_SPAM_RETENTION_DAYS", _get(env, "PLNET_SPAM_RETENTION_DAYS")
+        ),
+        linkback_host_limit=_int(
+            "PLNET_LINKBACK_HOST_LIMIT", _get(env, "PLNET_LINKBACK_HOST_LIMIT")
         ),
         extra={k: env[k] for k in unknown},
     )

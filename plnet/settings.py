@@ -48,6 +48,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "plnet.publishing.middleware.LegacyURLMiddleware",
+    "plnet.linkbacks.middleware.LinkbackDiscoveryMiddleware",
 ]
 
 ROOT_URLCONF = "plnet.urls"

@@ -1,13 +1,21 @@
-"""Top-level URLs: each app mounts its own; the blog's public pages sit at the root."""
+"""Top-level URLs: each app mounts its own; the blog's public pages sit at the root (last, since
+pages take any nested path)."""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
+
+from plnet.publishing.sitemaps import SITEMAPS
+from plnet.publishing.views import robots_txt
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("robots.txt", robots_txt, name="robots_txt"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("", include("plnet.accounts.urls")),
     path("", include("plnet.conversation.urls")),
     path("", include("plnet.linkbacks.urls")),
     path("reader/", include("plnet.reader.urls")),

@@ -1,7 +1,8 @@
 """Shared test fixtures: the corpus path, a loopback-only network, and a local HTTP server.
 
 Every test runs with a socket guard: a connection to any address outside 127.0.0.0/8 and ::1
-fails the test at once, so no test can reach the internet or a private network by mistake.
+fails the test at once, and host names other than localhost do not resolve (no DNS query leaves
+the machine), so no test can reach the internet or a private network by mistake.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 CORPUS = (REPO_ROOT / ".." / "shared" / "corpus").resolve()
 
 _real_connect = socket.socket.connect
+_real_getaddrinfo = socket.getaddrinfo
 _real_connect_ex = socket.socket.connect_ex
 
 
@@ -46,11 +48,24 @@ def _guarded_connect_ex(self, address):
     return _real_connect_ex(self, address)
 
 
+def _guarded_getaddrinfo(host, *args, **kwargs):
+    """Resolve only IP literals and localhost: any other name would send a DNS query out."""
+    name = host.decode() if isinstance(host, bytes) else host
+    if name is None or name == "localhost":
+        return _real_getaddrinfo(host, *args, **kwargs)
+    try:
+        ipaddress.ip_address(name.split("%")[0])
+    except ValueError:
+        raise socket.gaierror(socket.EAI_NONAME, f"tests resolve no names ({name})") from None
+    return _real_getaddrinfo(host, *args, **kwargs)
+
+
 @pytest.fixture(autouse=True)
 def loopback_only(monkeypatch):
-    """Refuse any socket connection to a non-loopback address during a test."""
+    """Refuse any connection to a non-loopback address, and any DNS look-up, during a test."""
     monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
     monkeypatch.setattr(socket.socket, "connect_ex", _guarded_connect_ex)
+    monkeypatch.setattr(socket, "getaddrinfo", _guarded_getaddrinfo)
 
 
 @pytest.fixture

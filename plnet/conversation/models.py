@@ -7,9 +7,15 @@ Webmention response (reply, like, repost, bookmark, mention).
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+
+
+class IllegalTransition(ValueError):
+    """A comment was asked to move between two states the lifecycle does not connect."""
 
 
 class CommentQuerySet(models.QuerySet):
@@ -24,6 +30,24 @@ class CommentQuerySet(models.QuerySet):
 
     def trash(self):
         return self.filter(state=Comment.State.TRASH)
+
+    def expired(self, days: int):
+        """Spam and trash whose state is older than `days` days (due to be emptied)."""
+        cutoff = timezone.now() - dt.timedelta(days=days)
+        return self.filter(
+            state__in=[Comment.State.SPAM, Comment.State.TRASH], state_changed_at__lt=cutoff
+        )
+
+    def conversational(self):
+        """What belongs in the comment thread: comments typed here and Webmention replies.
+
+        Likes, reposts, bookmarks, mentions, pingbacks and trackbacks are shown apart, as responses.
+        """
+        return self.filter(comment_type__in=[Comment.Type.COMMENT, Comment.Type.REPLY])
+
+    def by_author_email(self, email: str):
+        """Comments whose author email is `email`, compared without regard to case."""
+        return self.filter(author_email__iexact=email.strip()) if email.strip() else self.none()
 
 
 class Comment(models.Model):
@@ -81,8 +105,20 @@ class Comment(models.Model):
     spam_score = models.FloatField(null=True, blank=True)
     notify_replies = models.BooleanField(default=False)
     wp_comment_id = models.PositiveBigIntegerField(null=True, blank=True)
+    # When mail about this comment went out (so a task run twice sends it once).
+    author_notified_at = models.DateTimeField(null=True, blank=True)
+    replies_notified_at = models.DateTimeField(null=True, blank=True)
 
     objects = CommentQuerySet.as_manager()
+
+    # The lifecycle: which state may follow which. Moderators may rescue from spam and trash;
+    # nothing leaves except by being emptied after the retention period (see services).
+    TRANSITIONS: dict[str, frozenset[str]] = {
+        State.PENDING: frozenset({State.APPROVED, State.SPAM, State.TRASH}),
+        State.APPROVED: frozenset({State.PENDING, State.SPAM, State.TRASH}),
+        State.SPAM: frozenset({State.PENDING, State.APPROVED, State.TRASH}),
+        State.TRASH: frozenset({State.PENDING, State.APPROVED, State.SPAM}),
+    }
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -100,3 +136,136 @@ class Comment(models.Model):
 
     def get_absolute_url(self) -> str:
         return f"{self.post.get_absolute_url()}#comment-{self.pk}"
+
+    def move_to(self, state: str, *, layer: str, reason: str, score: float | None = None) -> None:
+        """Move the comment to `state`, recording when, by which layer and why, and save.
+
+        The one way a stored comment changes state. Raises IllegalTransition for a move the
+        TRANSITIONS map does not allow (including to the state it is already in).
+        """
+        if state not in self.TRANSITIONS.get(self.state, ()):
+            raise IllegalTransition(f"a comment cannot go from {self.state} to {state}")
+        self.state = state
+        self.state_changed_at = timezone.now()
+        self.spam_layer = layer[:30]
+        self.spam_reason = reason[:500]
+        fields = ["state", "state_changed_at", "spam_layer", "spam_reason", "updated_at"]
+        if score is not None:
+            self.spam_score = score
+            fields.append("spam_score")
+        self.save(update_fields=fields)
+
+    @property
+    def link_url(self) -> str:
+        """author_url when it is an http(s) URL, else "" (imported rows may carry anything)."""
+        url = self.author_url.strip()
+        return url if url.lower().startswith(("http://", "https://")) else ""
+
+    @property
+    def display_name(self) -> str:
+        """The name shown: the member's public name, else the name typed, else Anonymous."""
+        if self.user_id and not self.author_name:
+            return self.user.public_name
+        return self.author_name or "Anonymous"
+
+
+class CommentSettings(models.Model):
+    """The site's comment rules, one row (pk=1), changed by the owner in the admin or on the
+    moderation page. `CommentSettings.load()` returns it, creating the defaults on first use."""
+
+    close_after_days = models.PositiveIntegerField(
+        "close comments after (days)",
+        default=0,
+        help_text="Close comments on posts older than this many days (0: never).",
+    )
+    hold_all = models.BooleanField(
+        "hold every comment", default=False, help_text="Hold every comment for moderation."
+    )
+    hold_first_comment = models.BooleanField(
+        "hold a first comment",
+        default=True,
+        help_text="Hold a first comment from an unknown author.",
+    )
+    approve_known_authors = models.BooleanField(
+        "publish known authors at once",
+        default=True,
+        help_text="Publish at once when the author (same email) has an approved comment.",
+    )
+    max_links = models.PositiveIntegerField(
+        "maximum links",
+        default=2,
+        help_text="Hold a comment with this many links or more (0: no limit).",
+    )
+    disallowed_words = models.TextField(
+        blank=True,
+        help_text="One word, phrase or IP address per line; a comment containing one is spam.",
+    )
+    min_seconds = models.PositiveIntegerField(
+        "minimum seconds before sending",
+        default=3,
+        help_text="A form sent sooner than this after the page loaded is spam.",
+    )
+    rate_limit_per_hour = models.PositiveIntegerField(
+        "comments per hour from one IP",
+        default=10,
+        help_text="Hold comments beyond this many per hour from one IP (0: no limit).",
+    )
+
+    class Meta:
+        verbose_name = "comment settings"
+        verbose_name_plural = "comment settings"
+
+    def __str__(self) -> str:
+        return "Comment settings"
+
+    def save(self, *args, **kwargs):
+        self.pk = 1
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def load(cls) -> CommentSettings:
+        obj, _ = cls.objects.get_or_create(pk=1)
+        return obj
+
+    @property
+    def disallowed_list(self) -> list[str]:
+        """The disallowed words, lower-cased, blank lines dropped."""
+        return [w.strip().lower() for w in self.disallowed_words.splitlines() if w.strip()]
+
+
+class SpamModel(models.Model):
+    """A trained spam classifier, pickled, with what it was trained on and how it did.
+
+    The newest row is the one in use. It lives in the database so a backup carries it and two
+    sites never share one. `metrics` holds the cross-validated shares (ham_to_spam,
+    spam_published, held) measured while choosing the thresholds.
+    """
+
+    created_at = models.DateTimeField(default=timezone.now)
+    source = models.CharField(max_length=200)
+    blob = models.BinaryField()
+    n_spam = models.PositiveIntegerField()
+    n_ham = models.PositiveIntegerField()
+    t_low = models.FloatField()
+    t_high = models.FloatField()
+    metrics = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-id"]
+        get_latest_by = "id"
+
+    def __str__(self) -> str:
+        return f"spam model {self.pk} ({self.n_spam} spam, {self.n_ham} ham)"
+
+
+class SpamExample(models.Model):
+    """A labelled text given to `plnet spam train --csv`, kept so later retraining (after each
+    moderation decision) still learns from it alongside the site's own comments."""
+
+    text = models.TextField()
+    is_spam = models.BooleanField()
+    source = models.CharField(max_length=200)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{'spam' if self.is_spam else 'ham'}: {self.text[:40]}"

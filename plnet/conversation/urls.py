@@ -1,6 +1,19 @@
-"""URLs of plnet.conversation."""
+"""URLs of plnet.conversation: posting comments, unsubscribing, moderation.
 
-from django.urls import path  # noqa: F401
+The per-post comment feeds (`<permalink>feed/`, `feed/atom/`) live with the other feeds in publishing.
+"""
+
+from django.urls import path
+
+from . import views
 
 app_name = "conversation"
-urlpatterns: list = []
+urlpatterns = [
+    path("comments/post/", views.post_comment, name="post_comment"),
+    path("comments/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("moderation/", views.moderation, name="moderation"),
+    path("moderation/act/", views.moderation_action, name="moderation_action"),
+    path("moderation/settings/", views.moderation_settings, name="moderation_settings"),
+    path("moderation/<int:pk>/", views.moderation_edit, name="moderation_edit"),
+    path("moderation/<int:pk>/reply/", views.moderation_reply, name="moderation_reply"),
+]

@@ -97,8 +97,13 @@ class FetchResponse:
 
     @property
     def text(self) -> str:
-        """The body decoded with the charset of Content-Type, else UTF-8 with replacement."""
-        return httpx.Response(200, headers=self.headers, content=self.content).text
+        """The body decoded with the charset of Content-Type, else UTF-8 with replacement.
+
+        `content` is already decompressed, so only Content-Type is passed on (passing
+        Content-Encoding too would decompress it a second time and fail).
+        """
+        content_type = {"content-type": self.headers.get("content-type", "")}
+        return httpx.Response(200, headers=content_type, content=self.content).text
 
 
 def system_resolver(host: str, port: int) -> list[str]:

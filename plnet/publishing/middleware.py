@@ -1,8 +1,10 @@
-"""Old URLs keep working: a 404 whose path (or path?query) is a known LegacyURL becomes a 301."""
+"""Old URLs keep working: a 404 whose path (or path?query) is a known LegacyURL becomes a 301,
+and the address of a deleted post answers 410 Gone."""
 
 from __future__ import annotations
 
 from django.http import HttpResponsePermanentRedirect
+from django.shortcuts import render
 
 
 class LegacyURLMiddleware:
@@ -25,13 +27,23 @@ class LegacyURLMiddleware:
             target = self._lookup(request)
             if target:
                 return HttpResponsePermanentRedirect(target)
+            if self._gone(request.path):
+                return render(request, "410.html", status=410)
         return response
+
+    @staticmethod
+    def _gone(path: str) -> bool:
+        from .models import Tombstone
+
+        return "\x00" not in path and Tombstone.objects.filter(path=path).exists()
 
     @staticmethod
     def _lookup(request) -> str | None:
         from .models import LegacyURL
 
         query = request.META.get("QUERY_STRING", "")
+        if "\x00" in request.path:  # no stored URL has one, and PostgreSQL refuses it
+            return None
         candidates = [request.path + ("?" + query if query else "")]
         if not query:
             other = request.path[:-1] if request.path.endswith("/") else request.path + "/"

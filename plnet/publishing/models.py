@@ -6,13 +6,31 @@ import, a permalink redirect or a comment can point at either the same way.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+from html import unescape
+
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import strip_tags
 from taggit.managers import TaggableManager
 
 from plnet.core.html import render_markdown
+
+_BLOCK_TAG = re.compile(
+    r"<(/?(?:p|div|br|hr|li|h[1-6]|blockquote|pre|tr|td|th|figure|figcaption|table|dd|dt)\b)",
+    re.IGNORECASE,
+)
+
+
+def html_to_text(html: str) -> str:
+    """Plain text of sanitised HTML: tags dropped (block tags leave a space, so paragraphs never
+    run together), entities decoded, whitespace collapsed. Feeds full-text search and excerpts."""
+    text = strip_tags(_BLOCK_TAG.sub(r" <\1", html))
+    return " ".join(unescape(text).split())
 
 
 class Category(models.Model):
@@ -51,6 +69,17 @@ class Category(models.Model):
         """The slugs from the root to here, joined by '/' (WordPress's category URL form)."""
         return "/".join([c.slug for c in self.ancestors] + [self.slug])
 
+    def subtree_ids(self) -> list[int]:
+        """This category's id and its descendants' (cycle-safe; one query per level).
+
+        WordPress's category archive and feed list the posts of subcategories too."""
+        ids, frontier = [self.pk], [self.pk]
+        while frontier:
+            children = Category.objects.filter(parent__in=frontier).exclude(pk__in=ids)
+            frontier = list(children.values_list("pk", flat=True))
+            ids += frontier
+        return ids
+
 
 class PostQuerySet(models.QuerySet):
     def posts(self):
@@ -66,6 +95,37 @@ class PostQuerySet(models.QuerySet):
     def due(self):
         """Scheduled posts whose time has come (the scheduler publishes them)."""
         return self.filter(status=Post.Status.SCHEDULED, published_at__lte=timezone.now())
+
+    def published_on(self, year: int, month: int, day: int):
+        """Posts whose publication falls on that date in the site's time zone (permalink dates).
+
+        Raises ValueError for a date that does not exist.
+        """
+        start = timezone.make_aware(dt.datetime(year, month, day))
+        end = timezone.make_aware(
+            dt.datetime.combine(start.date() + dt.timedelta(days=1), dt.time())
+        )
+        return self.filter(published_at__gte=start, published_at__lt=end)
+
+    def sticky_first(self):
+        """Sticky posts first, then newest first (the home page's order)."""
+        return self.order_by("-sticky", "-published_at", "-id")
+
+    def with_comment_counts(self):
+        """Annotate `approved_comment_count`: the approved comments each post shows.
+
+        A correlated subquery rather than a JOIN + GROUP BY: SQLite would group by every
+        column, text bodies included, which made a 10-post listing cost ~10 ms more.
+        """
+        comments = self.model._meta.get_field("comments").related_model
+        counted = (
+            comments.objects.filter(post=models.OuterRef("pk"), state="approved")
+            .order_by()
+            .values("post")
+            .annotate(n=models.Count("pk"))
+            .values("n")
+        )
+        return self.annotate(approved_comment_count=Coalesce(models.Subquery(counted), 0))
 
 
 class Post(models.Model):
@@ -103,6 +163,9 @@ class Post(models.Model):
         max_length=10, choices=BodyFormat.choices, default=BodyFormat.MARKDOWN
     )
     content_html = models.TextField(blank=True, editable=False)
+    search_text = models.TextField(
+        blank=True, editable=False, help_text="Plain text of the body, for full-text search."
+    )
     excerpt = models.TextField(blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     published_at = models.DateTimeField(null=True, blank=True, db_index=True)
@@ -150,6 +213,10 @@ class Post(models.Model):
 
     def save(self, *args, **kwargs):
         self.content_html = self.render_body()
+        self.search_text = html_to_text(self.content_html)
+        fields = kwargs.get("update_fields")
+        if fields is not None and "body" in fields:
+            kwargs["update_fields"] = {*fields, "content_html", "search_text"}
         super().save(*args, **kwargs)
 
     def render_body(self) -> str:
@@ -161,6 +228,19 @@ class Post(models.Model):
         return clean_html(self.body)
 
     @property
+    def is_protected(self) -> bool:
+        """Password-protected: the title shows, the content only after the password is given."""
+        return bool(self.password)
+
+    @property
+    def summary(self) -> str:
+        """Plain-text summary: the excerpt, else the body's first 55 words (WordPress's length)."""
+        if self.excerpt:
+            return html_to_text(self.excerpt)
+        words = self.search_text.split()
+        return " ".join(words[:55]) + (" …" if len(words) > 55 else "")
+
+    @property
     def is_public(self) -> bool:
         return (
             self.status == self.Status.PUBLISHED
@@ -169,6 +249,19 @@ class Post(models.Model):
         )
 
     def get_absolute_url(self) -> str:
+        """The permalink: /YYYY/MM/DD/slug/ in the site's local date for posts, the nested path
+        for pages. Remembered on the instance (listings ask for it several times per post) and
+        worked out again whenever what it depends on changes."""
+        key = (
+            self.post_type, self.slug, self.pk, self.published_at, self.parent_id,
+            timezone.get_current_timezone_name(),
+        )  # fmt: skip
+        memo = self.__dict__.get("_permalink_memo")
+        if memo is None or memo[0] != key:
+            memo = self.__dict__["_permalink_memo"] = (key, self._permalink())
+        return memo[1]
+
+    def _permalink(self) -> str:
         if self.post_type == self.PostType.PAGE:
             return reverse("publishing:page", kwargs={"path": self.page_path})
         when = timezone.localtime(self.published_at or self.created_at)
@@ -226,6 +319,17 @@ class LegacyURL(models.Model):
 
     path = models.CharField(max_length=1000, unique=True)
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="legacy_urls")
+
+    def __str__(self) -> str:
+        return self.path
+
+
+class Tombstone(models.Model):
+    """The path of a deleted public post: it answers 410 Gone, not 404 (Webmention §3.1.4 lets
+    receivers remove what the post said; feed readers and crawlers stop asking)."""
+
+    path = models.CharField(max_length=1000, unique=True)
+    deleted_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
         return self.path

@@ -1,54 +1,284 @@
-"""Public blog pages. Views are thin: look up, check access, render."""
+"""Public blog pages and the editor. Views are thin: look up, check access, call a service, render.
+
+Dates in URLs are the site's local dates (settings.TIME_ZONE), as in WordPress permalinks.
+"""
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
-from django.core.paginator import Paginator
-from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+import datetime as dt
 
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare
+from django.views.decorators.http import require_POST
+from taggit.models import Tag
+
+from . import services
+from .access import can_edit, can_read, can_write
+from .forms import PostForm
 from .models import Category, Post
+
+PER_PAGE = 10
+# Category links need the parents' slugs: load two levels with the categories themselves.
+CATEGORIES = Prefetch("categories", queryset=Category.objects.select_related("parent__parent"))
+UNLOCKED = "publishing_unlocked_posts"
+
+
+def _listing(queryset):
+    """Published posts for a listing, newest first unless the queryset is already ordered
+    (the order is always explicit, never left to Meta.ordering), with authors, categories,
+    tags and approved-comment counts loaded."""
+    if not queryset.query.order_by:
+        queryset = queryset.order_by("-published_at", "-id")
+    return (
+        queryset.posts()
+        .published()
+        .with_comment_counts()
+        .select_related("author")
+        .prefetch_related(CATEGORIES, "tags")
+    )
+
+
+def _page_of(request, queryset):
+    return Paginator(queryset, PER_PAGE).get_page(request.GET.get("page"))
+
+
+def _feeds(title: str, rss: str, atom: str) -> list[dict[str, str]]:
+    return [
+        {"title": f"{title} (RSS)", "type": "application/rss+xml", "href": rss},
+        {"title": f"{title} (Atom)", "type": "application/atom+xml", "href": atom},
+    ]
+
+
+def _local_day(year: int, month: int = 1, day: int = 1) -> dt.datetime:
+    try:
+        return timezone.make_aware(dt.datetime(year, month, day))
+    except ValueError:
+        raise Http404("No such date") from None
+
+
+# --- reading ---------------------------------------------------------------------------------------
 
 
 def home(request):
-    posts = Post.objects.posts().published().order_by("-sticky", "-published_at", "-id")
-    page = Paginator(posts.select_related("author"), 10).get_page(request.GET.get("page"))
-    return render(request, "publishing/home.html", {"page_obj": page})
+    if "s" in request.GET:  # WordPress's search address, /?s=words
+        return search(request, request.GET.get("s", ""))
+    if "feed" in request.GET:  # WordPress's plain feed addresses, /?feed=rss2 or atom
+        target = "/feed/atom/" if request.GET["feed"] == "atom" else "/feed/"
+        return HttpResponsePermanentRedirect(target)
+    posts = _listing(Post.objects.sticky_first())
+    return render(request, "publishing/archive.html", {"page_obj": _page_of(request, posts)})
+
+
+def wordpress_page(request, number):
+    """WordPress's paged home (/page/2/) moves to ours (/?page=2), so old links keep working."""
+    return HttpResponsePermanentRedirect(f"/?page={number}" if number > 1 else "/")
 
 
 def post_detail(request, year, month, day, slug):
-    candidates = Post.objects.posts().published().filter(slug=slug).select_related("author")
-    for post in candidates:
-        when = post.get_absolute_url()
-        if when == request.path:
-            return render(request, "publishing/post_detail.html", {"post": post})
-    raise Http404("No such post")
+    try:
+        posts = Post.objects.posts().published().published_on(int(year), int(month), int(day))
+    except ValueError:
+        raise Http404("No such date") from None
+    post = (
+        posts.filter(slug=slug)
+        .select_related("author")
+        .prefetch_related(CATEGORIES, "tags")
+        .first()
+    )
+    if post is None:
+        raise Http404("No such post")
+    previous, following = services.adjacent_posts(post)
+    context = {
+        "post": post,
+        "unlocked": can_read(post, set(request.session.get(UNLOCKED, []))),
+        "post_number": services.post_number(post),
+        "previous": previous,
+        "next": following,
+        "approved_comment_count": post.comments.filter(state="approved").count(),
+    }
+    return render(request, "publishing/post_detail.html", context)
 
 
 def page_detail(request, path):
-    slug = path.rstrip("/").rsplit("/", 1)[-1]
-    for page in Post.objects.pages().published().filter(slug=slug):
-        if page.page_path == path.strip("/"):
-            return render(request, "publishing/page_detail.html", {"post": page})
+    path = path.strip("/")
+    slug = path.rsplit("/", 1)[-1]
+    for page in Post.objects.pages().published().filter(slug=slug).select_related("author"):
+        if page.page_path == path:
+            unlocked = can_read(page, set(request.session.get(UNLOCKED, [])))
+            children = Post.objects.pages().published().filter(parent=page)
+            context = {"post": page, "unlocked": unlocked, "children": children}
+            return render(request, "publishing/page_detail.html", context)
     raise Http404("No such page")
 
 
+@require_POST
+def unlock(request, pk):
+    """Check a protected post's password; remember it in the session and go back to the post."""
+    post = get_object_or_404(Post.objects.published(), pk=pk)
+    given = request.POST.get("post_password", "")
+    if post.is_protected and constant_time_compare(given, post.password):
+        request.session[UNLOCKED] = sorted({*request.session.get(UNLOCKED, []), post.pk})
+    else:
+        messages.error(request, "That password is not right.")
+    return HttpResponseRedirect(post.get_absolute_url())
+
+
 def category(request, path):
-    slug = path.rstrip("/").rsplit("/", 1)[-1]
-    cat = get_object_or_404(Category, slug=slug)
-    posts = Post.objects.posts().published().filter(categories=cat)
-    page = Paginator(posts, 10).get_page(request.GET.get("page"))
-    return render(request, "publishing/home.html", {"page_obj": page, "heading": cat.name})
+    cat = get_object_or_404(Category, slug=path.rstrip("/").rsplit("/", 1)[-1])
+    if cat.path != path.strip("/"):
+        return redirect(cat, permanent=True)
+    posts = _listing(Post.objects.filter(categories__in=cat.subtree_ids()).distinct())
+    base = reverse("publishing:category_feed", kwargs={"path": cat.path})
+    context = {
+        "page_obj": _page_of(request, posts),
+        "heading": f"Category: {cat.name}",
+        "description": cat.description,
+        "archive_feeds": _feeds(cat.name, base, base + "atom/"),
+    }
+    return render(request, "publishing/archive.html", context)
+
+
+def tag(request, slug):
+    the_tag = get_object_or_404(Tag, slug=slug)
+    posts = _listing(Post.objects.filter(tags__slug=slug).distinct())
+    base = reverse("publishing:tag_feed", kwargs={"slug": slug})
+    context = {
+        "page_obj": _page_of(request, posts),
+        "heading": f"Tag: {the_tag.name}",
+        "archive_feeds": _feeds(the_tag.name, base, base + "atom/"),
+    }
+    return render(request, "publishing/archive.html", context)
 
 
 def author(request, username):
     person = get_object_or_404(get_user_model(), username=username)
-    posts = Post.objects.posts().published().filter(author=person)
-    page = Paginator(posts, 10).get_page(request.GET.get("page"))
-    return render(
-        request, "publishing/home.html", {"page_obj": page, "heading": person.public_name}
-    )
+    posts = _listing(Post.objects.filter(author=person))
+    if not posts.exists() and not can_write(person):
+        raise Http404("No such author")
+    base = reverse("publishing:author_feed", kwargs={"username": username})
+    context = {
+        "person": person,
+        "page_obj": _page_of(request, posts),
+        "archive_feeds": _feeds(person.public_name, base, base + "atom/"),
+    }
+    return render(request, "publishing/author.html", context)
+
+
+def archive(request, year, month=None, day=None):
+    year, month, day = int(year), int(month or 0), int(day or 0)
+    start = _local_day(year, month or 1, day or 1)
+    if day:
+        end, label = start.date() + dt.timedelta(days=1), f"{start.day} {start:%B %Y}"
+    elif month:
+        end = dt.date(year + (month == 12), month % 12 + 1, 1)
+        label = f"{start:%B %Y}"
+    else:
+        end, label = dt.date(year + 1, 1, 1), str(year)
+    end = timezone.make_aware(dt.datetime.combine(end, dt.time()))
+    posts = _listing(Post.objects.filter(published_at__gte=start, published_at__lt=end))
+    context = {"page_obj": _page_of(request, posts), "heading": f"Archive: {label}"}
+    return render(request, "publishing/archive.html", context)
+
+
+def search(request, query=None):
+    query = (request.GET.get("q", "") if query is None else query).replace("\x00", "")
+    query = query.strip()[:200]
+    results = services.search_posts(query) if query else Post.objects.none()
+    context = {"page_obj": _page_of(request, results), "query": query}
+    return render(request, "publishing/search.html", context)
+
+
+def robots_txt(request):
+    lines = ["User-agent: *", "Disallow: /admin/", "Disallow: /write/", ""]
+    lines.append(f"Sitemap: {settings.SITE_URL}{reverse('sitemap')}")
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
 
 
 def not_found(request, exception=None):
     return render(request, "404.html", status=404)
+
+
+# --- writing ---------------------------------------------------------------------------------------
+
+
+def _writer_or_404(request):
+    if not can_write(request.user):
+        raise Http404("No such page")
+
+
+@login_required
+def my_posts(request):
+    _writer_or_404(request)
+    posts = Post.objects.posts().filter(author=request.user).order_by("-updated_at")
+    return render(request, "publishing/my_posts.html", {"page_obj": _page_of(request, posts)})
+
+
+@login_required
+def write(request, pk=None):
+    """New post (pk None) or edit post pk: save as draft, publish/schedule, or preview."""
+    _writer_or_404(request)
+    post = get_object_or_404(Post.objects.posts(), pk=pk) if pk else Post(author=request.user)
+    if pk and not can_edit(request.user, post):
+        raise Http404("No such post")
+    form = PostForm(request.POST or None, instance=post)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        if "preview" in request.POST:
+            # Imported posts keep their HTML body; preview it the way it will be shown.
+            draft = Post(body=form.cleaned_data["body"], body_format=post.body_format)
+            preview = draft.render_body()
+        else:
+            return _save(request, form)
+    context = {"form": form, "post": post, "preview": preview}
+    return render(request, "publishing/write.html", context)
+
+
+def _save(request, form):
+    data = form.cleaned_data
+    post = form.save(commit=False)
+    status = Post.Status.DRAFT if "save_draft" in request.POST else data["status"]
+    try:
+        post = services.save_post(
+            post,
+            status=status,
+            published_at=data.get("published_at"),
+            categories=list(data["categories"]),
+            tags=list(data["tags"]),
+        )
+    except services.PublishingError as exc:
+        form.add_error(None, str(exc))
+        return render(request, "publishing/write.html", {"form": form, "post": post})
+    messages.success(request, _saved_message(post))
+    return redirect("publishing:edit", pk=post.pk)
+
+
+def _saved_message(post: Post) -> str:
+    if post.status == Post.Status.SCHEDULED:
+        when = timezone.localtime(post.published_at).strftime("%Y-%m-%d %H:%M")
+        return f"Scheduled for {when} ({settings.TIME_ZONE})."
+    return {
+        Post.Status.PUBLISHED: "Published.",
+        Post.Status.PRIVATE: "Saved as private.",
+    }.get(post.status, "Draft saved.")
+
+
+@login_required
+def delete(request, pk):
+    _writer_or_404(request)
+    post = get_object_or_404(Post.objects.posts(), pk=pk)
+    if not can_edit(request.user, post):
+        raise Http404("No such post")
+    if request.method == "POST":
+        services.delete_post(post)
+        messages.success(request, f"Deleted “{post.title or 'untitled'}”.")
+        return redirect("publishing:my_posts")
+    return render(request, "publishing/delete.html", {"post": post})

@@ -5,6 +5,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 
@@ -20,7 +21,8 @@ def free_port() -> int:
 
 
 @pytest.mark.slow
-def test_run_serves_and_ctrl_c_stops_web_and_worker(tmp_path):
+@pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
+def test_run_serves_and_ctrl_c_stops_web_and_worker(tmp_path, how):
     env = {**os.environ, "PLNET_DATA_DIR": str(tmp_path)}
     env.pop("DJANGO_SETTINGS_MODULE", None)
     cli = [sys.executable, "-m", "plnet.cli"]
@@ -33,8 +35,13 @@ def test_run_serves_and_ctrl_c_stops_web_and_worker(tmp_path):
         cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         start_new_session=True,
     )  # fmt: skip
+    lines: list[str] = []
+    reader = threading.Thread(
+        target=lambda: lines.extend(line.decode() for line in proc.stdout), daemon=True
+    )
+    reader.start()
     try:
-        deadline, status = time.monotonic() + 30, None
+        deadline, status = time.monotonic() + 90, None
         while time.monotonic() < deadline and status is None:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as response:
@@ -43,9 +50,15 @@ def test_run_serves_and_ctrl_c_stops_web_and_worker(tmp_path):
             except OSError:
                 time.sleep(0.3)
         assert status == 200 and server.startswith("gunicorn")
-        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+        while time.monotonic() < deadline and not any("Starting worker" in x for x in lines):
+            time.sleep(0.3)
+        if how == "ctrl-c":
+            os.killpg(proc.pid, signal.SIGINT)  # the terminal signals the whole group
+        else:
+            proc.send_signal(signal.SIGTERM)  # a service manager signals the main process
         assert proc.wait(timeout=20) == 0
-        output = proc.stdout.read().decode()
+        reader.join(timeout=10)
+        output = "".join(lines)
         assert "plnet stopped" in output
         assert "Starting worker" in output
         left = subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True, text=True)

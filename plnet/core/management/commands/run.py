@@ -11,6 +11,10 @@ import time
 from django.core.management.base import BaseCommand
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 class Command(BaseCommand):
     help = "Serve plnet (gunicorn, static files by WhiteNoise) and run the background worker."
 
@@ -27,6 +31,8 @@ class Command(BaseCommand):
             "--bind", f"{host}:{port}", "--workers", str(workers), "--threads", "4",
             "--access-logfile", "-", "--graceful-timeout", "5",
         ]  # fmt: skip
+        # A service manager stops us with SIGTERM: treat it like Ctrl-C so the children stop too.
+        signal.signal(signal.SIGTERM, _interrupt)
         procs = [subprocess.Popen(web, env=env)]
         if not no_worker:
             procs.append(subprocess.Popen([sys.executable, "-m", "plnet.cli", "worker"], env=env))

@@ -1,0 +1,34 @@
+"""Profiles: the signed-in person edits their h-card; anyone may fetch a generated avatar."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET
+
+from .avatars import identicon_svg
+from .forms import ProfileForm
+
+
+@login_required
+def profile(request):
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Profile saved.")
+        return redirect("accounts:profile")
+    return render(request, "accounts/profile.html", {"form": form})
+
+
+@require_GET
+def avatar(request, username):
+    person = get_object_or_404(get_user_model(), username=username)
+    response = HttpResponse(
+        identicon_svg(person.avatar_seed, label=person.public_name), content_type="image/svg+xml"
+    )
+    response["Cache-Control"] = "public, max-age=86400"
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response

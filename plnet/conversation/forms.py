@@ -1,0 +1,127 @@
+"""Forms of conversation: the comment form under a post, the moderator's edit and reply forms,
+and the site's comment settings."""
+
+from __future__ import annotations
+
+import time
+
+from django import forms
+from django.core import signing
+
+from .models import Comment, CommentSettings
+
+HONEYPOT_FIELD = "contact_me_by_fax_only"
+LOADED_SALT = "plnet.conversation.form-loaded"
+MAX_TEXT = 10_000
+
+
+def loaded_token() -> str:
+    """A signed token holding the time the form was shown (checked against min_seconds)."""
+    return signing.dumps(time.time(), salt=LOADED_SALT)
+
+
+class CommentForm(forms.Form):
+    """A comment or reply. Name and email are required unless the person is signed in; the
+    honeypot field is hidden from people (CSS and aria-hidden) and must stay empty."""
+
+    post = forms.IntegerField(widget=forms.HiddenInput)
+    parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    loaded = forms.CharField(required=False, widget=forms.HiddenInput)
+    name = forms.CharField(label="Name", max_length=250, required=False)
+    email = forms.EmailField(
+        label="Email",
+        max_length=254,
+        required=False,
+        help_text="Never shown publicly.",
+    )
+    url = forms.URLField(label="Website", max_length=1000, required=False, assume_scheme="https")
+    text = forms.CharField(
+        label="Comment",
+        max_length=MAX_TEXT,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="Markdown: *emphasis*, **strong**, `code`, [links](https://…), > quotes, lists.",
+        error_messages={"required": "Please write a comment before sending it."},
+    )
+    notify_replies = forms.BooleanField(label="Email me replies to this comment", required=False)
+    contact_me_by_fax_only = forms.CharField(
+        label="Leave this field empty", required=False, max_length=200
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if user is not None and user.is_authenticated:
+            for name in ("name", "email", "url"):
+                self.fields[name].widget = forms.HiddenInput()
+        else:
+            for name in ("name", "email"):
+                self.fields[name].widget.attrs["aria-required"] = "true"
+        self.fields["text"].widget.attrs["aria-required"] = "true"
+
+    def clean_text(self):
+        text = self.cleaned_data["text"].strip()
+        if not text:
+            raise forms.ValidationError("Please write a comment before sending it.")
+        return text
+
+    def clean_url(self):
+        url = self.cleaned_data["url"]
+        if url and not url.lower().startswith(("http://", "https://")):
+            raise forms.ValidationError("A website address starts with http:// or https://.")
+        return url
+
+    def clean(self):
+        data = super().clean()
+        if self.user is None or not self.user.is_authenticated:
+            if not data.get("name", "").strip() and "name" not in self.errors:
+                self.add_error("name", "Please give your name.")
+            if not data.get("email") and "email" not in self.errors:
+                self.add_error("email", "Please give your email address (it is never shown).")
+        return data
+
+    def form_seconds(self) -> float | None:
+        """Seconds since the form was first shown, or None when the token is missing or forged
+        (then the timing check is skipped rather than guessed)."""
+        try:
+            shown = signing.loads(self.cleaned_data.get("loaded") or "", salt=LOADED_SALT)
+        except signing.BadSignature:
+            return None
+        return time.time() - float(shown)
+
+
+class ModerationEditForm(forms.ModelForm):
+    """A moderator's edit of a comment's words and author fields."""
+
+    author_url = forms.URLField(
+        label="Website", max_length=1000, required=False, assume_scheme="https"
+    )
+
+    class Meta:
+        model = Comment
+        fields = ["author_name", "author_email", "author_url", "raw_content"]
+        labels = {
+            "author_name": "Name",
+            "author_email": "Email",
+            "author_url": "Website",
+            "raw_content": "Comment (Markdown)",
+        }
+
+
+class ModerationReplyForm(forms.Form):
+    text = forms.CharField(label="Your reply", max_length=MAX_TEXT, widget=forms.Textarea)
+
+
+class CommentSettingsForm(forms.ModelForm):
+    class Meta:
+        model = CommentSettings
+        fields = [
+            "close_after_days",
+            "hold_all",
+            "hold_first_comment",
+            "approve_known_authors",
+            "max_links",
+            "disallowed_words",
+            "min_seconds",
+            "rate_limit_per_hour",
+        ]
+        widgets = {"disallowed_words": forms.Textarea(attrs={"rows": 4})}

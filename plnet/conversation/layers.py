@@ -1,0 +1,164 @@
+"""The spam layers and the moderation rule, each giving a `Verdict` or abstaining (None).
+
+In the order `services.place_incoming` asks them:
+1. form checks (`form_checks`): the honeypot field and the minimum time between page and submit;
+2. rules (`rules`): disallowed words, per-IP rate limit, maximum number of links;
+3. the statistical classifier (`classifier_verdict`), when a trained model exists;
+4. Akismet (`akismet_verdict`), when PLNET_AKISMET_KEY is set;
+then the moderation rule (`moderation_rule`) for what no layer stopped.
+
+The classifier's model is stored in the database (`SpamModel`); `current_filter()` keeps the
+newest one in memory per process and reloads it when a newer row appears.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django.utils import timezone
+
+from plnet.protocols.spam import APPROVED, HELD, SPAM, CommentText, count_links, plain_text
+
+from . import akismet
+from .classifier import SpamFilter
+from .models import Comment, CommentSettings, SpamModel
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A layer's decision: outcome spam/held/approved, the layer's name, a reason for people."""
+
+    outcome: str
+    layer: str
+    reason: str
+    score: float | None = None
+
+
+def form_checks(request_meta: dict, rules: CommentSettings) -> Verdict | None:
+    """Layer 1: a filled honeypot, or a form sent sooner than rules.min_seconds, is spam.
+
+    request_meta["honeypot"] is what the hidden field held; request_meta["form_seconds"] the
+    seconds between page load and submit (absent for linkbacks, which skip this layer).
+    """
+    if request_meta.get("honeypot"):
+        return Verdict(SPAM, "form", "the hidden honeypot field was filled in")
+    seconds = request_meta.get("form_seconds")
+    if seconds is not None and seconds < rules.min_seconds:
+        return Verdict(SPAM, "form", f"sent {seconds:.1f} s after the page loaded")
+    return None
+
+
+def rules_check(comment: Comment, rules: CommentSettings) -> Verdict | None:
+    """Layer 2: a disallowed word (in text, name, email, URL, IP or user agent) is spam; over the
+    per-IP hourly rate, or at max_links links or more, the comment is held."""
+    haystack = " ".join(
+        [
+            plain_text(comment.raw_content or comment.content),
+            comment.author_name,
+            comment.author_email,
+            comment.author_url,
+            comment.author_ip or "",
+            comment.user_agent,
+        ]
+    ).lower()
+    for word in rules.disallowed_list:
+        if word in haystack:
+            return Verdict(SPAM, "rules", f"contains the disallowed word {word!r}")
+    if rules.rate_limit_per_hour and comment.author_ip:
+        since = timezone.now() - dt.timedelta(hours=1)
+        recent = Comment.objects.filter(author_ip=comment.author_ip, created_at__gte=since)
+        if recent.count() >= rules.rate_limit_per_hour:
+            return Verdict(HELD, "rules", f"more than {rules.rate_limit_per_hour} in an hour")
+    links = count_links(comment.raw_content or comment.content)
+    if rules.max_links and links >= rules.max_links:
+        return Verdict(HELD, "rules", f"{links} links (limit {rules.max_links})")
+    return None
+
+
+_cache_lock = threading.Lock()
+_cache: dict[str, object] = {"id": None, "filter": None}
+
+
+def current_filter() -> SpamFilter | None:
+    """The newest stored SpamFilter, or None when none was trained yet.
+
+    One cheap query per call finds the newest id; the model is unpickled only when it changed.
+    """
+    newest = SpamModel.objects.order_by("-id").values_list("id", flat=True).first()
+    with _cache_lock:
+        if newest != _cache["id"]:
+            blob = SpamModel.objects.filter(id=newest).values_list("blob", flat=True).first()
+            _cache["filter"] = SpamFilter.loads(bytes(blob)) if blob is not None else None
+            _cache["id"] = newest
+        return _cache["filter"]  # type: ignore[return-value]
+
+
+def comment_text(comment: Comment) -> CommentText:
+    """What the classifier reads of a comment."""
+    return CommentText(
+        content=comment.raw_content or comment.content,
+        author_name=comment.author_name,
+        author_email=comment.author_email,
+        author_url=comment.author_url,
+    )
+
+
+def classifier_verdict(comment: Comment) -> Verdict | None:
+    """Layer 3: the trained classifier's verdict with its spam probability; None (abstain)
+    while no model exists."""
+    spam_filter = current_filter()
+    if spam_filter is None:
+        return None
+    outcome, score = spam_filter.classify(comment_text(comment))
+    t = spam_filter.thresholds
+    reasons = {
+        SPAM: f"spam probability {score:.2f} above {t.t_high:.2f}",
+        HELD: f"spam probability {score:.2f} between {t.t_low:.2f} and {t.t_high:.2f}",
+        APPROVED: f"spam probability {score:.2f} below {t.t_low:.2f}",
+    }
+    return Verdict(outcome, "classifier", reasons[outcome], score)
+
+
+def akismet_verdict(comment: Comment, request_meta: dict) -> Verdict | None:
+    """Layer 4: Akismet's answer when a key is set; held when Akismet cannot answer."""
+    if not akismet.is_enabled():
+        return None
+    try:
+        is_spam = akismet.check(comment, request_meta)
+    except akismet.AkismetUnavailable as exc:
+        return Verdict(HELD, "akismet", f"Akismet did not answer ({exc}); held to be safe")
+    if is_spam:
+        return Verdict(SPAM, "akismet", "Akismet says spam")
+    return Verdict(APPROVED, "akismet", "Akismet says ham")
+
+
+def is_trusted(comment: Comment) -> bool:
+    """A comment by a staff member or by the post's own author skips the spam layers."""
+    user = comment.user
+    return bool(user and (user.is_staff or user.pk == comment.post.author_id))
+
+
+def moderation_rule(comment: Comment, rules: CommentSettings) -> Verdict:
+    """The owner's default rule for a comment no layer stopped: hold all; else publish an author
+    with an approved comment (same email, or same member); else hold a first comment."""
+    if rules.hold_all:
+        return Verdict(HELD, "moderation", "every comment is held (site setting)")
+    if rules.approve_known_authors and _is_known(comment):
+        return Verdict(APPROVED, "moderation", "the author has an approved comment")
+    if rules.hold_first_comment:
+        return Verdict(HELD, "moderation", "first comment from this author")
+    return Verdict(APPROVED, "moderation", "no rule held it")
+
+
+def _is_known(comment: Comment) -> bool:
+    query = Q()
+    if comment.author_email.strip():
+        query |= Q(author_email__iexact=comment.author_email.strip())
+    if comment.user_id:
+        query |= Q(user_id=comment.user_id)
+    if not query:
+        return False
+    return Comment.objects.approved().filter(query).exclude(pk=comment.pk).exists()

@@ -1,0 +1,119 @@
+"""Training and using the spam classifier from the site's data: the verbs behind
+`plnet spam train` / `plnet spam classify` and the retrain task that follows moderation.
+
+Training data: the site's own comments (spam = spam, approved = ham; pending and trash teach
+nothing) plus the labelled examples given once with `plnet spam train --csv` (`SpamExample`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from django.db import transaction
+
+from plnet.protocols.spam import CommentText, LabelledText, decide, read_labelled_csv
+
+from . import layers
+from .classifier import SpamFilter, train
+from .models import Comment, SpamExample, SpamModel
+
+
+def site_examples() -> tuple[list[CommentText], list[bool], list[str]]:
+    """The site's labelled data: spam and approved comments (source "site"), then the stored CSV
+    examples (source as given, e.g. "csv:file.csv"). Returns texts, labels, sources."""
+    texts, labels, sources = [], [], []
+    judged = Comment.objects.filter(state__in=[Comment.State.SPAM, Comment.State.APPROVED])
+    for c in judged.only(
+        "raw_content", "content", "author_name", "author_email", "author_url", "state"
+    ):
+        texts.append(layers.comment_text(c))
+        labels.append(c.state == Comment.State.SPAM)
+        sources.append("site")
+    examples = SpamExample.objects.values_list("text", "is_spam", "source")
+    for text, is_spam, source in examples.iterator():
+        texts.append(CommentText(text))
+        labels.append(is_spam)
+        sources.append(source)
+    return texts, labels, sources
+
+
+KEEP_MODELS = 5  # older models are deleted: each retrain after moderation adds one (~1 MB)
+
+
+@transaction.atomic
+def store(spam_filter: SpamFilter, source: str) -> SpamModel:
+    """Save a trained filter as the newest SpamModel (the one every process will use next) and
+    delete all but the KEEP_MODELS newest."""
+    model = SpamModel.objects.create(
+        source=source[:200],
+        blob=spam_filter.dumps(),
+        n_spam=spam_filter.n_spam,
+        n_ham=spam_filter.n_ham,
+        t_low=float(spam_filter.thresholds.t_low),
+        t_high=float(spam_filter.thresholds.t_high),
+        metrics={k: float(v) for k, v in spam_filter.metrics.items()},
+    )
+    keep = SpamModel.objects.order_by("-id").values_list("id", flat=True)[:KEEP_MODELS]
+    SpamModel.objects.exclude(id__in=list(keep)).delete()
+    return model
+
+
+def train_from_site(source: str = "comments") -> SpamModel:
+    """Train on the site's labelled data and store the model.
+
+    Raises classifier.NotEnoughData when there are too few spam or ham examples.
+    """
+    texts, labels, sources = site_examples()
+    return store(train(texts, labels, groups=sources), source)
+
+
+@transaction.atomic
+def add_examples(rows: Iterable[LabelledText], source: str) -> int:
+    """Store labelled CSV rows as SpamExample (rows without a label are skipped, and so are texts
+    already stored with the same label); return how many were added."""
+    known = set(SpamExample.objects.values_list("text", "is_spam"))
+    new = []
+    for row in rows:
+        key = (row.text, row.label == "spam")
+        if row.label is None or key in known:
+            continue
+        known.add(key)
+        new.append(SpamExample(text=row.text, is_spam=key[1], source=source[:200]))
+    SpamExample.objects.bulk_create(new, batch_size=500)
+    return len(new)
+
+
+def train_from_csv(data: str | bytes, source: str) -> tuple[int, SpamModel]:
+    """Keep the CSV's labelled rows as examples, then train on them with the site's comments.
+
+    Returns (examples added, the stored model). Raises CSVFormatError for a bad file and
+    NotEnoughData when too few examples of one class exist; nothing is stored then.
+    """
+    rows = read_labelled_csv(data)
+    with transaction.atomic():
+        added = add_examples(rows, source)
+        model = train_from_site(source)
+    return added, model
+
+
+def classify_rows(
+    rows: list[LabelledText], progress: Callable[[int], object] | None = None
+) -> list[tuple[str, str, float]]:
+    """(text, verdict, score) for each row with the current model, in batches.
+
+    Raises LookupError when no model has been trained yet.
+    """
+    spam_filter = layers.current_filter()
+    if spam_filter is None:
+        raise LookupError("no spam model yet: run `plnet spam train` first")
+    out = []
+    for start in range(0, len(rows), 256):
+        batch = rows[start : start + 256]
+        scores = spam_filter.scores([CommentText(r.text) for r in batch])
+        out += [
+            (r.text, decide(float(s), spam_filter.thresholds), float(s))
+            for r, s in zip(batch, scores, strict=True)
+        ]
+        if progress:
+            progress(len(batch))
+    return out

@@ -1,0 +1,230 @@
+"""Views of conversation: posting a comment (POST, redirect back), unsubscribing from reply mail,
+and the moderation pages. Thin: check access, parse, call a service, respond."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core import signing
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponseRedirect
+from django.middleware.csrf import CsrfViewMiddleware
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import resolve, reverse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from plnet.publishing.access import can_read
+from plnet.publishing.models import Post
+from plnet.publishing.views import UNLOCKED
+
+from . import services
+from .access import moderated_comments
+from .forms import (
+    HONEYPOT_FIELD,
+    CommentForm,
+    CommentSettingsForm,
+    ModerationEditForm,
+    ModerationReplyForm,
+)
+from .models import Comment, CommentSettings
+from .templatetags.conversation_tags import SESSION_KEY
+
+CSRF_FAILED = (
+    "Your comment was not sent: the page had expired or the security token was missing. "
+    "Your words are kept below; please send them again."
+)
+
+
+def _csrf_failed(request) -> bool:
+    """Run Django's CSRF check by hand, so a failure can keep the person's text on the page."""
+    return CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {}) is not None
+
+
+def _request_meta(request, form: CommentForm) -> dict:
+    return {
+        "ip": request.META.get("REMOTE_ADDR"),
+        "user_agent": request.META.get("HTTP_USER_AGENT", "")[:500],
+        "referrer": request.META.get("HTTP_REFERER", "")[:1000],
+        "honeypot": request.POST.get(HONEYPOT_FIELD, ""),
+        "honeypot_field": HONEYPOT_FIELD,
+        "form_seconds": form.form_seconds(),
+    }
+
+
+def _refuse(request, post, form, message: str):
+    """Show the post again, through publishing's own view so the page is whole, with the message
+    and the form as the person filled it (the thread tag reads them from the request)."""
+    if post is None or not post.is_public:
+        return render(
+            request, "conversation/refused.html", {"message": message, "form": form}, status=400
+        )
+    request.comment_form, request.comment_error = form, message
+    match = resolve(post.get_absolute_url())
+    response = match.func(request, *match.args, **match.kwargs)
+    response.status_code = 400
+    return response
+
+
+def _unlocked(request, post) -> bool:
+    return can_read(post, set(request.session.get(UNLOCKED, [])))
+
+
+@csrf_exempt  # checked by hand below, to keep the person's words when it fails
+@require_POST
+def post_comment(request):
+    form = CommentForm(request.POST, user=request.user)
+    post_id = request.POST.get("post", "")
+    post = Post.objects.filter(pk=int(post_id)).first() if post_id.isdigit() else None
+    if post is None:
+        return _refuse(request, None, form, "This post does not exist (any more).")
+    if not post.is_public:
+        return _refuse(request, post, form, "This post is not published; it takes no comments.")
+    if not _unlocked(request, post):
+        return _refuse(request, post, form, "This post is protected: enter its password first.")
+    if _csrf_failed(request):
+        form.is_valid()
+        return _refuse(request, post, form, CSRF_FAILED)
+    if not form.is_valid():
+        return _refuse(request, post, form, "Your comment was not sent yet.")
+    parent = None
+    if form.cleaned_data.get("parent"):
+        parent = Comment.objects.filter(pk=form.cleaned_data["parent"]).first()
+        if parent is None:
+            return _refuse(request, post, form, "The comment you are replying to is gone.")
+    new = services.NewComment(
+        post=post,
+        text=form.cleaned_data["text"],
+        name=form.cleaned_data.get("name", "").strip(),
+        email=form.cleaned_data.get("email", ""),
+        url=form.cleaned_data.get("url", ""),
+        parent=parent,
+        notify_replies=form.cleaned_data.get("notify_replies", False),
+        user=request.user,
+        request_meta=_request_meta(request, form),
+    )
+    try:
+        comment = services.submit_comment(new)
+    except services.CommentRefused as exc:
+        return _refuse(request, post, form, str(exc))
+    if comment.state != Comment.State.APPROVED:
+        request.session[SESSION_KEY] = request.session.get(SESSION_KEY, [])[-19:] + [comment.pk]
+        messages.info(request, "Thank you. Your comment is awaiting moderation.")
+    return HttpResponseRedirect(f"{post.get_absolute_url()}#comment-{comment.pk}")
+
+
+@require_http_methods(["GET", "POST"])
+@csrf_exempt  # one-click unsubscribe (RFC 8058) posts without a token; the signed link is the key
+def unsubscribe(request, token):
+    try:
+        changed = services.unsubscribe(token)
+    except signing.BadSignature:
+        raise Http404("No such subscription") from None
+    return render(request, "conversation/unsubscribed.html", {"changed": changed})
+
+
+# --- moderation ---------------------------------------------------------------------------------
+
+STATES = [s for s, _ in Comment.State.choices]
+
+
+def _comments_or_404(request):
+    comments = moderated_comments(request.user)
+    if comments is None:
+        raise Http404("No such page")
+    return comments
+
+
+def moderation(request):
+    comments = _comments_or_404(request)
+    state = request.GET.get("state", "pending")
+    if state not in STATES:
+        state = "pending"
+    counts = {s: comments.filter(state=s).count() for s in STATES}
+    listing = comments.filter(state=state).select_related("post", "parent").order_by("-created_at")
+    page = Paginator(listing, 50).get_page(request.GET.get("page"))
+    settings_form = CommentSettingsForm(instance=CommentSettings.load())
+    return render(
+        request,
+        "conversation/moderation.html",
+        {
+            "state": state,
+            "counts": counts,
+            "page_obj": page,
+            "settings_form": settings_form,
+            "states": [(s, label, counts[s]) for s, label in Comment.State.choices],
+            "can_edit_settings": request.user.is_staff,
+        },
+    )
+
+
+@require_POST
+def moderation_action(request):
+    comments = _comments_or_404(request)
+    action = request.POST.get("action", "")
+    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+    back = request.POST.get("state", "pending")
+    if action not in services.ACTIONS or not ids:
+        messages.error(request, "Choose at least one comment and an action.")
+    else:
+        allowed = list(comments.filter(pk__in=ids).values_list("pk", flat=True))
+        changed = services.moderate_many(allowed, action, by=request.user)
+        verb = services.ACTIONS[action][1]
+        messages.success(request, f"{changed} comment{'s' if changed != 1 else ''} {verb}.")
+    state = back if back in STATES else "pending"
+    return redirect(f"{reverse('conversation:moderation')}?state={state}")
+
+
+def moderation_edit(request, pk):
+    comment = get_object_or_404(_comments_or_404(request), pk=pk)
+    form = ModerationEditForm(request.POST or None, instance=comment)
+    if request.method == "POST" and form.is_valid():
+        services.edit_comment(
+            comment,
+            text=form.cleaned_data["raw_content"],
+            name=form.cleaned_data["author_name"],
+            email=form.cleaned_data["author_email"],
+            url=form.cleaned_data["author_url"],
+        )
+        messages.success(request, "Comment saved.")
+        return redirect(f"{reverse('conversation:moderation')}?state={comment.state}")
+    reply_form = ModerationReplyForm()
+    return render(
+        request,
+        "conversation/moderation_edit.html",
+        {"comment": comment, "form": form, "reply_form": reply_form},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+def moderation_reply(request, pk):
+    parent = get_object_or_404(_comments_or_404(request), pk=pk)
+    form = ModerationReplyForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request,
+            "conversation/moderation_edit.html",
+            {"comment": parent, "form": ModerationEditForm(instance=parent), "reply_form": form},
+            status=400,
+        )
+    reply = services.reply_as_author(parent, text=form.cleaned_data["text"], user=request.user)
+    messages.success(request, "Reply published.")
+    return redirect(reply.get_absolute_url())
+
+
+@require_POST
+def moderation_settings(request):
+    _comments_or_404(request)
+    if not request.user.is_staff:
+        raise Http404("No such page")
+    form = CommentSettingsForm(request.POST, instance=CommentSettings.load())
+    if form.is_valid():
+        form.save()
+        messages.success(request, "Comment settings saved.")
+    else:
+        messages.error(
+            request,
+            "Settings not saved: "
+            + "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()),
+        )
+    return redirect(reverse("conversation:moderation"))

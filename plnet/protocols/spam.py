@@ -1,0 +1,236 @@
+"""Spam features and decisions in plain Python: text normalising, link counting, labelled CSV
+reading, the three-way verdict and the choice of its two thresholds.
+
+No spec governs comment spam filtering; the names follow the field's usage:
+- WordPress's `comment_max_links` (wp-includes/comment.php, `check_comment()`): a comment holding
+  this many links or more is held; we count links the same way, as `<a ` tags plus bare URLs.
+- The YouTube Spam Collection v1 (Alberto, Lochter & Almeida, 2015) columns `CONTENT,CLASS`
+  (1 = spam, 0 = ham), accepted by `read_labelled_csv` beside our own `text,label`.
+- Akismet's comment-check fields (`comment_author`, `comment_author_email`, `comment_author_url`,
+  `comment_content`), which `CommentText` mirrors.
+
+A verdict has three outcomes, the places a comment can end: `spam`, `held` (for moderation) or
+`approved` (published). A spam probability above `t_high` is spam, below `t_low` is approved, in
+between is held (`decide`). `choose_thresholds` picks the two from scores whose labels are known.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+SPAM, HELD, APPROVED = "spam", "held", "approved"
+VERDICTS = (SPAM, HELD, APPROVED)
+
+_TAG = re.compile(r"<[^>]*>")
+_ANCHOR = re.compile(r"<a\s[^>]*href", re.IGNORECASE)
+_URL = re.compile(
+    r"(?:https?://|www\.)[^\s<>\"']+|\b[a-z0-9-]+\.(?:com|net|org|info|biz|ru|ly|co|tk|me)\b[^\s<>\"']*",
+    re.IGNORECASE,
+)
+_SPACE = re.compile(r"\s+")
+# Characters that pad text invisibly (zero-width joiners, BOM — YouTube appends U+FEFF).
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
+
+
+class CSVFormatError(ValueError):
+    """A labelled CSV has no usable header or a label that is not spam/ham (or 1/0).
+
+    The message names the line and is fit to show a person.
+    """
+
+
+@dataclass(frozen=True)
+class CommentText:
+    """What a classifier sees of a comment: its text and its author fields (all str, maybe empty)."""
+
+    content: str
+    author_name: str = ""
+    author_email: str = ""
+    author_url: str = ""
+
+
+@dataclass(frozen=True)
+class LabelledText:
+    """One CSV row: the text and its label (`"spam"`, `"ham"`, or None when the file has none)."""
+
+    text: str
+    label: str | None
+    line: int
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The two cut points on the spam probability (0..1): held from t_low, spam above t_high."""
+
+    t_low: float
+    t_high: float
+
+
+def plain_text(raw: str) -> str:
+    """Return raw (HTML or Markdown as typed) as one line of plain text: tags dropped, entities
+    decoded, invisible characters removed, whitespace collapsed."""
+    text = html.unescape(_TAG.sub(" ", raw or "")).translate(_INVISIBLE)
+    return _SPACE.sub(" ", text).strip()
+
+
+def find_links(raw: str) -> list[str]:
+    """Return the links in raw: `<a href>` tags and bare URLs/domains, in order, without duplicates
+    of a URL that sits inside an anchor's href."""
+    anchors = len(_ANCHOR.findall(raw or ""))
+    bare = _URL.findall(_TAG.sub(" ", html.unescape(raw or "")))
+    return ["<a>"] * anchors + bare
+
+
+def count_links(raw: str) -> int:
+    """Number of links in raw, counted as WordPress's comment_max_links check counts them
+    (anchor tags), plus bare URLs, which Markdown and plain text carry instead."""
+    return len(find_links(raw))
+
+
+def host_of(url: str) -> str:
+    """The lower-cased host of url without a leading "www.", or "" when there is none."""
+    try:
+        host = urlsplit(url if "//" in url else f"//{url}").hostname or ""
+    except ValueError:
+        return ""
+    return host.lower().removeprefix("www.")
+
+
+def _bucket(n: int) -> str:
+    return str(n) if n < 3 else "3plus"
+
+
+def meta_tokens(comment: CommentText) -> list[str]:
+    """Word-like tokens describing a comment beyond its words, for a bag-of-words model.
+
+    They encode the link count (bucketed 0, 1, 2, 3plus), whether the text shouts (share of
+    capitals), its length bucket, the author name's words, the email's domain and the
+    website's host. Example: `["links_1", "len_2", "aname_julius", "aurl_example_com"]`.
+    """
+    text = plain_text(comment.content)
+    letters = [c for c in _URL.sub(" ", text) if c.isalpha()]  # URLs are not shouting
+    caps = sum(c.isupper() for c in letters) / len(letters) if letters else 0.0
+    tokens = [f"links_{_bucket(count_links(comment.content))}", f"len_{min(len(text) // 80, 4)}"]
+    if caps > 0.5 and len(letters) > 8:
+        tokens.append("shouting")
+    tokens += [f"aname_{w}" for w in re.findall(r"\w+", comment.author_name.lower())[:4]]
+    if "@" in comment.author_email:
+        tokens.append("amail_" + _slug(comment.author_email.rsplit("@", 1)[1]))
+    if comment.author_url:
+        tokens.append("aurl_" + _slug(host_of(comment.author_url)))
+    return tokens
+
+
+def _slug(value: str) -> str:
+    return re.sub(r"\W+", "_", value.lower()).strip("_")
+
+
+def model_text(comment: CommentText) -> str:
+    """The text a word model reads: the plain text with URLs replaced by `urlhost_<host>` tokens
+    (so a domain counts as one word), then the meta tokens."""
+    text = plain_text(comment.content)
+    text = _URL.sub(lambda m: f" urltoken urlhost_{_slug(host_of(m.group(0)))} ", text)
+    return f"{text} {' '.join(meta_tokens(comment))}"
+
+
+def decide(score: float, thresholds: Thresholds) -> str:
+    """The verdict for a spam probability: `spam` above t_high, `held` from t_low up to t_high,
+    `approved` below t_low."""
+    if score > thresholds.t_high:
+        return SPAM
+    if score >= thresholds.t_low:
+        return HELD
+    return APPROVED
+
+
+def choose_thresholds(
+    scores: Sequence[float],
+    labels: Sequence[bool],
+    *,
+    max_ham_to_spam: float = 0.005,
+    max_spam_published: float = 0.01,
+) -> Thresholds:
+    """Pick t_high and t_low from scores whose labels are known (True = spam).
+
+    t_high is the lowest cut that sends at most `max_ham_to_spam` of the ham above it (lost words);
+    t_low the highest cut that lets at most `max_spam_published` of the spam below it (published
+    spam). Each cut sits halfway between neighbouring scores so it generalises. When the two
+    cross (a model too weak for the targets) both are set to their mean, holding nothing extra.
+    Raises ValueError unless both classes are present.
+    """
+    ham = sorted(s for s, spam in zip(scores, labels, strict=True) if not spam)
+    spam = sorted(s for s, is_spam in zip(scores, labels, strict=True) if is_spam)
+    if not ham or not spam:
+        raise ValueError("choosing thresholds needs both spam and ham examples")
+    allowed_ham = int(max_ham_to_spam * len(ham))  # ham rows allowed above t_high
+    top = ham[len(ham) - 1 - allowed_ham]
+    above = [s for s in ham + spam if s > top]
+    t_high = (top + min(above)) / 2 if above else min(1.0, top + 1e-9)
+    allowed_spam = int(max_spam_published * len(spam))  # spam rows allowed below t_low
+    bottom = spam[allowed_spam]
+    below = [s for s in ham + spam if s < bottom]
+    t_low = (bottom + max(below)) / 2 if below else max(0.0, bottom - 1e-9)
+    if t_low > t_high:
+        t_low = t_high = (t_low + t_high) / 2
+    return Thresholds(t_low=t_low, t_high=t_high)
+
+
+_LABELS = {"spam": "spam", "1": "spam", "ham": "ham", "0": "ham"}
+
+
+def read_labelled_csv(data: str | bytes) -> list[LabelledText]:
+    """Read a CSV with a header into LabelledText rows.
+
+    Columns: `text,label` (label `spam` or `ham`, optional), or the YouTube Spam Collection's
+    `CONTENT,CLASS` (1 = spam, 0 = ham); header names are matched without regard to case.
+    Rows with empty text are skipped. Raises CSVFormatError for a missing text column or an
+    unknown label (naming the line).
+    """
+    if isinstance(data, bytes):
+        data = data.decode("utf-8-sig", errors="replace")
+    reader = csv.reader(io.StringIO(data.lstrip("\ufeff"), newline=""))
+    header = [h.strip().lower() for h in next(reader, [])]
+    text_col = _column(header, ("text", "content"))
+    if text_col is None:
+        raise CSVFormatError("the CSV needs a header with a 'text' (or 'CONTENT') column")
+    label_col = _column(header, ("label", "class"))
+    rows = []
+    for row in reader:
+        line = reader.line_num
+        if text_col >= len(row) or not row[text_col].strip():
+            continue
+        rows.append(LabelledText(row[text_col], _label(row, label_col, line), line))
+    return rows
+
+
+def _column(header: list[str], names: Iterable[str]) -> int | None:
+    for name in names:
+        if name in header:
+            return header.index(name)
+    return None
+
+
+def _label(row: list[str], col: int | None, line: int) -> str | None:
+    if col is None or col >= len(row) or not row[col].strip():
+        return None
+    value = row[col].strip().lower()
+    if value not in _LABELS:
+        raise CSVFormatError(f"line {line}: label must be spam or ham (or 1/0), not {value[:40]!r}")
+    return _LABELS[value]
+
+
+def write_verdict_csv(rows: Iterable[tuple[str, str, float]]) -> str:
+    """Write (text, verdict, score) rows as CSV with the header `text,verdict,score`; the score
+    is printed with 4 decimals."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["text", "verdict", "score"])
+    for text, verdict, score in rows:
+        writer.writerow([text, verdict, f"{score:.4f}"])
+    return out.getvalue()

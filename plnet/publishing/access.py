@@ -1,0 +1,30 @@
+"""Who may see and write what. Written once, used by every view; missing and forbidden look alike.
+
+The author role is the `publishing.add_post` permission (superusers have it; give it to a
+person or to a group in the admin). An author edits their own posts; editing someone else's
+also needs `publishing.change_post`.
+"""
+
+from __future__ import annotations
+
+from .models import Post
+
+
+def can_write(user) -> bool:
+    """May this user open the editor and write posts?"""
+    return bool(user.is_authenticated and user.is_active and user.has_perm("publishing.add_post"))
+
+
+def can_edit(user, post: Post) -> bool:
+    """May this user edit (or delete) this post?"""
+    if not can_write(user):
+        return False
+    return post.author_id == user.pk or user.has_perm("publishing.change_post")
+
+
+def can_read(post: Post, unlocked: set[int]) -> bool:
+    """May a reader see this public post's content? A protected post needs its password first.
+
+    `unlocked` is the set of post ids whose password this reader has given (kept in the session).
+    """
+    return not post.is_protected or post.pk in unlocked

@@ -1,0 +1,68 @@
+"""Django admin for posts and pages, categories, attachments and old URLs.
+
+Changes made here go through the same service as the editor (`save_post`), so a post published
+in the admin runs the same after-commit hooks. Comments belong to the conversation app's admin.
+"""
+
+from django.contrib import admin
+
+from . import services
+from .models import Attachment, Category, LegacyURL, Post
+
+
+class LegacyURLInline(admin.TabularInline):
+    model = LegacyURL
+    extra = 0
+
+
+@admin.register(Post)
+class PostAdmin(admin.ModelAdmin):
+    list_display = ("title", "post_type", "status", "author", "published_at", "sticky")
+    list_filter = ("post_type", "status", "author", "comment_status", "sticky", "categories")
+    search_fields = ("title", "body", "slug", "guid")
+    prepopulated_fields = {"slug": ("title",)}
+    date_hierarchy = "published_at"
+    autocomplete_fields = ("parent",)
+    filter_horizontal = ("categories",)
+    readonly_fields = ("created_at", "updated_at", "guid", "wp_site", "wp_post_id")
+    list_select_related = ("author",)
+    inlines = [LegacyURLInline]
+    fieldsets = (
+        (None, {"fields": ("post_type", "title", "slug", "body", "body_format", "excerpt")}),
+        ("Publishing", {"fields": ("status", "published_at", "author", "sticky", "password")}),
+        ("Place", {"fields": ("categories", "tags", "parent", "menu_order")}),
+        ("Discussion", {"fields": ("comment_status", "ping_status")}),
+        ("Record", {"classes": ("collapse",), "fields": readonly_fields}),
+    )
+
+    def save_model(self, request, obj, form, change):
+        services.save_post(obj, status=obj.status, published_at=obj.published_at)
+
+    def delete_model(self, request, obj):
+        services.delete_post(obj)
+
+    def delete_queryset(self, request, queryset):
+        for post in queryset:
+            services.delete_post(post)
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "parent")
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    autocomplete_fields = ("parent",)
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(admin.ModelAdmin):
+    list_display = ("title", "url", "mime_type", "post")
+    search_fields = ("title", "url")
+    raw_id_fields = ("post",)
+
+
+@admin.register(LegacyURL)
+class LegacyURLAdmin(admin.ModelAdmin):
+    list_display = ("path", "post")
+    search_fields = ("path",)
+    raw_id_fields = ("post",)

@@ -1,0 +1,66 @@
+"""Forms of the editor: what an author writes, checked before any service is called."""
+
+from __future__ import annotations
+
+from django import forms
+
+from .models import Category, Post
+
+
+class CategoryChoice(forms.ModelMultipleChoiceField):
+    """Categories shown with their place in the tree ("Learning › MOOCs")."""
+
+    def label_from_instance(self, obj: Category) -> str:
+        return " › ".join([c.name for c in obj.ancestors] + [obj.name])
+
+
+class PostForm(forms.ModelForm):
+    """A post as the author writes it. Dates are typed in the site's time zone (stored in UTC)."""
+
+    published_at = forms.DateTimeField(
+        required=False,
+        label="Publish date and time",
+        help_text="In the site's time zone. Empty: now, when you publish. "
+        "A future time schedules the post.",
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    categories = CategoryChoice(
+        queryset=Category.objects.select_related("parent__parent"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Post
+        fields = [
+            "title", "slug", "body", "excerpt", "categories", "tags", "status",
+            "published_at", "comment_status", "sticky",
+        ]  # fmt: skip
+        labels = {"body": "Body (Markdown)", "sticky": "Stick to the top of the home page"}
+        help_texts = {
+            "slug": "The last part of the address. Empty: made from the title.",
+            "tags": "Separated by commas.",
+            "excerpt": "Optional summary shown in listings and feeds.",
+        }
+        widgets = {
+            "body": forms.Textarea(attrs={"rows": 20}),
+            "excerpt": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def clean_published_at(self):
+        """Keep the stored time when the author left the minute-precision field unchanged
+        (re-saving must not move an imported post's seconds, or its place among ties)."""
+        value = self.cleaned_data.get("published_at")
+        stored = self.instance.published_at
+        if value and stored and value == stored.replace(second=0, microsecond=0):
+            return stored
+        return value
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("title") or "").strip() and not (data.get("body") or "").strip():
+            raise forms.ValidationError("Write a title or some text first.")
+        if data.get("status") == Post.Status.SCHEDULED and not data.get("published_at"):
+            self.add_error("published_at", "A scheduled post needs a date and time.")
+        return data

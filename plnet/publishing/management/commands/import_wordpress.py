@@ -1,0 +1,61 @@
+"""`plnet import-wordpress FILE`: import a WordPress export (WXR), with a progress bar and a summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from plnet.protocols.wxr import WxrError
+from plnet.publishing.wordpress import ImportSummary, import_wxr
+
+
+class Command(BaseCommand):
+    help = (
+        "Import a WordPress export (Tools → Export → All content): authors, categories, tags, "
+        "posts, pages, attachments as links, comments, and redirects from the old URLs. "
+        "Running the same file again changes nothing; a refused file writes nothing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="the WXR file WordPress exported (.xml)")
+        parser.add_argument(
+            "--author-default",
+            metavar="NAME",
+            help="an existing user who gets the items that name no author",
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="read and check everything, then write nothing"
+        )
+
+    def handle(self, *args, file, author_default=None, dry_run=False, **options):
+        path = Path(file)
+        if not path.is_file():
+            raise CommandError(f"{file}: no such file")
+        bar = tqdm(
+            desc="Importing",
+            unit=" items",
+            disable=None if options.get("verbosity", 1) else True,
+            leave=False,
+        )
+
+        def progress(summary: ImportSummary) -> None:
+            bar.update(summary.items - bar.n)
+            bar.set_postfix(comments=summary.comments_read, refresh=False)
+
+        try:
+            summary = import_wxr(
+                path, progress=progress, author_default=author_default, dry_run=dry_run
+            )
+        except WxrError as exc:
+            raise CommandError(
+                f"{file}, line {exc.line}: {exc.message} (nothing imported)"
+            ) from None
+        except LookupError as exc:
+            raise CommandError(f"--author-default: {exc}") from None
+        finally:
+            bar.close()
+        summary.file = str(file)
+        for line in summary.lines():
+            self.stdout.write(line)

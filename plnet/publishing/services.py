@@ -1,0 +1,263 @@
+"""The verbs of publishing: save a draft, publish, schedule, delete; number a post in its story.
+
+Post status is one lifecycle (draft, scheduled, published, private). Any status may follow any
+other, as in WordPress, but only through `save_post` (and the named verbs around it, which decide
+the real status with `resolve_status`) and `publish_due_post`, the scheduler. After the transaction
+commits, the hooks `on_post_published`, `on_post_updated` and `on_post_deleted` run: that is where
+work that leaves the site (Webmentions, pings) starts, never in `save()` or a signal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.text import slugify
+
+from .models import Category, LegacyURL, Post, Tombstone
+from .search import search_posts  # noqa: F401  (a verb of this app, implemented beside it)
+
+log = logging.getLogger("plnet.publishing")
+Status = Post.Status
+
+
+class PublishingError(ValueError):
+    """A request the lifecycle refuses; the message is meant for the author."""
+
+
+# --- hooks: run after commit; other apps hang their outbound work here -------------------------
+
+
+def on_post_published(post_id: int) -> None:
+    """A post became public (published now, or a scheduled post reached its time).
+
+    Runs after the transaction committed. Webmentions (or pingbacks) go to every link in it.
+    """
+    from plnet.linkbacks.services import send_linkbacks_for_post
+
+    log.info("post %s published", post_id)
+    send_linkbacks_for_post(post_id)
+
+
+def on_post_updated(post_id: int, previous_html: str) -> None:
+    """A public post was edited and stays public. Runs after commit.
+
+    `previous_html` is the content before the edit: Webmention §3.1.3 asks to notify the targets
+    of links the edit removed as well as those it kept or added. The linkbacks service resends
+    to every target it sent to before, so removed links are covered without previous_html.
+    """
+    from plnet.linkbacks.services import send_linkbacks_for_post
+
+    log.info("post %s updated", post_id)
+    send_linkbacks_for_post(post_id)
+
+
+def on_post_deleted(post_id: int, permalink: str, previous_html: str) -> None:
+    """A public post was deleted or withdrawn (draft/private/rescheduled). Runs after commit.
+
+    `permalink` is the absolute URL it had and `previous_html` its content, so the targets it
+    linked to can be told it is gone (Webmention §3.1.4) even when the row no longer exists.
+    """
+    from plnet.linkbacks.services import notify_post_deleted
+    from plnet.protocols.webmention import links_in
+
+    log.info("post %s deleted or withdrawn (%s)", post_id, permalink)
+    notify_post_deleted(permalink, links_in(previous_html, permalink))
+
+
+def _after_commit(hook, *args) -> None:
+    transaction.on_commit(lambda: hook(*args))
+
+
+# --- slugs -------------------------------------------------------------------------------------
+
+
+def unique_slug(text: str, *, post_type: str, exclude_pk: int | None = None) -> str:
+    """A slug from text, made unique among posts of post_type by -2, -3… as WordPress does.
+
+    Falls back to "untitled" when text has no letters or digits. Max 200 characters.
+    """
+    base = slugify(text, allow_unicode=True)[:190].strip("-") or "untitled"
+    taken = set(
+        Post.objects.filter(post_type=post_type, slug__startswith=base)
+        .exclude(pk=exclude_pk)
+        .values_list("slug", flat=True)
+    )
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+# --- the lifecycle -------------------------------------------------------------------------------
+
+
+def resolve_status(
+    status: str, published_at: dt.datetime | None, now: dt.datetime
+) -> tuple[str, dt.datetime | None]:
+    """The status and date a post really gets when an author asks for status at published_at.
+
+    As in WordPress: publishing with a future date schedules; scheduling with a past date
+    publishes with that date; publishing without a date publishes now. Scheduling without a
+    date raises PublishingError.
+    """
+    if status == Status.PUBLISHED:
+        when = published_at or now
+        return (Status.SCHEDULED if when > now else Status.PUBLISHED), when
+    if status == Status.SCHEDULED:
+        if published_at is None:
+            raise PublishingError("A scheduled post needs a date and time to go live.")
+        return (Status.SCHEDULED if published_at > now else Status.PUBLISHED), published_at
+    if status == Status.PRIVATE:
+        return status, published_at or now
+    return status, published_at
+
+
+@transaction.atomic
+def save_post(
+    post: Post,
+    *,
+    status: str,
+    published_at: dt.datetime | None = None,
+    categories: list[Category] | None = None,
+    tags: list[str] | None = None,
+) -> Post:
+    """Save a new or edited post (or page) in the status asked for; return it.
+
+    Decides the real status with `resolve_status`, gives it a unique slug when it has none (or
+    a clashing one), sets categories and tags when given (None leaves them as they are), and
+    after commit runs the hook that fits: published, updated, or deleted (withdrawn).
+    Raises PublishingError for an unknown status or a schedule without a date.
+    """
+    old = Post.objects.filter(pk=post.pk).first() if post.pk else None
+    was_public = bool(old and old.is_public)
+    old_url = old.get_absolute_url() if was_public else ""
+    old_html = old.content_html if was_public else ""
+    if status not in Status.values:
+        raise PublishingError(f"Unknown status {status!r}.")
+    post.status, post.published_at = resolve_status(status, published_at, timezone.now())
+    post.slug = unique_slug(post.slug or post.title, post_type=post.post_type, exclude_pk=post.pk)
+    post.save()
+    if categories is not None:
+        post.categories.set(categories)
+    if tags is not None:
+        post.tags.set(tags, clear=True)
+    if was_public and post.is_public:
+        keep_old_url(post, old_url)
+    _run_hooks(post, was_public=was_public, old_url=old_url, old_html=old_html)
+    return post
+
+
+def keep_old_url(post: Post, old_url: str) -> None:
+    """When a public post's permalink changes (new slug or date), make the old one answer 301
+    to the new one, as WordPress does with `_wp_old_slug`: links and feeds out there keep
+    working. A LegacyURL that pointed at the new address is removed (it would loop)."""
+    new_url = post.get_absolute_url()
+    if old_url == new_url:
+        return
+    LegacyURL.objects.filter(path=new_url).delete()
+    LegacyURL.objects.update_or_create(path=old_url, defaults={"post": post})
+
+
+def _run_hooks(post: Post, *, was_public: bool, old_url: str, old_html: str) -> None:
+    from django.conf import settings
+
+    if post.is_public and not was_public:
+        _after_commit(on_post_published, post.pk)
+    elif post.is_public:
+        _after_commit(on_post_updated, post.pk, old_html)
+    elif was_public:
+        _after_commit(on_post_deleted, post.pk, settings.SITE_URL + old_url, old_html)
+
+
+def save_draft(post: Post, **fields) -> Post:
+    """Save post as a draft (never public). Takes save_post's keyword arguments."""
+    return save_post(post, status=Status.DRAFT, **fields)
+
+
+def publish_post(post: Post, *, at: dt.datetime | None = None, **fields) -> Post:
+    """Publish post now, or at `at` (a past date back-dates it; a future one schedules it)."""
+    return save_post(post, status=Status.PUBLISHED, published_at=at, **fields)
+
+
+def schedule_post(post: Post, *, at: dt.datetime, **fields) -> Post:
+    """Schedule post to go live at `at` (aware datetime). Raises PublishingError if at has passed."""
+    if at <= timezone.now():
+        raise PublishingError("That time has already passed: publish the post instead.")
+    return save_post(post, status=Status.SCHEDULED, published_at=at, **fields)
+
+
+@transaction.atomic
+def delete_post(post: Post) -> None:
+    """Delete post (its comments go with it); after commit, tell on_post_deleted if it was public."""
+    from django.conf import settings
+
+    was_public, pk, html = post.is_public, post.pk, post.content_html
+    path = post.get_absolute_url()
+    url = settings.SITE_URL + path
+    post.delete()
+    if was_public:
+        Tombstone.objects.get_or_create(path=path)
+        _after_commit(on_post_deleted, pk, url, html)
+
+
+@transaction.atomic
+def publish_due_post(post_id: int) -> bool:
+    """Publish the scheduled post post_id if its time has come; return True if it did.
+
+    Safe to run twice or late: a post already published, moved back to draft, rescheduled to
+    the future or deleted is left alone.
+    """
+    updated = Post.objects.due().filter(pk=post_id).update(status=Status.PUBLISHED)
+    if updated:
+        _after_commit(on_post_published, post_id)
+    return bool(updated)
+
+
+def enqueue_due_posts() -> int:
+    """Enqueue a publish task for each scheduled post whose time has come (the periodic tick)."""
+    from .tasks import publish_scheduled_post
+
+    ids = list(Post.objects.due().values_list("pk", flat=True))
+    for pk in ids:
+        publish_scheduled_post.enqueue(pk)
+    return len(ids)
+
+
+# --- a post's place in the story ------------------------------------------------------------------
+
+
+def _before(post: Post) -> Q:
+    return Q(published_at__lt=post.published_at) | Q(published_at=post.published_at, pk__lt=post.pk)
+
+
+def _after(post: Post) -> Q:
+    return Q(published_at__gt=post.published_at) | Q(published_at=post.published_at, pk__gt=post.pk)
+
+
+def post_number(post: Post) -> int | None:
+    """The post's 1-based place among its author's published posts, oldest first ("post 500").
+
+    None for a page, a post without author, or one that is not public.
+    """
+    if post.post_type != Post.PostType.POST or post.author_id is None or not post.is_public:
+        return None
+    mine = Post.objects.posts().published().filter(author_id=post.author_id)
+    return mine.filter(_before(post)).count() + 1
+
+
+def adjacent_posts(post: Post) -> tuple[Post | None, Post | None]:
+    """(previous, next) among the site's published posts by publication time (ties by id)."""
+    if post.post_type != Post.PostType.POST or not post.is_public:
+        return None, None
+    public = (
+        Post.objects.posts()
+        .published()
+        .only("title", "slug", "published_at", "post_type", "created_at", "parent")
+    )
+    previous = public.filter(_before(post)).order_by("-published_at", "-pk").first()
+    following = public.filter(_after(post)).order_by("published_at", "pk").first()
+    return previous, following

@@ -1,0 +1,11 @@
+"""Background tasks of publishing: thin, take ids, safe to run twice."""
+
+from django_tasks import task
+
+from . import services
+
+
+@task()
+def publish_scheduled_post(post_id: int) -> bool:
+    """Publish scheduled post post_id if it is due (the tick enqueues this); True if it did."""
+    return services.publish_due_post(post_id)

@@ -1,0 +1,654 @@
+"""Import a WordPress export (WXR) into plnet: authors, terms, posts, pages, attachments, comments.
+
+`import_wxr(path_or_file)` streams the file through `plnet.protocols.wxr.parse` and writes each
+record as it arrives (comments a batch of items at a time), all inside one transaction: a file
+refused halfway (truncated, hostile, not WXR) raises `WxrError` and leaves the database as it was.
+Memory stays flat: only terms, authors and the ids needed to link parents are remembered.
+
+Import keys, so that importing the same file again changes nothing and a second file adds to what
+is there: authors by WordPress login (`User.wp_login`); categories and tags by slug; posts, pages
+and attachments by (`wp_site`, `wp_post_id`) where `wp_site` is the export's base blog URL;
+comments by (post, `wp_comment_id`); old URLs by path. A post already imported is updated only
+when the file says something different about it (a newer export); comments already imported are
+never changed, so moderation decisions taken here survive a re-import.
+
+What is not imported (revisions, trashed items, nav menu items, other post types, comments of
+unknown types, terms of other taxonomies) is counted in the summary with the reason.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import mimetypes
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from html import unescape
+from pathlib import Path
+from typing import BinaryIO
+from urllib.parse import unquote, urlsplit
+
+import nh3
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from taggit.models import Tag
+
+from plnet.conversation.models import Comment
+from plnet.core.html import clean_comment_html
+from plnet.protocols import wxr
+from plnet.protocols.wpautop import autop
+
+from .models import Attachment, Category, LegacyURL, Post
+
+STATUS = {
+    "publish": Post.Status.PUBLISHED,
+    "future": Post.Status.SCHEDULED,
+    "private": Post.Status.PRIVATE,
+    "draft": Post.Status.DRAFT,
+    "pending": Post.Status.DRAFT,
+    "auto-draft": Post.Status.DRAFT,
+}
+COMMENT_STATE = {
+    "1": Comment.State.APPROVED,
+    "approve": Comment.State.APPROVED,
+    "0": Comment.State.PENDING,
+    "hold": Comment.State.PENDING,
+    "spam": Comment.State.SPAM,
+    "trash": Comment.State.TRASH,
+    "post-trashed": Comment.State.TRASH,
+}
+COMMENT_TYPE = {
+    "": Comment.Type.COMMENT,
+    "comment": Comment.Type.COMMENT,
+    "pingback": Comment.Type.PINGBACK,
+    "trackback": Comment.Type.TRACKBACK,
+}
+_PLURALS = {
+    "author": "authors",
+    "category": "categories",
+    "tag": "tags",
+    "post": "posts",
+    "page": "pages",
+    "attachment": "attachments",
+    "comment": "comments",
+    "old URL": "old URLs",
+}
+COMMENT_BATCH = 1000  # comments queued before they are inserted (bounds memory)
+PARENT_BATCH = 500  # ids per parent look-up, under SQLite's bound-variable limit
+_SLUG = re.compile(r"[-\w]+")
+_USERNAME_UNSAFE = re.compile(r"[^\w.@+-]")
+
+
+@dataclass
+class ImportSummary:
+    """What an import did. `created`/`updated`/`unchanged` count by kind ("author", "post",
+    "page", "attachment", "comment", "category", "tag", "old URL"); `comments` counts the
+    comments created by state; `skipped` counts what was left out by reason; `notes` counts
+    what was imported differently from the file (and why)."""
+
+    file: str = ""
+    site: str = ""
+    items: int = 0
+    comments_read: int = 0
+    created: Counter = field(default_factory=Counter)
+    updated: Counter = field(default_factory=Counter)
+    unchanged: Counter = field(default_factory=Counter)
+    comments: Counter = field(default_factory=Counter)
+    skipped: Counter = field(default_factory=Counter)
+    notes: Counter = field(default_factory=Counter)
+    dry_run: bool = False
+
+    def skip(self, reason: str, count: int = 1) -> None:
+        if count:
+            self.skipped[reason] += count
+
+    def note(self, what: str) -> None:
+        self.notes[what] += 1
+
+    def lines(self) -> list[str]:
+        """The summary as lines of text for the command line."""
+        out = [f"{'Would import' if self.dry_run else 'Imported'} {self.file} ({self.site})"]
+        out.append(f"  read {self.items} items and {self.comments_read} comments")
+        for kind, plural in _PLURALS.items():
+            out.append(
+                f"  {plural:<12} {self.created[kind]:>6} new, {self.updated[kind]:>6} updated,"
+                f" {self.unchanged[kind]:>6} unchanged"
+            )
+        states = ", ".join(f"{self.comments[s.value]} {s.value}" for s in Comment.State)
+        out.append(f"  new comments by state: {states}")
+        if self.skipped:
+            out.append(f"  skipped ({sum(self.skipped.values())}):")
+            out += [f"    {n:>6}  {reason}" for reason, n in sorted(self.skipped.items())]
+        else:
+            out.append("  skipped: nothing")
+        if self.notes:
+            out.append(f"  imported with changes ({sum(self.notes.values())}):")
+            out += [f"    {n:>6}  {what}" for what, n in sorted(self.notes.items())]
+        return out
+
+
+def import_wxr(
+    source: str | Path | BinaryIO,
+    *,
+    progress: Callable[[ImportSummary], None] | None = None,
+    author_default: str | None = None,
+    dry_run: bool = False,
+) -> ImportSummary:
+    """Import one WXR file (a path or a binary file object) in a single transaction.
+
+    `progress(summary)` is called after each item. `author_default` names an existing user
+    who gets the items that name no author. With `dry_run`, everything is done and then rolled
+    back. After commit, when comments labelled approved or spam came in, the spam filter is
+    retrained in the background. Raises `plnet.protocols.wxr.WxrError` (nothing written) when the file is refused, and
+    `LookupError` when `author_default` is not a user.
+    """
+    name = source if isinstance(source, str | Path) else getattr(source, "name", "uploaded file")
+    summary = ImportSummary(file=str(name), dry_run=dry_run)
+    with transaction.atomic():
+        importer = _Importer(summary, author_default)
+        for record in wxr.parse(source):
+            importer.add(record)
+            if isinstance(record, wxr.WxrItem) and progress is not None:
+                progress(summary)
+        importer.finish()
+        if dry_run:
+            transaction.set_rollback(True)
+        elif summary.comments[Comment.State.SPAM] or summary.comments[Comment.State.APPROVED]:
+            # the imported moderation history is training data for this site's spam filter
+            transaction.on_commit(_retrain_spam_filter)
+    return summary
+
+
+def _retrain_spam_filter() -> None:
+    from plnet.conversation.tasks import retrain_spam_filter
+
+    retrain_spam_filter.enqueue()
+
+
+def wordpress_html(content: str) -> str:
+    """WordPress post content as HTML: paragraphs added as WordPress would, nothing dropped.
+
+    Shortcodes stay as readable text and block comments stay as HTML comments; the result is
+    sanitised when the post is saved (`Post.render_body`).
+    """
+    return autop(content)
+
+
+def plain_text(html: str) -> str:
+    """Text of a title or excerpt that may hold HTML (tags removed, entities decoded)."""
+    return unescape(nh3.clean(html, tags=set())).strip()
+
+
+def wp_slug(raw: str, fallback: str = "", *, max_length: int = 200) -> str:
+    """A slug from WordPress's percent-encoded one (e.g. `%ce%b5…` becomes `ε…`).
+
+    Anything a SlugField would not hold (a "/", spaces, punctuation) is slugified, so that
+    permalinks can always be built; with no slug, the fallback text is slugified.
+    """
+    slug = unquote(raw.strip())
+    if not _SLUG.fullmatch(slug):
+        slug = slugify(slug or fallback, allow_unicode=True)
+    return slug[:max_length]
+
+
+def web_url(url: str, *, max_length: int = 1000) -> str:
+    """url when it is an http(s) URL that fits the column, else "" (no javascript: links)."""
+    url = url.strip()
+    if len(url) > max_length or urlsplit(url).scheme.lower() not in {"http", "https"}:
+        return ""
+    return url
+
+
+def _aware(naive: datetime | None, tz) -> datetime | None:
+    return naive.replace(tzinfo=tz) if naive is not None else None
+
+
+def _valid_ip(value: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        return None
+
+
+class _Importer:
+    """Writes records one by one; remembers only what later records need (terms, authors,
+    parents to link once every item is in)."""
+
+    def __init__(self, summary: ImportSummary, author_default: str | None):
+        self.summary = summary
+        self.site: wxr.WxrSite | None = None
+        self.site_key = ""
+        self.blog_path = ""
+        self.tz = timezone.get_current_timezone()
+        self.users: dict[str, int] = {}
+        self.user_by_wp_id: dict[int, int] = {}
+        self.categories: dict[str, int] = {}
+        self.tags: dict[str, int] = {}
+        self.new_terms: set[tuple[str, int]] = set()
+        self.seen_items: set[int] = set()
+        self.post_type: ContentType | None = None
+        self.queued_comments: list[tuple[Comment, int | None]] = []
+        self.stored_comments: dict[tuple[int, int], int] = {}
+        self.category_parents: list[tuple[int, str]] = []
+        self.post_parents: list[tuple[int, int]] = []
+        self.attachment_parents: list[tuple[int, int]] = []
+        self.default_user_id = None
+        if author_default:
+            user = get_user_model().objects.filter(username=author_default).first()
+            if user is None:
+                raise LookupError(f"no user named {author_default!r}")
+            self.default_user_id = user.pk
+
+    # --- dispatch ------------------------------------------------------------------------
+
+    def add(self, record: wxr.WxrRecord) -> None:
+        if isinstance(record, wxr.WxrSite):
+            self._site(record)
+        elif isinstance(record, wxr.WxrAuthor):
+            self._author(record)
+        elif isinstance(record, wxr.WxrCategory):
+            self._category(
+                record.slug, record.name, record.parent_slug, record.description, record.term_id
+            )
+        elif isinstance(record, wxr.WxrTag):
+            self._tag(record.slug, record.name)
+        elif isinstance(record, wxr.WxrTerm):
+            self._term(record)
+        elif isinstance(record, wxr.WxrItem):
+            self._item(record)
+
+    def finish(self) -> None:
+        """Insert the last comments; link what could only be linked once all was read."""
+        self._insert_comments()
+        for category_id, parent_slug in self.category_parents:
+            parent_id = self._category_id(parent_slug)
+            if parent_id and parent_id != category_id:
+                Category.objects.filter(pk=category_id).exclude(parent_id=parent_id).update(
+                    parent_id=parent_id
+                )
+        self._link_parents(Post, self.post_parents)
+        self._link_parents(Attachment, self.attachment_parents, field_name="post_id")
+
+    def _link_parents(self, model, pairs: list[tuple[int, int]], field_name="parent_id") -> None:
+        wanted = sorted({wp_id for _, wp_id in pairs})
+        found = {}
+        for start in range(0, len(wanted), PARENT_BATCH):
+            chunk = wanted[start : start + PARENT_BATCH]
+            rows = Post.objects.filter(wp_site=self.site_key, wp_post_id__in=chunk)
+            found.update(rows.values_list("wp_post_id", "pk"))
+        for pk, wp_id in pairs:
+            target = found.get(wp_id)
+            if target is None:
+                self.summary.note("parent not in the file (left without a parent)")
+            elif model is not Post or target != pk:  # a page is never its own parent
+                model.objects.filter(pk=pk).exclude(**{field_name: target}).update(
+                    **{field_name: target}
+                )
+
+    # --- site, authors, terms ------------------------------------------------------------
+
+    def _site(self, site: wxr.WxrSite) -> None:
+        self.site = site
+        base = site.base_blog_url or site.base_site_url or site.link
+        self.site_key = base.rstrip("/")
+        self.blog_path = unquote(urlsplit(base).path).rstrip("/")
+        self.summary.site = self.site_key or "no site URL"
+
+    def _author(self, author: wxr.WxrAuthor) -> None:
+        if not author.login:
+            self.summary.skip("author without a login")
+            return
+        user_id = self._user_id(author.login, author)
+        if author.author_id is not None:
+            self.user_by_wp_id[author.author_id] = user_id
+
+    def _user_id(self, login: str, author: wxr.WxrAuthor | None = None) -> int:
+        if login in self.users:
+            return self.users[login]
+        User = get_user_model()
+        user = User.objects.filter(wp_login=login).first()
+        if user is not None:
+            self.summary.unchanged["author"] += 1
+        else:
+            user = User(username=self._free_username(login), wp_login=login[:150])
+            if author is not None:
+                user.email = author.email[:254]
+                user.display_name = author.display_name[:250]
+                user.first_name = author.first_name[:150]
+                user.last_name = author.last_name[:150]
+            user.set_unusable_password()
+            user.save()
+            self.summary.created["author"] += 1
+        self.users[login] = user.pk
+        return user.pk
+
+    @staticmethod
+    def _free_username(login: str) -> str:
+        """A valid username for the login, suffixed when a local account already has it."""
+        base = _USERNAME_UNSAFE.sub("-", login)[:140] or "author"
+        User = get_user_model()
+        candidate, n = base, 1
+        while User.objects.filter(username=candidate).exists():
+            candidate = f"{base}-wp" if n == 1 else f"{base}-wp{n}"
+            n += 1
+        return candidate
+
+    def _term(self, term: wxr.WxrTerm) -> None:
+        if term.taxonomy == "category":
+            self._category(term.slug, term.name, term.parent_slug, term.description, term.term_id)
+        elif term.taxonomy == "post_tag":
+            self._tag(term.slug, term.name)
+        else:
+            self.summary.skip(f"terms of taxonomy '{term.taxonomy or '?'}' are not imported")
+
+    def _category(self, slug, name, parent_slug="", description="", term_id=None) -> int | None:
+        slug = wp_slug(slug, name)
+        name = (name or slug)[:250]
+        if not slug:
+            self.summary.skip("category without a slug or name")
+            return None
+        if slug in self.categories:
+            return self.categories[slug]
+        category = Category.objects.filter(slug=slug).first()
+        if category is None:
+            category = Category.objects.create(
+                slug=slug, name=name, description=description, wp_term_id=term_id
+            )
+            self.summary.created["category"] += 1
+            self.new_terms.add(("category", category.pk))
+        elif ("category", category.pk) not in self.new_terms:
+            self.summary.unchanged["category"] += 1
+        if parent_slug:
+            self.category_parents.append((category.pk, wp_slug(parent_slug)))
+        self.categories[slug] = category.pk
+        return category.pk
+
+    def _category_id(self, slug: str) -> int | None:
+        if slug not in self.categories:
+            found = Category.objects.filter(slug=slug).values_list("pk", flat=True).first()
+            if found is None:
+                return None
+            self.categories[slug] = found
+        return self.categories[slug]
+
+    def _tag(self, slug: str, name: str) -> int | None:
+        slug = wp_slug(slug, name, max_length=100)
+        name = (name or slug)[:100]
+        if not slug:
+            self.summary.skip("tag without a slug or name")
+            return None
+        if slug in self.tags:
+            return self.tags[slug]
+        tag = Tag.objects.filter(slug=slug).first() or Tag.objects.filter(name=name).first()
+        if tag is None:
+            tag = Tag.objects.create(slug=slug, name=name)
+            self.summary.created["tag"] += 1
+            self.new_terms.add(("tag", tag.pk))
+        elif ("tag", tag.pk) not in self.new_terms:
+            self.summary.unchanged["tag"] += 1
+        self.tags[slug] = tag.pk
+        return tag.pk
+
+    # --- items -----------------------------------------------------------------------------
+
+    def _item(self, item: wxr.WxrItem) -> None:
+        self.summary.items += 1
+        self.summary.comments_read += len(item.comments)
+        reason = self._skip_reason(item)
+        if not reason and item.post_id in self.seen_items:
+            reason = "item repeats a wp:post_id already read (the first one kept)"
+        if reason:
+            self.summary.skip(reason)
+            self.summary.skip("comments on items not imported", len(item.comments))
+            return
+        self.seen_items.add(item.post_id)
+        if item.post_type == "attachment":
+            self._attachment(item)
+            self.summary.skip("comments on attachments", len(item.comments))
+            return
+        post, created = self._post(item)
+        self._post_terms(post, item, created)
+        self._old_urls(post, item)
+        self._comments(post, item, created)
+
+    @staticmethod
+    def _skip_reason(item: wxr.WxrItem) -> str | None:
+        if item.post_id is None:
+            return "item without a wp:post_id"
+        if not item.post_type:
+            return "item without a wp:post_type"
+        if item.post_type not in {"post", "page", "attachment"}:
+            return f"post type '{item.post_type}' is not imported"
+        if item.status == "trash":
+            return "item in WordPress's trash"
+        if item.status == "inherit" and item.post_type != "attachment":
+            return "post with status 'inherit' (a revision)"
+        return None
+
+    def _when(self, item: wxr.WxrItem) -> datetime | None:
+        if item.post_date_gmt is not None:
+            return item.post_date_gmt.replace(tzinfo=UTC)
+        return _aware(item.post_date, self.tz) or item.pub_date
+
+    def _author_id(self, login: str) -> int | None:
+        if not login:
+            return self.default_user_id
+        return self._user_id(login)
+
+    def _post(self, item: wxr.WxrItem) -> tuple[Post, bool]:
+        when = self._when(item)
+        title = plain_text(item.title)[:500]
+        status = STATUS.get(item.status, Post.Status.DRAFT)
+        slug = wp_slug(item.slug)
+        if not slug and status != Post.Status.DRAFT:
+            slug = wp_slug("", title) or str(item.post_id)
+        values = {
+            "post_type": item.post_type,
+            "title": title,
+            "slug": slug,
+            "body": wordpress_html(item.content),
+            "body_format": Post.BodyFormat.HTML,
+            "excerpt": plain_text(item.excerpt),
+            "status": status,
+            "published_at": when,
+            "author_id": self._author_id(item.creator),
+            "menu_order": item.menu_order,
+            "comment_status": "open" if item.comment_status == "open" else "closed",
+            "ping_status": "open" if item.ping_status == "open" else "closed",
+            "sticky": item.is_sticky,
+            "password": item.password[:255],
+            "guid": item.guid[:500],
+        }
+        if item.status not in STATUS:
+            self.summary.note(f"status '{item.status}' read as draft")
+        post = Post.objects.filter(wp_site=self.site_key, wp_post_id=item.post_id).first()
+        kind, created = item.post_type, post is None
+        if not created and values["author_id"] is None:
+            del values["author_id"]  # the file names nobody: keep whoever the post has
+        if created:
+            post = Post(wp_site=self.site_key, wp_post_id=item.post_id, **values)
+            post.created_at = when or timezone.now()
+            post.save()
+            self.summary.created[kind] += 1
+        elif any(getattr(post, k) != v for k, v in values.items()):
+            for k, v in values.items():
+                setattr(post, k, v)
+            post.save()
+            self.summary.updated[kind] += 1
+        else:
+            self.summary.unchanged[kind] += 1
+        if item.parent_id:
+            self.post_parents.append((post.pk, item.parent_id))
+        return post, created
+
+    def _post_terms(self, post: Post, item: wxr.WxrItem, created: bool) -> None:
+        category_ids, tag_ids = set(), set()
+        for term in item.terms:
+            if term.taxonomy == "category":
+                category_ids.add(self._category(term.slug, term.name))
+            elif term.taxonomy == "post_tag":
+                tag_ids.add(self._tag(term.slug, term.name))
+            elif term.taxonomy:
+                self.summary.skip(f"item terms of taxonomy '{term.taxonomy}' are not imported")
+        category_ids.discard(None)
+        tag_ids.discard(None)
+        if created:  # nothing linked yet: one INSERT
+            through = Post.categories.through
+            through.objects.bulk_create(
+                through(post_id=post.pk, category_id=c) for c in sorted(category_ids)
+            )
+        elif set(post.categories.values_list("pk", flat=True)) != category_ids:
+            post.categories.set(category_ids)
+        self._set_tags(post, tag_ids, created)
+
+    def _set_tags(self, post: Post, tag_ids: set[int], created: bool) -> None:
+        """Link the post to exactly these tags through taggit's table (one query when unchanged)."""
+        through = Post.tags.through
+        if self.post_type is None:
+            self.post_type = ContentType.objects.get_for_model(Post)
+        rows = through.objects.filter(content_type=self.post_type, object_id=post.pk)
+        current = set() if created else set(rows.values_list("tag_id", flat=True))
+        if current - tag_ids:
+            rows.filter(tag_id__in=current - tag_ids).delete()
+        through.objects.bulk_create(
+            through(content_type=self.post_type, object_id=post.pk, tag_id=tag_id)
+            for tag_id in sorted(tag_ids - current)
+        )
+
+    def _old_paths(self, item: wxr.WxrItem) -> set[str]:
+        paths = {f"{self.blog_path}/?p={item.post_id}"}
+        if item.post_type == "page":
+            paths.add(f"{self.blog_path}/?page_id={item.post_id}")
+        if item.link:
+            parts = urlsplit(item.link)
+            path = unquote(parts.path) or "/"
+            if parts.query:
+                path += "?" + parts.query
+            if path.strip("/"):
+                paths.add(path)
+        return {p for p in paths if len(p) <= 1000}
+
+    def _old_urls(self, post: Post, item: wxr.WxrItem) -> None:
+        paths = self._old_paths(item)
+        existing = dict(LegacyURL.objects.filter(path__in=paths).values_list("path", "post_id"))
+        new = [LegacyURL(path=path, post=post) for path in sorted(paths - existing.keys())]
+        LegacyURL.objects.bulk_create(new)
+        self.summary.created["old URL"] += len(new)
+        for path in existing:
+            if existing[path] == post.pk:
+                self.summary.unchanged["old URL"] += 1
+            else:
+                self.summary.skip("old URL already leads to another post")
+
+    def _attachment(self, item: wxr.WxrItem) -> None:
+        url = web_url(item.attachment_url) or web_url(item.guid)
+        if not url:
+            self.summary.skip("attachment without a usable URL")
+            return
+        values = {
+            "title": plain_text(item.title)[:500],
+            "url": url,
+            "mime_type": (mimetypes.guess_type(urlsplit(url).path)[0] or "")[:100],
+        }
+        found = Attachment.objects.filter(wp_site=self.site_key, wp_post_id=item.post_id).first()
+        if found is None:
+            found = Attachment.objects.create(
+                wp_site=self.site_key, wp_post_id=item.post_id, **values
+            )
+            self.summary.created["attachment"] += 1
+        elif any(getattr(found, k) != v for k, v in values.items()):
+            Attachment.objects.filter(pk=found.pk).update(**values)
+            self.summary.updated["attachment"] += 1
+        else:
+            self.summary.unchanged["attachment"] += 1
+        if item.parent_id:
+            self.attachment_parents.append((found.pk, item.parent_id))
+
+    # --- comments ----------------------------------------------------------------------------
+
+    def _comments(self, post: Post, item: wxr.WxrItem, created: bool) -> None:
+        """Queue the item's new comments; they are inserted a batch of items at a time."""
+        if not item.comments:
+            return
+        known = post.comments.filter(wp_comment_id__isnull=False)
+        ids = {} if created else dict(known.values_list("wp_comment_id", "pk"))
+        seen: set[int] = set()
+        for raw in item.comments:
+            if raw.comment_id is None:
+                self.summary.skip("comment without a wp:comment_id")
+            elif raw.comment_type not in COMMENT_TYPE:
+                self.summary.skip(f"comment type '{raw.comment_type}' is not imported")
+            elif raw.comment_id in seen:
+                self.summary.skip(
+                    "comment repeats a wp:comment_id already read (the first one kept)"
+                )
+            elif raw.comment_id in ids:
+                self.summary.unchanged["comment"] += 1
+            else:
+                self.queued_comments.append((self._comment(post, raw), raw.parent_id))
+            if raw.comment_id is not None:
+                seen.add(raw.comment_id)
+        self.stored_comments.update({(post.pk, wp_id): pk for wp_id, pk in ids.items()})
+        if len(self.queued_comments) >= COMMENT_BATCH:
+            self._insert_comments()
+
+    def _insert_comments(self) -> None:
+        """Insert the queued comments, parents before replies (one INSERT per thread level).
+
+        Replies are linked through `stored_comments`, (post pk, WordPress id) → pk, which grows
+        as levels are inserted. A reply whose parent is missing, or part of a cycle, is kept at
+        the top level and noted.
+        """
+        queue, ids = self.queued_comments, self.stored_comments
+        waiting = {(c.post_id, c.wp_comment_id) for c, _ in queue}
+        while queue:
+            blocked = waiting - ids.keys()
+            ready = [(c, p) for c, p in queue if (c.post_id, p) not in blocked]
+            ready = ready or queue  # only cycles (and their replies) are left: unthreaded
+            for comment, parent_wp_id in ready:
+                comment.parent_id = ids.get((comment.post_id, parent_wp_id))
+                if parent_wp_id and comment.parent_id is None:
+                    self.summary.note(
+                        "reply whose parent comment is not in the file (kept unthreaded)"
+                    )
+                self.summary.created["comment"] += 1
+                self.summary.comments[comment.state] += 1
+            Comment.objects.bulk_create([c for c, _ in ready])
+            ids.update({(c.post_id, c.wp_comment_id): c.pk for c, _ in ready})
+            done = {id(c) for c, _ in ready}
+            queue = [(c, p) for c, p in queue if id(c) not in done]
+        self.queued_comments, self.stored_comments = [], {}
+
+    def _comment(self, post: Post, raw: wxr.WxrComment) -> Comment:
+        state = COMMENT_STATE.get(raw.approved)
+        if state is None:
+            state = Comment.State.PENDING
+            self.summary.note(f"comment state '{raw.approved}' read as pending")
+        when = (
+            _aware(raw.date_gmt, UTC)
+            or _aware(raw.date, self.tz)
+            or post.published_at
+            or timezone.now()
+        )
+        return Comment(
+            post=post,
+            wp_comment_id=raw.comment_id,
+            comment_type=COMMENT_TYPE[raw.comment_type],
+            state=state,
+            user_id=self.user_by_wp_id.get(raw.user_id) if raw.user_id else None,
+            author_name=plain_text(raw.author)[:250],
+            author_email=raw.author_email[:254],
+            author_url=web_url(raw.author_url),
+            author_ip=_valid_ip(raw.author_ip),
+            raw_content=raw.content,
+            content=clean_comment_html(autop(raw.content)),
+            created_at=when,
+            state_changed_at=when,
+            spam_layer="import",
+            spam_reason="state in the WordPress export",
+        )

@@ -1,0 +1,146 @@
+"""Comments in a real browser: post a comment and a reply, see the first held, approve it as the
+post's author on the moderation page, see it published; and XSS vectors stay inert."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from plnet.conversation.models import Comment, CommentSettings
+from plnet.core.html import render_comment_markdown
+from plnet.publishing.models import Post
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def site(django_user_model):
+    author = django_user_model.objects.create_user(
+        "ana", email="ana@example.org", password="pw-ana-123", display_name="Ana"
+    )
+    post = Post.objects.create(
+        title="Learning in public",
+        slug="learning",
+        body="Some thoughts.",
+        status="published",
+        published_at=timezone.now() - dt.timedelta(days=1),
+        author=author,
+    )
+    rules = CommentSettings.load()
+    rules.min_seconds = 0  # the test types faster than a person
+    rules.save()
+    return author, post
+
+
+def sign_in(page, live_server, user) -> None:
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies["sessionid"]
+    page.context.add_cookies([{"name": "sessionid", "value": cookie.value, "url": live_server.url}])
+
+
+def sign_out(page) -> None:
+    page.context.clear_cookies()
+
+
+def test_comment_held_approved_then_reply(page, live_server, site):
+    author, post = site
+    url = live_server.url + post.get_absolute_url()
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+
+    page.goto(url)
+    page.get_by_role("textbox", name="Name", exact=True).fill("Bo Reader")
+    page.get_by_role("textbox", name="Email", exact=True).fill("bo@example.net")
+    page.get_by_role("textbox", name="Website", exact=True).fill("https://bo.example/")
+    page.get_by_role("textbox", name="Comment", exact=True).fill("What a *useful* post.")
+    page.get_by_role("button", name="Post comment").click()
+    page.wait_for_load_state()
+    assert page.url.startswith(url)
+    notice = page.locator(".awaiting-notice")
+    assert notice.is_visible()
+    assert page.locator(".comment .e-content em").inner_text() == "useful"
+    first = Comment.objects.get()
+    assert first.state == "pending"
+
+    # a stranger does not see it yet
+    sign_out(page)
+    page.goto(url)
+    assert page.locator(".comment-list").count() == 0
+
+    # the post's author approves it on the moderation page
+    sign_in(page, live_server, author)
+    page.goto(live_server.url + "/")
+    page.get_by_role("link", name="Moderation").click()
+    row = page.locator(f"#mod-{first.pk}")
+    assert "first comment from this author" in row.inner_text()
+    row.get_by_role("button", name="Approve").click()
+    page.wait_for_load_state()
+    assert "1 comment approved." in page.locator(".messages").inner_text()
+    first.refresh_from_db()
+    assert first.state == "approved"
+
+    # published for everyone; the reader replies to it
+    sign_out(page)
+    page.goto(url)
+    published = page.locator(f"#comment-{first.pk}")
+    assert published.locator(".p-author .p-name").inner_text() == "Bo Reader"
+    assert published.locator(".p-author a").get_attribute("href") == "https://bo.example/"
+    published.get_by_role("link", name="Reply to Bo Reader").click()
+    assert page.get_by_role("heading", name="Reply to Bo Reader").is_visible()
+    page.get_by_role("textbox", name="Name", exact=True).fill("Bo Reader")
+    page.get_by_role("textbox", name="Email", exact=True).fill("bo@example.net")
+    page.get_by_role("textbox", name="Comment", exact=True).fill("And a follow-up thought.")
+    page.get_by_role("button", name="Post reply").click()
+    page.wait_for_load_state()
+    reply = Comment.objects.get(parent=first)
+    assert reply.state == "approved"  # a known author goes straight through
+    nested = page.locator(f"#comment-{first.pk} + ol.children #comment-{reply.pk}")
+    assert "And a follow-up thought." in nested.inner_text()
+    assert dialogs == []
+
+
+XSS = [
+    "<script>window.__xss=1</script>",
+    "<img src=x onerror=window.__xss=2>",
+    "<svg onload=window.__xss=3>",
+    "[click](javascript:window.__xss=4)",
+    '<a href="javascript:window.__xss=5">x</a>',
+    "<iframe src=javascript:window.__xss=6></iframe>",
+    "<details open ontoggle=window.__xss=7>",
+    '"><script>window.__xss=8</script>',
+    "<<script>window.__xss=9;//<</script>",
+    '<math><mtext><table><mglyph><style><img src=x onerror="window.__xss=10">',
+    "<body onload=window.__xss=11>",
+    "<input autofocus onfocus=window.__xss=12>",
+]
+
+
+def test_xss_vectors_are_inert_in_the_browser(page, live_server, site):
+    author, post = site
+    for i, vector in enumerate(XSS):
+        Comment.objects.create(
+            post=post,
+            author_name=f"{vector} {i}",
+            author_url="javascript:window.__xss=99" if i % 2 else "",
+            raw_content=vector,
+            content=render_comment_markdown(vector),
+            state="approved",
+        )
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(live_server.url + post.get_absolute_url())
+    assert page.locator(".comment-list > li").count() == len(XSS)
+    page.wait_for_timeout(500)  # let any onload/onerror/autofocus handler that slipped through run
+    injected = page.evaluate(
+        "document.querySelectorAll('.comment-list script, .comment-list img, "
+        ".comment-list iframe, .comment-list input, .comment-list details, .comment-list math, "
+        ".comment-list [onerror], .comment-list [onload], .comment-list a[href^=javascript]')"
+        ".length"
+    )
+    assert injected == 0
+    assert page.evaluate("window.__xss") is None
+    assert dialogs == []

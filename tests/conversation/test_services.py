@@ -1,0 +1,334 @@
+"""place_incoming and its layers, submitting, moderating, threads, mail, emptying."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core import mail, signing
+from django.utils import timezone
+
+from plnet.conversation import services
+from plnet.conversation.models import Comment
+from plnet.core import ticks
+
+pytestmark = pytest.mark.django_db
+
+
+def new(post, **fields):
+    data = {"post": post, "author_name": "Bo", "author_email": "bo@example.net"}
+    data.update(fields)
+    data.setdefault("raw_content", "I liked this.")
+    return Comment(**data)
+
+
+# --- the layers, in order ---------------------------------------------------------------------
+
+
+def test_first_comment_is_held_then_known_author_passes(post, rules):
+    first = services.place_incoming(new(post), request_meta={"ip": "192.0.2.1"})
+    assert (first.state, first.spam_layer) == ("pending", "moderation")
+    assert first.spam_reason == "first comment from this author"
+    assert first.author_ip == "192.0.2.1"
+    first.move_to("approved", layer="moderator", reason="ok")
+    second = services.place_incoming(new(post, author_email="BO@example.net"))
+    assert (second.state, second.spam_reason) == ("approved", "the author has an approved comment")
+
+
+def test_rules_switches(post, rules, make_comment):
+    make_comment(state="approved")  # bo@example.net is known
+    rules.hold_all = True
+    rules.save()
+    assert services.place_incoming(new(post)).state == "pending"
+    rules.hold_all, rules.approve_known_authors = False, False
+    rules.save()
+    assert services.place_incoming(new(post, raw_content="again")).state == "pending"
+    rules.hold_first_comment = False
+    rules.save()
+    stranger = services.place_incoming(new(post, author_email="x@example.com", raw_content="hi"))
+    assert stranger.state == "approved"
+
+
+def test_honeypot_and_speed_are_spam_and_kept(post, rules):
+    rules.min_seconds = 5
+    rules.save()
+    bot = services.place_incoming(new(post), request_meta={"honeypot": "buy", "form_seconds": 60})
+    assert (bot.state, bot.spam_layer) == ("spam", "form")
+    assert "honeypot" in bot.spam_reason
+    fast = services.place_incoming(new(post), request_meta={"form_seconds": 1.2})
+    assert (fast.state, fast.spam_reason) == ("spam", "sent 1.2 s after the page loaded")
+    assert Comment.objects.filter(pk__in=[bot.pk, fast.pk]).count() == 2  # never deleted
+
+
+def test_disallowed_word_anywhere_is_spam(post, rules):
+    rules.disallowed_words = "casino\n203.0.113.9"
+    rules.save()
+    c = services.place_incoming(new(post, raw_content="Best CASINO bonus"))
+    assert (c.state, c.spam_layer, c.spam_reason) == (
+        "spam",
+        "rules",
+        "contains the disallowed word 'casino'",
+    )
+    by_ip = services.place_incoming(new(post), request_meta={"ip": "203.0.113.9"})
+    assert by_ip.state == "spam"
+
+
+def test_too_many_links_are_held(post, rules, make_comment):
+    make_comment(state="approved")  # a known author is still held for links
+    text = "see http://a.example and http://b.example"
+    c = services.place_incoming(new(post, raw_content=text))
+    assert (c.state, c.spam_layer, c.spam_reason) == ("pending", "rules", "2 links (limit 2)")
+    rules.max_links = 0
+    rules.save()
+    assert services.place_incoming(new(post, raw_content=text + " ")).state == "approved"
+
+
+def test_rate_limit_per_ip_holds(post, rules, make_comment):
+    make_comment(state="approved")
+    rules.rate_limit_per_hour = 2
+    rules.save()
+    states = [
+        services.place_incoming(new(post, raw_content=f"n{i}"), request_meta={"ip": "192.0.2.7"})
+        for i in range(3)
+    ]
+    assert [c.state for c in states] == ["approved", "approved", "pending"]
+    assert states[2].spam_reason == "more than 2 in an hour"
+
+
+def test_the_posts_author_is_trusted(post, rules, author):
+    c = services.place_incoming(new(post, user=author, raw_content="http://a http://b http://c"))
+    assert (c.state, c.spam_layer) == ("approved", "moderation")
+
+
+# --- submitting from the form -----------------------------------------------------------------
+
+
+def submission(post, **fields):
+    data = {"post": post, "text": "Nice *post*", "name": "Bo", "email": "bo@example.net"}
+    data.update(fields)
+    return services.NewComment(**data)
+
+
+def test_submit_renders_the_markdown_subset_sanitised(post, rules):
+    c = services.submit_comment(submission(post, text="Nice *post* <script>x()</script>"))
+    assert c.content.startswith("<p>Nice <em>post</em>")
+    assert "<script>" not in c.content
+    assert c.raw_content == "Nice *post* <script>x()</script>"
+
+
+def test_submit_refuses_closed_old_and_unpublished_posts(post, rules):
+    post.comment_status = "closed"
+    post.save()
+    with pytest.raises(services.CommentRefused, match="closed"):
+        services.submit_comment(submission(post))
+    post.comment_status = "open"
+    post.published_at = timezone.now() - dt.timedelta(days=40)
+    post.save()
+    rules.close_after_days = 30
+    rules.save()
+    with pytest.raises(services.CommentRefused, match="closed"):
+        services.submit_comment(submission(post))
+    rules.close_after_days = 0
+    rules.save()
+    post.status = "draft"
+    post.save()
+    with pytest.raises(services.CommentRefused):
+        services.submit_comment(submission(post))
+    assert Comment.objects.count() == 0
+
+
+def test_submit_refuses_a_double_submission(post, rules):
+    services.submit_comment(submission(post))
+    with pytest.raises(services.CommentRefused, match="already sent"):
+        services.submit_comment(submission(post))
+    assert Comment.objects.count() == 1
+
+
+def test_submit_refuses_replies_to_other_posts_and_trashed_comments(post, rules, make_comment):
+    from plnet.publishing.models import Post
+
+    other = Post.objects.create(
+        title="Other", slug="other", status="published", published_at=post.published_at
+    )
+    elsewhere = make_comment(post=other)
+    trashed = make_comment(state="trash")
+    for parent in (elsewhere, trashed):
+        with pytest.raises(services.CommentRefused, match="replying to"):
+            services.submit_comment(submission(post, parent=parent))
+    assert Comment.objects.count() == 2
+
+
+def test_members_comment_under_their_profile(post, rules, django_user_model):
+    member = django_user_model.objects.create_user(
+        "cy", email="cy@example.org", display_name="Cy", website="https://cy.example/"
+    )
+    c = services.submit_comment(submission(post, name="", email="", user=member))
+    assert (c.user, c.author_name, c.author_email, c.author_url) == (
+        member,
+        "Cy",
+        "cy@example.org",
+        "https://cy.example/",
+    )
+
+
+# --- moderation -------------------------------------------------------------------------------
+
+
+def test_moderate_moves_and_records_the_moderator(make_comment, author):
+    c = make_comment(state="pending")
+    assert services.moderate(c, "approve", by=author) is True
+    c.refresh_from_db()
+    assert (c.state, c.spam_layer, c.spam_reason) == ("approved", "moderator", "approved by Ana")
+    assert services.moderate(c, "approve", by=author) is False
+    with pytest.raises(KeyError):
+        services.moderate(c, "explode", by=author)
+
+
+def test_marking_spam_and_not_spam_retrains(
+    make_comment, author, monkeypatch, django_capture_on_commit_callbacks
+):
+    calls = []
+    monkeypatch.setattr(
+        "plnet.conversation.training.train_from_site", lambda source: calls.append(source)
+    )
+    c = make_comment(state="pending")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.moderate(c, "approve", by=author)
+    assert calls == []  # approving a pending comment teaches nothing new
+    with django_capture_on_commit_callbacks(execute=True):
+        services.moderate(c, "spam", by=author)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.moderate(c, "not_spam", by=author)
+    assert calls == ["retrain after moderation"] * 2
+
+
+def test_moderate_many_counts_changes(make_comment, author):
+    ids = [make_comment(state="pending").pk for _ in range(3)] + [make_comment().pk]
+    assert services.moderate_many(ids, "approve", by=author) == 3
+    assert Comment.objects.approved().count() == 4
+
+
+def test_edit_and_reply_as_author(make_comment, author):
+    c = make_comment(state="pending")
+    services.edit_comment(c, text="Fixed **typo**", name="Bo B", email="bo@example.net", url="")
+    c.refresh_from_db()
+    assert (c.content, c.author_name) == ("<p>Fixed <strong>typo</strong></p>\n", "Bo B")
+    reply = services.reply_as_author(c, text="Thanks!", user=author)
+    c.refresh_from_db()
+    assert (c.state, reply.state, reply.parent, reply.user) == ("approved", "approved", c, author)
+
+
+def test_empty_expired_never_sooner(make_comment, settings):
+    days = settings.PLNET.spam_retention_days
+    now = timezone.now()
+    make_comment(state="spam", state_changed_at=now - dt.timedelta(days=days, minutes=1))
+    keep = make_comment(state="trash", state_changed_at=now - dt.timedelta(days=days - 1))
+    keep_ok = make_comment(state="approved", state_changed_at=now - dt.timedelta(days=400))
+    assert services.empty_expired() == 1
+    assert set(Comment.objects.all()) == {keep, keep_ok}
+
+
+def test_tick_is_registered_and_empties(make_comment):
+    make_comment(state="spam", state_changed_at=timezone.now() - dt.timedelta(days=90))
+    assert "conversation.empty_expired" in ticks.registered()
+    ticks.registered()["conversation.empty_expired"].func()
+    assert Comment.objects.count() == 0
+
+
+# --- threads ----------------------------------------------------------------------------------
+
+
+def test_thread_nests_to_the_configured_depth(make_comment, settings):
+    settings.PLNET = __import__("dataclasses").replace(settings.PLNET, comment_thread_depth=3)
+    a = make_comment()
+    b = make_comment(parent=a)
+    c = make_comment(parent=b)
+    d = make_comment(parent=c)  # beyond depth 3: shown beside c
+    make_comment(parent=a, state="pending")  # not shown
+    e = make_comment()
+    roots = services.thread(a.post)
+    assert [n.comment for n in roots] == [a, e]
+    level2 = roots[0].replies
+    assert [n.comment for n in level2] == [b]
+    assert [(n.comment, n.depth) for n in level2[0].replies] == [(c, 3), (d, 3)]
+    assert services.reply_allowed(level2[0]) and not services.reply_allowed(level2[0].replies[0])
+
+
+def test_thread_shows_the_visitors_own_waiting_comments(make_comment):
+    mine = make_comment(state="pending")
+    mine_spam = make_comment(state="spam")
+    mine_trashed = make_comment(state="trash")
+    other = make_comment(state="pending")
+    nodes = services.thread(mine.post, extra_ids=[mine.pk, mine_spam.pk, mine_trashed.pk])
+    assert [(n.comment, n.awaiting) for n in nodes] == [(mine, True), (mine_spam, True)]
+    assert other not in [n.comment for n in nodes]
+
+
+# --- mail -------------------------------------------------------------------------------------
+
+
+def test_post_author_gets_mail_for_held_and_new_comments_once(
+    post, rules, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        held = services.place_incoming(new(post, raw_content="first words"))
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["ana@example.org"]
+    assert "Awaiting moderation" in mail.outbox[0].subject
+    assert "first words" in mail.outbox[0].body
+    held.refresh_from_db()
+    assert services.notify_post_author(held) is False  # already sent
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        spam = services.place_incoming(new(post), request_meta={"honeypot": "x"})
+    assert spam.state == "spam" and len(mail.outbox) == 1 and callbacks == []
+
+
+def test_opted_in_commenter_gets_reply_mail_with_working_unsubscribe(
+    post, rules, make_comment, django_capture_on_commit_callbacks
+):
+    parent = make_comment(notify_replies=True, author_email="Bo@Example.net")
+    make_comment(notify_replies=True, author_email="bo@example.net")
+    with django_capture_on_commit_callbacks(execute=True):
+        reply = services.place_incoming(
+            new(post, parent=parent, author_email="cy@example.org", author_name="Cy")
+        )
+    assert reply.state == "pending" and len(mail.outbox) == 1  # only the post author so far
+    with django_capture_on_commit_callbacks(execute=True):
+        services.moderate(reply, "approve", by="ana")
+    reply_mails = [m for m in mail.outbox if m.to == ["Bo@Example.net"]]
+    assert len(reply_mails) == 1
+    body = reply_mails[0].body
+    link = next(line for line in body.split() if "/comments/unsubscribe/" in line)
+    token = link.rstrip("/").rsplit("/", 1)[1]
+    assert reply_mails[0].extra_headers["List-Unsubscribe"] == f"<{link}>"
+    assert services.unsubscribe(token) == 2
+    assert not Comment.objects.filter(notify_replies=True).exists()
+    with pytest.raises(signing.BadSignature):
+        services.unsubscribe(token + "x")
+
+
+def test_no_reply_mail_without_opt_in_or_to_oneself(post, rules, make_comment):
+    quiet = make_comment(notify_replies=False)
+    loud = make_comment(notify_replies=True, author_email="cy@example.org")
+    mail.outbox.clear()
+    r1 = make_comment(parent=quiet, author_email="dee@example.org")
+    r2 = make_comment(parent=loud, author_email="cy@example.org")
+    assert services.notify_replied_to(r1) is False
+    assert services.notify_replied_to(r2) is False
+    assert mail.outbox == []
+
+
+def test_bulk_spam_retrains_once(
+    make_comment, author, monkeypatch, django_capture_on_commit_callbacks
+):
+    calls = []
+    monkeypatch.setattr(
+        "plnet.conversation.training.train_from_site", lambda source: calls.append(source)
+    )
+    ids = [make_comment(state="pending").pk for _ in range(4)]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.moderate_many(ids, "spam", by=author) == 4
+    assert calls == ["retrain after moderation"]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.moderate_many(ids, "trash", by=author)  # spam -> trash is no ham judgement
+    assert len(calls) == 1

@@ -1,0 +1,123 @@
+"""The classifier's training, storage, per-process cache, and the feedback loop from moderation."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from plnet.conversation import layers, services, training
+from plnet.conversation.classifier import NotEnoughData, SpamFilter, outcome_rates
+from plnet.conversation.models import Comment, SpamExample, SpamModel
+from plnet.protocols.spam import CommentText
+
+pytestmark = pytest.mark.django_db
+PSY = "spam/youtube-spam-collection/Youtube01-Psy.csv"
+SHAKIRA = "spam/youtube-spam-collection/Youtube05-Shakira.csv"
+
+
+def youtube_rows(corpus, name):
+    with (corpus / name).open(encoding="utf-8", newline="") as f:
+        return [(r["CONTENT"], r["AUTHOR"], r["CLASS"] == "1") for r in csv.DictReader(f)]
+
+
+@pytest.fixture
+def psy_comments(corpus, post):
+    """The Psy set stored as comments, spam as spam and ham as approved (as after an import)."""
+    rows = youtube_rows(corpus, PSY)
+    Comment.objects.bulk_create(
+        Comment(
+            post=post,
+            author_name=author,
+            raw_content=text,
+            state="spam" if is_spam else "approved",
+        )
+        for text, author, is_spam in rows
+    )
+    return rows
+
+
+def test_without_a_model_the_classifier_abstains(post, make_comment):
+    assert layers.current_filter() is None
+    assert layers.classifier_verdict(make_comment(state="pending")) is None
+
+
+def test_too_little_data_is_refused_and_nothing_stored(make_comment):
+    for _ in range(4):
+        make_comment(state="spam")
+        make_comment(state="approved")
+    with pytest.raises(NotEnoughData, match="at least 5 spam"):
+        training.train_from_site()
+    assert SpamModel.objects.count() == 0
+
+
+def test_train_from_site_comments_and_use_it(psy_comments, corpus, post, rules):
+    model = training.train_from_site()
+    n_spam = sum(s for _, _, s in psy_comments)
+    assert (model.n_spam, model.n_ham) == (n_spam, len(psy_comments) - n_spam)
+    assert 0 <= model.t_low <= model.t_high <= 1
+    assert set(model.metrics) == {"ham_to_spam", "spam_published", "held"}
+    # On an unseen set it must do far better than chance: most spam stopped, little ham lost.
+    spam_filter = layers.current_filter()
+    test = youtube_rows(corpus, SHAKIRA)
+    verdicts = [spam_filter.classify(CommentText(t, a))[0] for t, a, _ in test]
+    rates = outcome_rates(verdicts, [s for _, _, s in test])
+    assert rates["spam_published"] < 0.1 and rates["ham_to_spam"] < 0.1
+    # and place_incoming records the classifier's decision with its score
+    spam_text = next(t for t, _, s in test if s and "subscribe" in t.lower())
+    c = services.place_incoming(Comment(post=post, author_name="x", raw_content=spam_text))
+    assert c.spam_score is not None and c.spam_layer in {"classifier", "moderation"}
+
+
+def test_the_stored_filter_round_trips_and_the_cache_follows_the_newest_row(psy_comments):
+    first = training.train_from_site()
+    cached = layers.current_filter()
+    assert layers.current_filter() is cached  # same object: not unpickled again
+    blob = SpamModel.objects.get(pk=first.pk).blob
+    assert isinstance(SpamFilter.loads(bytes(blob)), SpamFilter)
+    second = training.train_from_site()
+    assert second.pk > first.pk
+    assert layers.current_filter() is not cached
+
+
+def test_feedback_loop_marking_spam_retrains_and_learns(
+    psy_comments, post, author, make_comment, django_capture_on_commit_callbacks
+):
+    training.train_from_site()
+    probe = CommentText("zorbaxil quintessa tablets at the lowest price")
+    before = float(layers.current_filter().scores([probe])[0])
+    for i in range(12):
+        make_comment(state="spam", raw_content=f"zorbaxil quintessa tablets deal {i}")
+    last = make_comment(state="pending", raw_content="zorbaxil quintessa tablets now")
+    models_before = SpamModel.objects.count()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.moderate(last, "spam", by=author)  # the retrain task runs (ImmediateBackend)
+    assert SpamModel.objects.count() == models_before + 1
+    after = float(layers.current_filter().scores([probe])[0])
+    assert after > before + 0.2
+
+
+def test_train_from_csv_keeps_examples_for_later_retraining(corpus):
+    data = (corpus / PSY).read_bytes()
+    added, model = training.train_from_csv(data, "csv:psy")
+    rows = youtube_rows(corpus, PSY)
+    distinct = {(t, s) for t, _, s in rows}
+    assert added == len(distinct) == SpamExample.objects.count()
+    assert model.n_spam + model.n_ham == len(distinct)
+    again, _ = training.train_from_csv(data, "csv:psy")
+    assert again == 0  # already kept
+    assert training.train_from_site().n_spam == model.n_spam  # examples still count
+
+
+def test_classify_rows_requires_a_model():
+    with pytest.raises(LookupError, match="plnet spam train"):
+        training.classify_rows([])
+
+
+def test_only_the_newest_models_are_kept(make_comment, monkeypatch):
+    for i in range(6):
+        make_comment(state="spam", raw_content=f"cheap pills http://pills.example/{i}")
+        make_comment(state="approved", raw_content=f"I enjoyed part {i} of this essay")
+    ids = [training.train_from_site().pk for _ in range(training.KEEP_MODELS + 2)]
+    assert list(SpamModel.objects.order_by("id").values_list("id", flat=True)) == ids[2:]
+    assert layers.current_filter() is not None

@@ -1,0 +1,490 @@
+"""The comment form, the thread's markup, bad input, moderation pages and per-post feeds,
+driven over HTTP with the database checked afterwards."""
+
+from __future__ import annotations
+
+import re
+
+import feedparser
+import lxml.html
+import mf2py
+import pytest
+from django.test import Client
+
+from plnet.conversation.forms import loaded_token
+from plnet.conversation.models import Comment, CommentSettings
+from plnet.publishing.models import Post
+
+pytestmark = pytest.mark.django_db
+
+
+def form_data(post, **fields):
+    data = {
+        "post": post.pk,
+        "loaded": loaded_token(),
+        "name": "Bo Reader",
+        "email": "bo@example.net",
+        "url": "https://bo.example/",
+        "text": "A *kind* word.",
+    }
+    data.update(fields)
+    return data
+
+
+def send(client, post, **fields):
+    return client.post("/comments/post/", form_data(post, **fields))
+
+
+def comments_section(html: str):
+    return lxml.html.fromstring(html).get_element_by_id("comments")
+
+
+def field_value(html: str, name: str) -> str:
+    element = lxml.html.fromstring(html).xpath(f"//*[@name='{name}']")[0]
+    if element.tag == "textarea":  # a browser drops the newline that opens a textarea (HTML §13.2)
+        return (element.text or "").removeprefix("\n")
+    return element.get("value", "")
+
+
+# --- posting ----------------------------------------------------------------------------------
+
+
+def test_the_form_is_labelled_and_has_every_field(client, post, rules):
+    html = client.get(post.get_absolute_url()).content.decode()
+    doc = lxml.html.fromstring(html)
+    form = doc.xpath("//form[contains(@class, 'comment-form')]")[0]
+    assert form.get("method") == "post" and form.get("action") == "/comments/post/"
+    for name in ("name", "email", "url", "text", "notify_replies", "contact_me_by_fax_only"):
+        control = form.xpath(f".//*[@name='{name}']")[0]
+        assert doc.xpath(f"//label[@for='{control.get('id')}']"), name
+    assert "Never shown publicly." in html
+
+
+def test_post_redirects_back_and_the_author_sees_theirs_awaiting(client, post, rules):
+    response = send(client, post)
+    comment = Comment.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"{post.get_absolute_url()}#comment-{comment.pk}"
+    assert (comment.state, comment.author_url, comment.raw_content) == (
+        "pending",
+        "https://bo.example/",
+        "A *kind* word.",
+    )
+    mine = client.get(post.get_absolute_url()).content.decode()
+    assert "awaiting moderation" in mine and "<em>kind</em>" in mine
+    other = Client().get(post.get_absolute_url()).content.decode()
+    assert "<em>kind</em>" not in other
+
+
+def test_approved_comments_are_h_entries_replying_to_the_post(client, post, make_comment):
+    top = make_comment(author_url="https://bo.example/", content="<p>Top</p>")
+    reply = make_comment(parent=top, author_name="Cy", author_url="", content="<p>Re</p>")
+    make_comment(state="pending", content="<p>Hidden</p>")
+    html = client.get(post.get_absolute_url()).content.decode()
+    assert "Hidden" not in html and "2 comments" in html
+    base = "http://testserver" + post.get_absolute_url()
+    items = mf2py.parse(doc=html, url=base)["items"]
+    cites = {i["id"]: i for i in items if "h-cite" in i["type"]}
+    # the reply sits in the top comment's list item, beside its article: both are top-level items
+    assert set(cites) == {f"comment-{top.pk}", f"comment-{reply.pk}"}
+    top_item = cites[f"comment-{top.pk}"]
+    assert cites[f"comment-{reply.pk}"]["properties"]["in-reply-to"] == [f"{base}#comment-{top.pk}"]
+    assert top_item["properties"]["in-reply-to"] == [base]
+    card = top_item["properties"]["author"][0]
+    assert card["type"] == ["h-card"]
+    assert card["properties"]["name"] == ["Bo"]
+    assert card["properties"]["url"] == ["https://bo.example/"]
+    assert top_item["properties"]["content"][0]["value"] == "Top"
+    assert top_item["properties"]["published"][0].startswith(str(top.created_at.year))
+    doc = lxml.html.fromstring(html)
+    reply_article = doc.get_element_by_id(f"comment-{reply.pk}")
+    assert "h-entry" in reply_article.get("class")
+    in_reply = reply_article.xpath(".//*[contains(@class, 'u-in-reply-to')]")[0].get("href")
+    assert in_reply == f"{post.get_absolute_url()}#comment-{top.pk}"
+    assert doc.xpath(f"//a[@href='#comment-{top.pk}']/time[@class='dt-published']")
+
+
+def test_avatars_are_drawn_locally(client, post, make_comment):
+    make_comment()
+    section = comments_section(client.get(post.get_absolute_url()).content.decode())
+    assert section.xpath(".//svg[@class='avatar']//rect")
+    assert not section.xpath(".//img")
+    assert "bo@example.net" not in lxml.html.tostring(section, encoding="unicode")
+
+
+def test_reply_link_prefills_the_parent(client, post, make_comment):
+    top = make_comment()
+    html = client.get(post.get_absolute_url() + f"?replytocom={top.pk}").content.decode()
+    assert field_value(html, "parent") == str(top.pk)
+    assert "Reply to Bo" in html
+    response = send(client, post, parent=top.pk, email="bo@example.net")
+    assert response.status_code == 302
+    assert Comment.objects.get(parent=top).author_name == "Bo Reader"
+
+
+# --- bad input: a clear message and the person's words kept -----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"text": "   "}, "Please write a comment before sending it."),
+        ({"email": "not-an-email"}, "Enter a valid email address."),
+        ({"url": "javascript:alert(1)"}, "Enter a valid URL."),
+        ({"name": "N" * 251}, "Ensure this value has at most 250 characters"),
+        ({"text": "x" * 10_001}, "Ensure this value has at most 10000 characters"),
+        ({"name": ""}, "Please give your name."),
+        ({"email": ""}, "Please give your email address"),
+    ],
+)
+def test_invalid_fields_rerender_with_the_words_kept(client, post, rules, fields, message):
+    data = {"text": "My words stay here.", **fields}
+    response = send(client, post, **data)
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert message in html
+    if data["text"].strip():
+        assert field_value(html, "text") == data["text"]
+    assert field_value(html, "name") == data.get("name", "Bo Reader")
+    assert Comment.objects.count() == 0
+
+
+def test_missing_or_wrong_csrf_token_keeps_the_words(post, rules):
+    client = Client(enforce_csrf_checks=True)
+    client.get(post.get_absolute_url())  # sets the CSRF cookie
+    response = client.post("/comments/post/", form_data(post, text="Kept despite CSRF"))
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "security token" in html
+    assert field_value(html, "text") == "Kept despite CSRF"
+    wrong = client.post(
+        "/comments/post/", form_data(post, csrfmiddlewaretoken="x" * 64, text="Again")
+    )
+    assert wrong.status_code == 400 and field_value(wrong.content.decode(), "text") == "Again"
+    assert Comment.objects.count() == 0
+    token = client.cookies["csrftoken"].value
+    ok = client.post("/comments/post/", form_data(post, csrfmiddlewaretoken=token))
+    assert ok.status_code == 302 and Comment.objects.count() == 1
+
+
+def test_double_click_is_stored_once(client, post, rules):
+    assert send(client, post).status_code == 302
+    second = send(client, post)
+    assert second.status_code == 400
+    assert "already sent" in second.content.decode()
+    assert field_value(second.content.decode(), "text") == "A *kind* word."
+    assert Comment.objects.count() == 1
+
+
+def test_closed_post_has_no_form_and_refuses_a_post(client, post, rules):
+    post.comment_status = "closed"
+    post.save()
+    page = client.get(post.get_absolute_url()).content.decode()
+    assert "Comments are closed." in page and "comment-form" not in page
+    response = send(client, post, text="Words for a closed post")
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "Comments are closed on this post." in html
+    assert lxml.html.fromstring(html).get_element_by_id("kept-text").text == (
+        "Words for a closed post"
+    )
+    assert Comment.objects.count() == 0
+
+
+def test_post_older_than_the_setting_is_closed(client, post, rules):
+    rules.close_after_days = 1
+    rules.save()
+    post.published_at = post.published_at.replace(year=post.published_at.year - 1)
+    post.save()
+    assert "comment-form" not in client.get(post.get_absolute_url()).content.decode()
+    assert send(client, post).status_code == 400
+
+
+def test_unpublished_post_refuses_without_showing_it(client, post, rules):
+    post.status = "draft"
+    post.save()
+    response = send(client, post, text="Words for a draft")
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "not published" in html and "A post." not in html
+    assert "Words for a draft" in html
+    missing = client.post("/comments/post/", {"post": "999999", "text": "lost?"})
+    assert missing.status_code == 400 and "lost?" in missing.content.decode()
+
+
+def test_reply_to_another_posts_or_a_trashed_comment_is_refused(client, post, rules, make_comment):
+    other = Post.objects.create(
+        title="Other", slug="other", status="published", published_at=post.published_at
+    )
+    for parent in (make_comment(post=other), make_comment(state="trash")):
+        response = send(client, post, parent=parent.pk, text="A reply")
+        assert response.status_code == 400
+        assert "not on this post any more" in response.content.decode()
+        assert field_value(response.content.decode(), "text") == "A reply"
+    assert send(client, post, parent=987654).status_code == 400
+    assert Comment.objects.filter(raw_content="A reply").count() == 0
+
+
+def test_get_is_not_allowed_on_the_post_url(client):
+    assert client.get("/comments/post/").status_code == 405
+
+
+def test_signed_in_member_comments_without_retyping(client, post, rules, django_user_model):
+    member = django_user_model.objects.create_user("cy", email="cy@example.org", password="pw")
+    client.force_login(member)
+    html = client.get(post.get_absolute_url()).content.decode()
+    assert "Commenting as" in html
+    response = client.post(
+        "/comments/post/", {"post": post.pk, "loaded": loaded_token(), "text": "As a member"}
+    )
+    assert response.status_code == 302
+    c = Comment.objects.get()
+    assert (c.user, c.author_email, c.author_name) == (member, "cy@example.org", "cy")
+
+
+# --- XSS: every vector renders inert ----------------------------------------------------------
+
+XSS_VECTORS = [
+    "<script>alert(1)</script>",
+    "<SCRIPT SRC=//evil.example/x.js></SCRIPT>",
+    "<img src=x onerror=alert(1)>",
+    "<svg onload=alert(1)>",
+    "<svg><script>alert(1)</script></svg>",
+    "<body onload=alert(1)>",
+    "<iframe src=javascript:alert(1)></iframe>",
+    '<a href="javascript:alert(1)">click</a>',
+    "[click](javascript:alert(1))",
+    "[click](JaVaScRiPt:alert(1))",
+    "[data](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+    '<div style="background:url(javascript:alert(1))">x</div>',
+    '<p style="width: expression(alert(1))">x</p>',
+    "<style>@import 'http://evil.example/x.css';</style>",
+    '<input autofocus onfocus="alert(1)">',
+    "<details open ontoggle=alert(1)>",
+    '<math><mtext><table><mglyph><style><img src=x onerror="alert(1)">',
+    '"><script>alert(1)</script>',
+    "<<script>alert(1);//<</script>",
+    "<scr<script>ipt>alert(1)</scr</script>ipt>",
+    '<a href="  &#14;javascript:alert(1)">x</a>',
+    '<a href="jav&#x09;ascript:alert(1)">x</a>',
+    "<object data=javascript:alert(1)>",
+    '<embed src="javascript:alert(1)">',
+    '<form action="javascript:alert(1)"><button>x</button></form>',
+    "<meta http-equiv=refresh content='0;url=javascript:alert(1)'>",
+    "<base href=javascript:alert(1)//>",
+    '![x](x"onerror="alert(1))',
+    "<video><source onerror=alert(1)>",
+    "<marquee onstart=alert(1)>",
+]
+
+ALLOWED_COMMENT_TAGS = {
+    "a", "p", "br", "em", "strong", "b", "i", "code", "pre", "blockquote", "ul", "ol", "li", "del",
+}  # fmt: skip
+
+
+def assert_inert(section) -> None:
+    for element in section.iter():
+        if not isinstance(element.tag, str):
+            continue
+        for attr, value in element.attrib.items():
+            assert not attr.lower().startswith("on"), lxml.html.tostring(element)
+            if attr in {"href", "src", "action", "data", "formaction"}:
+                cleaned = re.sub(r"[\x00-\x20]", "", value).lower()
+                assert not cleaned.startswith(("javascript:", "data:", "vbscript:")), value
+            assert attr != "style" or "expression(" not in value.lower()
+        in_list = bool(element.xpath("ancestor-or-self::ol[@class='comment-list']"))
+        assert not in_list or element.tag not in {"script", "style", "iframe", "object", "embed", "img",
+                                   "meta", "base", "form", "input", "math", "video", "body"}  # fmt: skip
+    for content in section.xpath(".//*[contains(concat(' ', @class, ' '), ' e-content ')]"):
+        for element in content.iter():
+            if isinstance(element.tag, str) and element is not content:
+                assert element.tag in ALLOWED_COMMENT_TAGS, element.tag
+
+
+def test_known_xss_vectors_render_inert(client, post, rules, make_comment):
+    make_comment(state="approved")  # bo@example.net is known: comments publish at once
+    rules.rate_limit_per_hour = rules.max_links = 0  # let all of them through to the page
+    rules.save()
+    for i, vector in enumerate(XSS_VECTORS):
+        response = send(client, post, text=vector, name=f"{vector[:40]} {i}")
+        assert response.status_code == 302, vector
+    assert Comment.objects.approved().count() == len(XSS_VECTORS) + 1
+    html = client.get(post.get_absolute_url()).content.decode()
+    assert_inert(comments_section(html))
+    assert "<script>alert" not in html
+
+
+def test_javascript_website_is_refused_and_never_linked(client, post, rules, make_comment):
+    response = send(client, post, url="javascript:alert(document.cookie)")
+    assert response.status_code == 400
+    make_comment(author_url="javascript:alert(1)")  # as an old import might carry it
+    section = comments_section(client.get(post.get_absolute_url()).content.decode())
+    hrefs = [a.get("href") for a in section.xpath(".//*[contains(@class, 'p-author')]//a")]
+    assert not any(h.lower().startswith("javascript") for h in hrefs)
+
+
+# --- moderation -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def staff(django_user_model):
+    return django_user_model.objects.create_user(
+        "root", email="root@example.org", password="pw", is_staff=True
+    )
+
+
+def test_moderation_is_a_404_for_visitors_and_members(client, django_user_model, post):
+    assert client.get("/moderation/").status_code == 404
+    assert client.post("/moderation/act/", {"action": "approve"}).status_code == 404
+    client.force_login(django_user_model.objects.create_user("nobody", password="pw"))
+    assert client.get("/moderation/").status_code == 404
+    assert client.get("/moderation/1/").status_code == 404
+
+
+def test_moderation_queue_with_counts_filters_and_decisions(client, staff, make_comment):
+    make_comment(state="pending", raw_content="wait", content="<p>waiting one</p>",
+                 spam_layer="rules", spam_reason="3 links (limit 2)")  # fmt: skip
+    make_comment(state="spam", content="<p>spammy</p>")
+    make_comment(state="spam", content="<p>spammy two</p>")
+    client.force_login(staff)
+    html = client.get("/moderation/").content.decode()
+    assert 'Pending <span class="count">(1)</span>' in html
+    assert 'Spam <span class="count">(2)</span>' in html
+    assert "waiting one" in html and "spammy" not in html
+    assert "3 links (limit 2)" in html and "rules" in html
+    assert "spammy two" in client.get("/moderation/?state=spam").content.decode()
+    assert "Moderation" in html  # the nav link
+
+
+def test_author_moderates_only_their_posts(client, author, make_comment, post):
+    other = Post.objects.create(title="O", slug="o", status="published",
+                                published_at=post.published_at)  # fmt: skip
+    mine = make_comment(state="pending", content="<p>on mine</p>")
+    theirs = make_comment(post=other, state="pending", content="<p>on theirs</p>")
+    client.force_login(author)
+    html = client.get("/moderation/").content.decode()
+    assert "on mine" in html and "on theirs" not in html
+    client.post("/moderation/act/", {"action": "approve", "ids": [mine.pk, theirs.pk]})
+    assert Comment.objects.get(pk=mine.pk).state == "approved"
+    assert Comment.objects.get(pk=theirs.pk).state == "pending"
+    assert client.get(f"/moderation/{theirs.pk}/").status_code == 404
+
+
+def test_single_and_bulk_actions(client, staff, make_comment, monkeypatch):
+    monkeypatch.setattr("plnet.conversation.training.train_from_site", lambda source: None)
+    a, b, c = (make_comment(state="pending") for _ in range(3))
+    client.force_login(staff)
+    response = client.post(
+        "/moderation/act/", {"action": "spam", "ids": [a.pk], "state": "pending"}
+    )
+    assert response.status_code == 302 and response["Location"] == "/moderation/?state=pending"
+    client.post("/moderation/act/", {"action": "approve", "ids": [b.pk, c.pk]})
+    assert [x.state for x in Comment.objects.order_by("id")] == ["spam", "approved", "approved"]
+    client.post("/moderation/act/", {"action": "not_spam", "ids": [a.pk]})
+    client.post("/moderation/act/", {"action": "trash", "ids": [b.pk]})
+    assert Comment.objects.get(pk=a.pk).spam_reason == "marked not spam by root"
+    assert Comment.objects.get(pk=b.pk).state == "trash"
+    messages = client.get("/moderation/?state=trash").content.decode()
+    assert "1 comment moved to trash." in messages
+
+
+def test_actions_need_the_csrf_token(staff, make_comment):
+    c = make_comment(state="pending")
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(staff)
+    assert client.post("/moderation/act/", {"action": "approve", "ids": [c.pk]}).status_code == 403
+    assert Comment.objects.get(pk=c.pk).state == "pending"
+
+
+def test_edit_and_reply_from_moderation(client, staff, make_comment):
+    c = make_comment(state="pending")
+    client.force_login(staff)
+    assert client.get(f"/moderation/{c.pk}/").status_code == 200
+    bad = client.post(f"/moderation/{c.pk}/", {"author_name": "Bo", "author_email": "nope",
+                                                "raw_content": "edited"})  # fmt: skip
+    assert bad.status_code == 400
+    client.post(f"/moderation/{c.pk}/", {"author_name": "Bo", "author_email": "bo@example.net",
+                                         "author_url": "", "raw_content": "edited *now*"})  # fmt: skip
+    c.refresh_from_db()
+    assert c.content == "<p>edited <em>now</em></p>\n"
+    response = client.post(f"/moderation/{c.pk}/reply/", {"text": "Welcome!"})
+    reply = Comment.objects.get(parent=c)
+    assert response["Location"] == reply.get_absolute_url()
+    c.refresh_from_db()
+    assert (c.state, reply.state, reply.user) == ("approved", "approved", staff)
+
+
+def test_settings_form_on_the_moderation_page(client, staff, author):
+    client.force_login(author)
+    assert client.post("/moderation/settings/", {"max_links": 9}).status_code == 404
+    client.force_login(staff)
+    data = {"close_after_days": 14, "hold_all": "on", "max_links": 4, "min_seconds": 2,
+            "rate_limit_per_hour": 5, "disallowed_words": "casino", "hold_first_comment": "on"}  # fmt: skip
+    client.post("/moderation/settings/", data)
+    rules = CommentSettings.load()
+    assert (
+        rules.close_after_days,
+        rules.hold_all,
+        rules.max_links,
+        rules.approve_known_authors,
+    ) == (
+        14,
+        True,
+        4,
+        False,
+    )
+
+
+# --- feeds and unsubscribing ------------------------------------------------------------------
+
+
+def test_per_post_comment_feeds_carry_approved_comments_only(client, post, make_comment):
+    """The feeds are publishing's; what they may show is conversation's rule."""
+    make_comment(author_name="Bo", content="<p>One</p>")
+    make_comment(author_name="Cy", content="<p>Two</p>")
+    make_comment(state="pending", content="<p>Not yet</p>")
+    make_comment(state="spam", content="<p>Spam words</p>")
+    for path in ("feed/", "feed/atom/"):
+        response = client.get(post.get_absolute_url() + path)
+        assert response.status_code == 200
+        parsed = feedparser.parse(response.content)
+        assert len(parsed.entries) == 2
+        body = response.content.decode()
+        assert "Not yet" not in body and "Spam words" not in body
+
+
+def test_unsubscribe_link(client, make_comment):
+    from plnet.conversation.services import unsubscribe_token
+
+    make_comment(notify_replies=True)
+    response = client.get(f"/comments/unsubscribe/{unsubscribe_token('bo@example.net')}/")
+    assert response.status_code == 200 and "unsubscribed" in response.content.decode()
+    assert not Comment.objects.filter(notify_replies=True).exists()
+    assert client.get("/comments/unsubscribe/forged/").status_code == 404
+
+
+def test_protected_post_hides_comments_until_unlocked(client, post, rules, make_comment):
+    post.password = "open sesame"
+    post.save()
+    make_comment(content="<p>Secret reply</p>")
+    html = client.get(post.get_absolute_url()).content.decode()
+    assert "Secret reply" not in html and "comment-form" not in html
+    response = send(client, post, text="Words before the password")
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "enter its password first" in html
+    assert lxml.html.fromstring(html).get_element_by_id("kept-text").text == (
+        "Words before the password"
+    )
+    assert Comment.objects.count() == 1
+    session = client.session
+    session["publishing_unlocked_posts"] = [post.pk]
+    session.save()
+    assert "Secret reply" in client.get(post.get_absolute_url()).content.decode()
+    assert send(client, post).status_code == 302
+
+
+def test_an_error_page_is_the_whole_post_page(client, post, rules):
+    html = send(client, post, text="").content.decode()
+    assert "A post." in html  # the post's content, through publishing's own view
+    assert 'rel="canonical"' in html

@@ -1,0 +1,155 @@
+"""plnet.protocols.spam: text, links, meta tokens, verdicts, thresholds and labelled CSV."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from plnet.protocols.spam import (
+    APPROVED,
+    HELD,
+    SPAM,
+    CommentText,
+    CSVFormatError,
+    Thresholds,
+    choose_thresholds,
+    count_links,
+    decide,
+    host_of,
+    meta_tokens,
+    model_text,
+    plain_text,
+    read_labelled_csv,
+    write_verdict_csv,
+)
+
+YOUTUBE = "spam/youtube-spam-collection"
+# Rows, spam, ham per file, from SOURCES.md (the published dataset statistics).
+YOUTUBE_COUNTS = {
+    "Youtube01-Psy.csv": (350, 175, 175),
+    "Youtube02-KatyPerry.csv": (350, 175, 175),
+    "Youtube03-LMFAO.csv": (438, 236, 202),
+    "Youtube04-Eminem.csv": (448, 245, 203),
+    "Youtube05-Shakira.csv": (370, 174, 196),
+}
+
+
+def test_plain_text_drops_tags_entities_and_invisible_padding():
+    assert plain_text("I always<br />end up &amp; back\ufeff") == "I always end up & back"
+    assert plain_text("  a \n\n b ") == "a b"
+    assert plain_text("") == ""
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("no links here", 0),
+        ("see http://example.com/a and https://example.org", 2),
+        ('<a href="http://x.example/">x</a> and www.spam.example', 2),
+        ("visit kobyoshi02.com now", 1),
+        ("[md](https://a.example/) text", 1),
+    ],
+)
+def test_count_links(raw, expected):
+    assert count_links(raw) == expected
+
+
+def test_host_of():
+    assert host_of("https://www.Example.com/path") == "example.com"
+    assert host_of("example.org/x") == "example.org"
+    assert host_of("http://[::1") == ""
+
+
+def test_meta_tokens_describe_links_author_and_shouting():
+    c = CommentText(
+        "CHECK OUT MY CHANNEL http://a.example http://b.example http://c.example",
+        author_name="Julius NM",
+        author_email="j@Mail.Example",
+        author_url="https://www.site.example/",
+    )
+    tokens = meta_tokens(c)
+    assert tokens[0] == "links_3plus"
+    assert "shouting" in tokens
+    assert "aname_julius" in tokens and "aname_nm" in tokens
+    assert "amail_mail_example" in tokens
+    assert "aurl_site_example" in tokens
+    assert meta_tokens(CommentText("fine"))[:1] == ["links_0"]
+
+
+def test_model_text_turns_urls_into_host_tokens():
+    text = model_text(CommentText("look http://www.shop.example/buy now"))
+    assert "urlhost_shop_example" in text and "http" not in text
+
+
+@pytest.mark.parametrize(
+    ("score", "verdict"),
+    [(0.95, SPAM), (0.8, HELD), (0.5, HELD), (0.2, HELD), (0.19, APPROVED), (0.0, APPROVED)],
+)
+def test_decide(score, verdict):
+    assert decide(score, Thresholds(t_low=0.2, t_high=0.8)) == verdict
+
+
+def test_choose_thresholds_meets_both_targets_on_the_scores_it_saw():
+    ham = [i / 1000 for i in range(0, 600, 3)]  # 200 ham from 0.000 to 0.597
+    spam = [0.4 + i / 1000 for i in range(0, 600, 3)]  # 200 spam from 0.400 to 0.997
+    scores, labels = ham + spam, [False] * 200 + [True] * 200
+    t = choose_thresholds(scores, labels, max_ham_to_spam=0.005, max_spam_published=0.01)
+    ham_above = sum(s > t.t_high for s in ham)
+    spam_below = sum(s < t.t_low for s in spam)
+    assert ham_above == 1  # 0.5% of 200 ham
+    assert spam_below == 2  # 1% of 200 spam
+    # t_high halfway between the 2nd-highest ham (0.594) and the next score above it
+    assert t.t_high == pytest.approx((0.594 + 0.595) / 2)
+    assert t.t_low == pytest.approx((0.406 + 0.405) / 2)
+
+
+def test_choose_thresholds_with_no_ham_allowed_sits_above_every_ham():
+    t = choose_thresholds([0.1, 0.3, 0.7, 0.9], [False, False, True, True], max_ham_to_spam=0)
+    assert t.t_high == pytest.approx(0.5)
+    assert decide(0.3, t) != SPAM
+
+
+def test_choose_thresholds_needs_both_classes():
+    with pytest.raises(ValueError):
+        choose_thresholds([0.1, 0.2], [False, False])
+
+
+@pytest.mark.parametrize("name", sorted(YOUTUBE_COUNTS))
+def test_read_labelled_csv_reads_the_youtube_spam_collection(corpus, name):
+    path = corpus / YOUTUBE / name
+    rows = read_labelled_csv(path.read_bytes())
+    total, n_spam, n_ham = YOUTUBE_COUNTS[name]
+    assert len(rows) == total
+    assert sum(r.label == "spam" for r in rows) == n_spam
+    assert sum(r.label == "ham" for r in rows) == n_ham
+    with path.open(encoding="utf-8", newline="") as f:
+        first = next(csv.DictReader(f))
+    assert rows[0].text == first["CONTENT"]
+
+
+def test_read_labelled_csv_text_label_and_optional_label():
+    rows = read_labelled_csv("text,label\nbuy now,spam\nnice post,HAM\n,spam\nno label,\n")
+    assert [(r.text, r.label) for r in rows] == [
+        ("buy now", "spam"),
+        ("nice post", "ham"),
+        ("no label", None),
+    ]
+    assert [r.text for r in read_labelled_csv("\ufefftext\nhello\n")] == ["hello"]
+
+
+def test_read_labelled_csv_errors_name_the_problem():
+    with pytest.raises(CSVFormatError, match="'text'"):
+        read_labelled_csv("body,label\nx,spam\n")
+    with pytest.raises(CSVFormatError, match="line 3"):
+        read_labelled_csv("text,label\na,spam\nb,maybe\n")
+
+
+def test_write_verdict_csv_round_trips_through_csv_reader():
+    out = write_verdict_csv([('say "hi", friend', SPAM, 0.98765), ("ok", APPROVED, 0.01)])
+    rows = list(csv.reader(out.splitlines()))
+    assert rows == [
+        ["text", "verdict", "score"],
+        ['say "hi", friend', "spam", "0.9877"],
+        ["ok", "approved", "0.0100"],
+    ]

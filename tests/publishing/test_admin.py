@@ -1,0 +1,56 @@
+"""The Django admin for publishing: pages load, and saving goes through the service."""
+
+from __future__ import annotations
+
+import pytest
+
+from plnet.publishing import services
+from plnet.publishing.models import Post
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("site_url")]
+
+
+@pytest.fixture
+def admin_client_(client, django_user_model):
+    admin = django_user_model.objects.create_superuser("root", "root@example.org", "pw-root-1!")
+    client.force_login(admin)
+    return client, admin
+
+
+def test_admin_pages_load(admin_client_, make_post):
+    client, _ = admin_client_
+    post = make_post()
+    for url in [
+        "/admin/publishing/post/",
+        "/admin/publishing/post/?post_type__exact=page&status__exact=draft",
+        "/admin/publishing/post/?q=Body",
+        "/admin/publishing/post/add/",
+        f"/admin/publishing/post/{post.pk}/change/",
+        "/admin/publishing/category/",
+        "/admin/publishing/attachment/",
+        "/admin/publishing/legacyurl/",
+    ]:
+        assert client.get(url).status_code == 200, url
+
+
+def test_publishing_in_the_admin_runs_the_hook(
+    admin_client_, monkeypatch, django_capture_on_commit_callbacks
+):
+    client, admin = admin_client_
+    published = []
+    monkeypatch.setattr(services, "on_post_published", published.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/admin/publishing/post/add/",
+            {
+                "post_type": "post", "title": "From the admin", "slug": "from-the-admin",
+                "body": "hi", "body_format": "markdown", "status": "published",
+                "published_at_0": "2024-01-01", "published_at_1": "10:00:00",
+                "author": admin.pk, "comment_status": "open", "ping_status": "open",
+                "menu_order": 0, "tags": "",
+                "legacy_urls-TOTAL_FORMS": 0, "legacy_urls-INITIAL_FORMS": 0,
+            },
+        )  # fmt: skip
+    assert response.status_code == 302, response.content.decode()[:2000]
+    post = Post.objects.get()
+    assert post.is_public and published == [post.pk]

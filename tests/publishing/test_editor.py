@@ -1,0 +1,174 @@
+"""The editor at /write/: who may use it, preview without saving, drafts, publishing, scheduling."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.utils import timezone
+
+from plnet.publishing import services
+from plnet.publishing.models import Category, Post
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("site_url")]
+
+
+def form_data(**overrides):
+    data = {
+        "title": "My first post",
+        "slug": "",
+        "body": "Hello *world*",
+        "excerpt": "",
+        "tags": "learning, open web",
+        "status": "published",
+        "published_at": "",
+        "comment_status": "open",
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def writer(client, author):
+    client.force_login(author)
+    return client
+
+
+def test_anonymous_is_sent_to_sign_in_and_readers_see_nothing(client, django_user_model):
+    response = client.get("/write/")
+    assert response.status_code == 302 and response["Location"].startswith("/login/?next=")
+    client.force_login(django_user_model.objects.create_user("reader", password="x-123-abc"))
+    for url in ["/write/", "/write/posts/"]:
+        assert client.get(url).status_code == 404
+
+
+def test_every_input_has_a_label(writer):
+    Category.objects.create(name="Notes", slug="notes")
+    body = writer.get("/write/").content.decode()
+    ids = re.findall(r'<(?:input|textarea|select)[^>]*\bid="([^"]+)"', body)
+    assert {"id_title", "id_body", "id_published_at", "id_status", "id_sticky"} <= set(ids)
+    assert "id_categories_0" in ids
+    assert [i for i in ids if f'for="{i}"' not in body] == []
+
+
+def test_preview_renders_markdown_without_saving(writer):
+    response = writer.post(
+        "/write/", form_data(body="Some **bold** <script>alert(1)</script>", preview="1")
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Preview (not saved)" in body and "<strong>bold</strong>" in body
+    assert "<script>alert" not in body
+    assert Post.objects.count() == 0
+    assert "Some **bold**" in body  # the form keeps what was typed
+
+
+def test_save_draft_creates_a_private_draft(writer, author):
+    cat = Category.objects.create(name="Notes", slug="notes")
+    response = writer.post("/write/", form_data(save_draft="1", categories=[cat.pk]))
+    post = Post.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/write/{post.pk}/"
+    assert (post.status, post.slug, post.author) == ("draft", "my-first-post", author)
+    assert sorted(post.tags.names()) == ["learning", "open web"]
+    assert list(post.categories.all()) == [cat]
+    assert writer.get(post.get_absolute_url()).status_code == 404
+    listing = writer.get("/write/posts/").content.decode()
+    assert "My first post" in listing and "Draft" in listing
+
+
+def test_publish_now_runs_the_hook_and_shows_the_post(
+    writer, monkeypatch, django_capture_on_commit_callbacks
+):
+    published = []
+    monkeypatch.setattr(services, "on_post_published", published.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        writer.post("/write/", form_data(save="1"))
+    post = Post.objects.get()
+    assert post.status == "published" and published == [post.pk]
+    assert abs(post.published_at - timezone.now()) < dt.timedelta(minutes=1)
+    assert "<em>world</em>" in writer.get(post.get_absolute_url()).content.decode()
+
+
+def test_future_local_time_schedules_in_utc(writer, settings):
+    settings.TIME_ZONE = "Europe/Paris"
+    writer.post("/write/", form_data(save="1", published_at="2099-07-01T10:00"))
+    post = Post.objects.get()
+    assert post.status == "scheduled"
+    assert post.published_at == dt.datetime(2099, 7, 1, 8, 0, tzinfo=dt.UTC)  # CEST is UTC+2
+    page = writer.get(f"/write/{post.pk}/").content.decode()
+    assert 'value="2099-07-01T10:00"' in page  # shown back in local time
+
+
+def test_scheduled_without_a_date_is_refused_and_nothing_saved(writer):
+    response = writer.post("/write/", form_data(status="scheduled", save="1"))
+    assert response.status_code == 200
+    assert "A scheduled post needs a date and time." in response.content.decode()
+    assert Post.objects.count() == 0
+
+
+def test_empty_post_is_refused(writer):
+    response = writer.post("/write/", form_data(title="", body="", save="1"))
+    assert "Write a title or some text first." in response.content.decode()
+    assert Post.objects.count() == 0
+
+
+def test_edit_keeps_the_slug_and_updates_content(writer, make_post):
+    post = make_post("Old title", slug="old-title")
+    writer.post(
+        f"/write/{post.pk}/",
+        form_data(title="New title", slug="old-title", body="changed", save="1",
+                  published_at=timezone.localtime(post.published_at).strftime("%Y-%m-%dT%H:%M")),
+    )  # fmt: skip
+    post.refresh_from_db()
+    assert (post.title, post.slug, post.body) == ("New title", "old-title", "changed")
+
+
+def test_authors_cannot_edit_each_others_posts_but_editors_can(client, make_post, other_author):
+    post = make_post("Ana's")
+    client.force_login(other_author)
+    assert client.get(f"/write/{post.pk}/").status_code == 404
+    assert client.post(f"/write/{post.pk}/delete/").status_code == 404
+    assert "Ana&#x27;s" not in client.get("/write/posts/").content.decode()
+    other_author.user_permissions.add(Permission.objects.get(codename="change_post"))
+    assert client.get(f"/write/{post.pk}/").status_code == 200
+
+
+def test_delete_asks_then_deletes(writer, make_post):
+    post = make_post("Doomed")
+    assert "Delete “Doomed”?" in writer.get(f"/write/{post.pk}/delete/").content.decode()
+    assert Post.objects.filter(pk=post.pk).exists()
+    response = writer.post(f"/write/{post.pk}/delete/")
+    assert response.status_code == 302 and not Post.objects.filter(pk=post.pk).exists()
+
+
+def test_categories_are_offered_with_their_place_in_the_tree(writer):
+    parent = Category.objects.create(name="Learning", slug="learning")
+    Category.objects.create(name="MOOCs", slug="moocs", parent=parent)
+    assert "Learning › MOOCs" in writer.get("/write/").content.decode()
+
+
+def test_resaving_keeps_the_stored_seconds(writer, make_post):
+    stored = dt.datetime(2024, 2, 3, 10, 15, 42, tzinfo=dt.UTC)
+    post = make_post("Imported", slug="imported", when=stored)
+    page = writer.get(f"/write/{post.pk}/").content.decode()
+    shown = re.search(r'name="published_at" value="([^"]+)"', page).group(1)
+    assert shown == "2024-02-03T10:15"
+    writer.post(f"/write/{post.pk}/", form_data(title="Imported", slug="imported", save="1",
+                                               published_at=shown))  # fmt: skip
+    post.refresh_from_db()
+    assert post.published_at == stored
+
+
+def test_preview_of_an_imported_html_post_shows_html(writer, make_post):
+    post = make_post("Imported", body="<p>Hello <em>there</em></p>", body_format="html")
+    response = writer.post(
+        f"/write/{post.pk}/",
+        form_data(title="Imported", body="<p>Hello <em>again</em></p>\n\n*not markdown*",
+                  preview="1"),
+    )  # fmt: skip
+    body = response.content.decode()
+    assert "its body is HTML" in body
+    preview = body.split('id="preview-heading"')[1]
+    assert "<em>again</em>" in preview and "*not markdown*" in preview
