@@ -92,10 +92,13 @@ def share_body(entry: Entry, note: str, via_name: str) -> str:
 @transaction.atomic
 def share_entry(user, entry: Entry, note: str = "") -> Share:
     """Publish a bookmark post of the entry with the member's note and "via <person>", and
-    record the Share. Linkbacks go out after commit (see `_after_share`). Raises ValueError when
-    the entry has no link to bookmark.
+    record the Share. The post is published through `plnet.publishing.services.publish_post`,
+    so it gets a unique slug, goes out in the site's feeds, and after commit its
+    `on_post_published` hook sends Webmentions to the original. Raises ValueError when the entry
+    has no link to bookmark.
     """
     from plnet.publishing.models import Post
+    from plnet.publishing.services import publish_post
 
     if not entry.link:
         raise ValueError("this entry has no link to share")
@@ -104,34 +107,15 @@ def share_entry(user, entry: Entry, note: str = "") -> Share:
     )
     person = subscription.person if subscription else None
     via_name = person.name if person else (entry.source.title or "")
-    now = timezone.now()
-    post = Post.objects.create(
+    post = Post(
         post_type=Post.PostType.POST,
         title=(entry.title or entry.link)[:500],
         body=share_body(entry, note, via_name),
         body_format=Post.BodyFormat.HTML,
-        status=Post.Status.PUBLISHED,
-        published_at=now,
         author=user,
     )
-    post.slug = f"bookmark-{post.pk}"
-    post.save(update_fields=["slug"])
-    share = Share.objects.create(user=user, entry=entry, post=post, note=note, via=person)
-    post_id = post.pk
-    transaction.on_commit(lambda: _after_share(post_id))
-    return share
-
-
-def _after_share(post_id: int) -> None:
-    """Hook run after a share is committed: send linkbacks (Webmention) for the bookmark post.
-
-    The lead wires plnet.linkbacks.services.send_linkbacks_for_post here once it exists.
-    """
-    try:
-        from plnet.linkbacks.services import send_linkbacks_for_post
-    except ImportError:
-        return
-    send_linkbacks_for_post(post_id)
+    publish_post(post)
+    return Share.objects.create(user=user, entry=entry, post=post, note=note, via=person)
 
 
 # --- OPML --------------------------------------------------------------------------------

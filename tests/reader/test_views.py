@@ -146,8 +146,10 @@ def test_bad_filter_is_a_400_not_a_crash(client, member, network):
 
 
 def test_share_publishes_a_bookmark_post_via_the_person(
-    client, member, network, django_capture_on_commit_callbacks
+    client, member, network, django_capture_on_commit_callbacks, monkeypatch
 ):
+    sent = []
+    monkeypatch.setattr("plnet.linkbacks.services.send_linkbacks_for_post", sent.append)
     client.force_login(member)
     entry = Entry.objects.get(title="Source A entry 3")
     with django_capture_on_commit_callbacks(execute=True):
@@ -169,6 +171,7 @@ def test_share_publishes_a_bookmark_post_via_the_person(
     share = Share.objects.get()
     assert (share.entry, share.post, share.via) == (entry, post, network["person"])
     assert Post.objects.published().filter(pk=post.pk).exists()
+    assert sent == [post.pk]  # publishing's on_post_published hook sends the Webmentions
 
 
 def test_sources_page_shows_state_and_last_error(client, member, network):
