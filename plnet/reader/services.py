@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -368,7 +369,7 @@ def fetch_many(
 
     unchanged = NotModifiedBatch()
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        for source, result in zip(sources, pool.map(work, sources), strict=True):
+        for source, result in _in_order(pool, work, sources, ahead=max(1, workers) * 4):
             if not unchanged.add(source, result):
                 counts["added"] += apply_download(source, result).added
             outcome = (
@@ -380,6 +381,20 @@ def fetch_many(
                 progress(source, result)
     unchanged.flush()
     return counts
+
+
+def _in_order(pool: ThreadPoolExecutor, work, sources: list[Source], ahead: int):
+    """(source, work(source)) in order, with at most `ahead` downloads running or waiting to be
+    stored: pool.map would start them all and hold every parsed feed in memory."""
+    pending: deque = deque()
+    for source in sources:
+        pending.append((source, pool.submit(work, source)))
+        if len(pending) >= ahead:
+            first, future = pending.popleft()
+            yield first, future.result()
+    while pending:
+        first, future = pending.popleft()
+        yield first, future.result()
 
 
 class NotModifiedBatch:
