@@ -377,3 +377,19 @@ def test_an_unchanged_broken_feed_stays_in_error_on_304(local_server):
     services.fetch_source(source.pk)
     source.refresh_from_db()
     assert (source.state, source.content_error, source.etag) == ("ok", False, '"b2"')
+
+
+def test_retry_after_as_an_http_date_on_503_and_bounds(local_server):
+    now = timezone.now()
+    when = (now + timedelta(hours=3)).strftime("%a, %d %b %Y %H:%M:%S GMT")
+    local_server.routes["/feed.xml"] = (503, {"Retry-After": when}, b"")
+    source = Source.objects.create(url=local_server.url("/feed.xml"))
+    services.fetch_source(source.pk)
+    source.refresh_from_db()
+    assert "HTTP 503" in source.last_error
+    assert (
+        timedelta(hours=2, minutes=58) < source.next_fetch_at - now <= timedelta(hours=3, minutes=1)
+    )
+    assert services.parse_retry_after("999999999", now) == now + services.MAX_BACKOFF
+    assert services.parse_retry_after("soon", now) is None
+    assert services.parse_retry_after("Mon, 01 Jan 2001 00:00:00 GMT", now) == now
