@@ -15,7 +15,7 @@ from django.utils.html import escape
 from plnet.core.html import render_markdown
 from plnet.protocols.opml import OpmlError, Outline, parse_opml, write_opml
 from plnet.reader.models import ApiToken, Entry, EntryState, Share, Source, Subscription
-from plnet.reader.river import RiverFilter, river_queryset, subscriptions_by_source
+from plnet.reader.river import RiverFilter, older_than, river_queryset
 from plnet.reader.services import folder_named
 
 # --- read and star -----------------------------------------------------------------------
@@ -49,13 +49,9 @@ def mark_all_read(user, f: RiverFilter, up_to: tuple | None) -> int:
     """Mark every entry of the filtered river as read, up to and including the entry
     (published_at, id) `up_to` and everything older (None: all). Returns how many changed.
     """
-    subs = subscriptions_by_source(user)
-    qs = river_queryset(user, RiverFilter(**{**f.__dict__, "unread": True, "after": None}), subs)
+    qs = river_queryset(user, RiverFilter(**{**f.__dict__, "unread": True, "after": None}))
     if up_to:
-        when, pk = up_to
-        from django.db.models import Q
-
-        qs = qs.filter(Q(published_at__lt=when) | Q(published_at=when, id__lte=pk))
+        qs = older_than(qs, *up_to, inclusive=True)
     ids = list(qs.values_list("id", flat=True))
     now = timezone.now()
     for start in range(0, len(ids), 500):
@@ -96,10 +92,13 @@ def share_body(entry: Entry, note: str, via_name: str) -> str:
 @transaction.atomic
 def share_entry(user, entry: Entry, note: str = "") -> Share:
     """Publish a bookmark post of the entry with the member's note and "via <person>", and
-    record the Share. Linkbacks go out after commit (see `_after_share`). Raises ValueError when
-    the entry has no link to bookmark.
+    record the Share. The post is published through `plnet.publishing.services.publish_post`,
+    so it gets a unique slug, goes out in the site's feeds, and after commit its
+    `on_post_published` hook sends Webmentions to the original. Raises ValueError when the entry
+    has no link to bookmark.
     """
     from plnet.publishing.models import Post
+    from plnet.publishing.services import publish_post
 
     if not entry.link:
         raise ValueError("this entry has no link to share")
@@ -108,34 +107,15 @@ def share_entry(user, entry: Entry, note: str = "") -> Share:
     )
     person = subscription.person if subscription else None
     via_name = person.name if person else (entry.source.title or "")
-    now = timezone.now()
-    post = Post.objects.create(
+    post = Post(
         post_type=Post.PostType.POST,
         title=(entry.title or entry.link)[:500],
         body=share_body(entry, note, via_name),
         body_format=Post.BodyFormat.HTML,
-        status=Post.Status.PUBLISHED,
-        published_at=now,
         author=user,
     )
-    post.slug = f"bookmark-{post.pk}"
-    post.save(update_fields=["slug"])
-    share = Share.objects.create(user=user, entry=entry, post=post, note=note, via=person)
-    post_id = post.pk
-    transaction.on_commit(lambda: _after_share(post_id))
-    return share
-
-
-def _after_share(post_id: int) -> None:
-    """Hook run after a share is committed: send linkbacks (Webmention) for the bookmark post.
-
-    The lead wires plnet.linkbacks.services.send_linkbacks_for_post here once it exists.
-    """
-    try:
-        from plnet.linkbacks.services import send_linkbacks_for_post
-    except ImportError:
-        return
-    send_linkbacks_for_post(post_id)
+    publish_post(post)
+    return Share.objects.create(user=user, entry=entry, post=post, note=note, via=person)
 
 
 # --- OPML --------------------------------------------------------------------------------

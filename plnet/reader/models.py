@@ -104,6 +104,9 @@ class Source(models.Model):
     state_changed_at = models.DateTimeField(default=timezone.now)
     last_error = models.TextField(blank=True)
     error_count = models.PositiveIntegerField(default=0)
+    content_error = models.BooleanField(
+        default=False, help_text="The last error was in the content (not a feed, broken XML)."
+    )
     last_status = models.PositiveSmallIntegerField(null=True, blank=True)
     etag = models.CharField(max_length=500, blank=True)
     last_modified = models.CharField(max_length=100, blank=True)

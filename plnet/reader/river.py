@@ -6,10 +6,10 @@ older in (published_at, id) order, which the `entry_river` index serves without 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Q
+from django.db.models import BigIntegerField, ExpressionWrapper, F, Q
 from django.utils.dateparse import parse_datetime
 
 from plnet.reader import search
@@ -101,28 +101,31 @@ class RiverPage:
 
     entries: list[Entry]
     next_cursor: str = ""
-    subscriptions: dict[int, Subscription] = field(default_factory=dict)
 
 
-def subscriptions_by_source(user) -> dict[int, Subscription]:
-    subs = Subscription.objects.filter(user=user).select_related("source", "person", "folder")
-    return {s.source_id: s for s in subs}
+def followed_sources(user, f: RiverFilter):
+    """Subquery of the source ids the member follows, narrowed by source, person and folder."""
+    subs = Subscription.objects.filter(user=user)
+    if f.source is not None:
+        subs = subs.filter(source_id=f.source)
+    if f.person is not None:
+        subs = subs.filter(person_id=f.person)
+    if f.folder is not None:
+        subs = subs.filter(Q(folder_id=f.folder) | Q(person__folder_id=f.folder))
+    return subs.values("source_id")
 
 
-def river_queryset(user, f: RiverFilter, subs: dict[int, Subscription]):
+def river_queryset(user, f: RiverFilter):
     """The filtered Entry queryset of a member's river (not yet ordered or sliced)."""
-    wanted = [
-        sid
-        for sid, s in subs.items()
-        if (f.source is None or sid == f.source)
-        and (f.person is None or s.person_id == f.person)
-        and (
-            f.folder is None
-            or s.folder_id == f.folder
-            or (s.person and s.person.folder_id == f.folder)
-        )
-    ]
-    qs = Entry.objects.filter(source_id__in=wanted)
+    sources = followed_sources(user, f)
+    if f.source is None and f.person is None and f.folder is None:
+        # The whole river: "source_id + 0" keeps SQLite from picking the per-source index and
+        # sorting every entry; it walks the (published_at, id) index newest first instead and
+        # stops after one page. Narrow filters keep the per-source index, which suits them.
+        unindexed = ExpressionWrapper(F("source_id") + 0, output_field=BigIntegerField())
+        qs = Entry.objects.alias(followed_source=unindexed).filter(followed_source__in=sources)
+    else:
+        qs = Entry.objects.filter(source_id__in=sources)
     states = EntryState.objects.filter(user=user)
     if f.unread is True:
         qs = qs.exclude(id__in=states.filter(read=True).values("entry_id"))
@@ -138,23 +141,42 @@ def river_queryset(user, f: RiverFilter, subs: dict[int, Subscription]):
     return qs
 
 
+def older_than(qs, when: datetime, pk: int, *, inclusive: bool = False):
+    """Entries after the cursor (when, pk) in newest-first order; written as a range on
+    published_at plus a small exclusion, so the (published_at, id) index serves it."""
+    qs = qs.filter(published_at__lte=when)
+    if inclusive:
+        return qs.exclude(published_at=when, id__gt=pk)
+    return qs.exclude(published_at=when, id__gte=pk)
+
+
 def river(user, f: RiverFilter, *, limit: int = PAGE_SIZE) -> RiverPage:
     """One page of the member's river, newest first, after `f.after` when given."""
-    subs = subscriptions_by_source(user)
-    qs = river_queryset(user, f, subs)
+    qs = river_queryset(user, f)
     if f.after:
-        when, pk = f.after
-        qs = qs.filter(Q(published_at__lt=when) | Q(published_at=when, id__lt=pk))
-    entries = list(qs.order_by("-published_at", "-id").select_related("source")[: limit + 1])
+        qs = older_than(qs, *f.after)
+    newest = qs.order_by("-published_at", "-id").select_related("source").defer("content_html")
+    entries = list(newest[: limit + 1])
     more = len(entries) > limit
     entries = entries[:limit]
-    marks = {
-        s.entry_id: s
-        for s in EntryState.objects.filter(user=user, entry_id__in=[e.pk for e in entries])
+    ids = [e.pk for e in entries]
+    marks = {s.entry_id: s for s in EntryState.objects.filter(user=user, entry_id__in=ids)}
+    subs = {
+        s.source_id: s
+        for s in Subscription.objects.filter(
+            user=user, source_id__in={e.source_id for e in entries}
+        )
+        .select_related("source", "person", "folder")
+        .only("source_id", "title", "source__title", "source__url", "person__name", "folder__name")
     }
     for entry in entries:
+        entry.headline = entry.title or _shorten(entry.excerpt) or "(untitled)"
         entry.subscription = subs.get(entry.source_id)
         mark = marks.get(entry.pk)
         entry.is_read = bool(mark and mark.read)
         entry.is_starred = bool(mark and mark.starred)
-    return RiverPage(entries, make_cursor(entries[-1]) if more else "", subs)
+    return RiverPage(entries, make_cursor(entries[-1]) if more else "")
+
+
+def _shorten(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -258,13 +259,34 @@ def _follow_redirect(source: Source, download: Download) -> None:
     source.url = new_url
 
 
-@transaction.atomic
 def apply_download(source: Source, download: Download) -> StoreResult:
-    """Store a Download on its source: entries, validators, state, last error and next fetch time."""
+    """Store a Download on its source: entries, validators, state, last error and next fetch time.
+
+    A 304 for content that could not be read keeps the source's error (the content is unchanged,
+    so it is still broken) without counting another failure. A 304 on a healthy source is one
+    UPDATE (the common case of a refresh).
+    """
+    if download.not_modified and source.state == Source.State.OK:
+        now = download.fetched_at
+        healthy = Source.objects.filter(pk=source.pk, state=Source.State.OK, content_error=False)
+        if healthy.update(
+            last_fetched_at=now,
+            last_status=304,
+            next_fetch_at=now + timedelta(seconds=source.fetch_interval),
+        ):
+            return StoreResult()
+    return _apply_download(source, download)
+
+
+@transaction.atomic
+def _apply_download(source: Source, download: Download) -> StoreResult:
     source = Source.objects.select_for_update().get(pk=source.pk)
     now = download.fetched_at
     source.last_fetched_at = now
     source.last_status = download.status
+    if download.status == 200:
+        # Kept even when the content is refused: an unchanged broken feed then costs a 304.
+        source.etag, source.last_modified = download.etag, download.last_modified
     result = StoreResult()
     if download.gone:
         source.move_to(
@@ -272,13 +294,18 @@ def apply_download(source: Source, download: Download) -> StoreResult:
         )
     elif download.error:
         _record_error(source, download.error, now, download.retry_after)
+        source.content_error = download.status == 200
+    elif download.not_modified and source.content_error:
+        source.next_fetch_at = now + backoff(source.error_count)
     else:
         _follow_redirect(source, download)
         if download.feed is not None:
             result = _apply_feed(source, download, now)
         source.error_count = 0
+        source.content_error = False
         source.move_to(Source.State.OK)
-        source.fetch_interval = int(adaptive_interval(source).total_seconds())
+        if result.added or not source.last_new_entry_at:
+            source.fetch_interval = int(adaptive_interval(source).total_seconds())
         source.next_fetch_at = now + timedelta(seconds=source.fetch_interval)
     source.save()
     return result
@@ -289,7 +316,6 @@ def _apply_feed(source: Source, download: Download, now: datetime) -> StoreResul
     source.title = (feed.title or source.title)[:500]
     source.site_url = (feed.link or source.site_url)[:2000]
     source.format = feed.format[:20]
-    source.etag, source.last_modified = download.etag, download.last_modified
     result = store_entries(source, feed.entries, now)
     if result.added:
         source.last_new_entry_at = now
@@ -341,18 +367,64 @@ def fetch_many(
         with limiter(source.host):
             return download(source, resolver=resolver, policy=policy)
 
+    unchanged = NotModifiedBatch()
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        for source, result in zip(sources, pool.map(work, sources), strict=True):
-            stored = apply_download(source, result)
+        for source, result in _in_order(pool, work, sources, ahead=max(1, workers) * 4):
+            if not unchanged.add(source, result):
+                counts["added"] += apply_download(source, result).added
             outcome = (
                 "gone" if result.gone else "error" if result.error
                 else "not_modified" if result.not_modified else "ok"
             )  # fmt: skip
             counts[outcome] += 1
-            counts["added"] += stored.added
             if progress:
                 progress(source, result)
+    unchanged.flush()
     return counts
+
+
+def _in_order(pool: ThreadPoolExecutor, work, sources: list[Source], ahead: int):
+    """(source, work(source)) in order, with at most `ahead` downloads running or waiting to be
+    stored: pool.map would start them all and hold every parsed feed in memory."""
+    pending: deque = deque()
+    for source in sources:
+        pending.append((source, pool.submit(work, source)))
+        if len(pending) >= ahead:
+            first, future = pending.popleft()
+            yield first, future.result()
+    while pending:
+        first, future = pending.popleft()
+        yield first, future.result()
+
+
+class NotModifiedBatch:
+    """304 answers of healthy sources, stored together: one UPDATE per fetch interval instead of
+    one per source (a refresh of a large network is mostly 304s)."""
+
+    def __init__(self, size: int = 500):
+        self.size = size
+        self.pending: dict[int, list[int]] = {}
+        self.count = 0
+
+    def add(self, source: Source, result: Download) -> bool:
+        """Queue the 304 of a healthy source; False when it needs the full apply_download."""
+        if not result.not_modified or source.state != Source.State.OK or source.content_error:
+            return False
+        self.pending.setdefault(source.fetch_interval, []).append(source.pk)
+        self.count += 1
+        if self.count >= self.size:
+            self.flush()
+        return True
+
+    def flush(self) -> None:
+        now = timezone.now()
+        for interval, ids in self.pending.items():
+            Source.objects.filter(pk__in=ids, state=Source.State.OK, content_error=False).update(
+                last_fetched_at=now,
+                last_status=304,
+                next_fetch_at=now + timedelta(seconds=interval),
+            )
+        self.pending, self.count = {}, 0
 
 
 # --- subscribing -------------------------------------------------------------------------
@@ -495,13 +567,17 @@ def refresh_now(source: Source) -> None:
     transaction.on_commit(lambda: fetch_source_task.enqueue(source_id))
 
 
-def enqueue_due(limit: int = 200) -> int:
-    """Enqueue a fetch task for each due source (the periodic tick). Returns how many.
+BATCH_SIZE = 50
+
+
+def enqueue_due(limit: int = 1000) -> int:
+    """Enqueue fetch tasks for the due sources (the periodic tick), BATCH_SIZE sources per task
+    so the worker fetches them together (thread pool, per-host limit). Returns how many sources.
 
     Each due source's next_fetch_at is pushed a little ahead so that the next tick does not
     enqueue it again while its task waits; the fetch sets the real next time.
     """
-    from plnet.reader.tasks import fetch_source_task
+    from plnet.reader.tasks import fetch_sources_task
 
     now = timezone.now()
     ids = list(
@@ -511,6 +587,7 @@ def enqueue_due(limit: int = 200) -> int:
         .values_list("pk", flat=True)[:limit]
     )
     Source.objects.filter(pk__in=ids).update(next_fetch_at=now + MIN_INTERVAL)
-    for source_id in ids:
-        transaction.on_commit(lambda source_id=source_id: fetch_source_task.enqueue(source_id))
+    for start in range(0, len(ids), BATCH_SIZE):
+        batch = ids[start : start + BATCH_SIZE]
+        transaction.on_commit(lambda batch=batch: fetch_sources_task.enqueue(batch))
     return len(ids)

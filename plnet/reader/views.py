@@ -6,12 +6,15 @@ reader.js adds keyboard shortcuts and sends the same forms in the background.
 
 from __future__ import annotations
 
+import html
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from plnet.protocols.opml import OpmlError
@@ -43,6 +46,24 @@ def _wants_json(request) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
 
+def _source_options(user, selected: int | None) -> str:
+    """The <option>s of the river's source filter, built here rather than in a template loop:
+    a network of 500 sources would otherwise cost more to render than the river itself.
+    Every title is escaped (html.escape, quotes included); ids are integers."""
+    rows = Subscription.objects.filter(user=user).values_list(
+        "source_id", "title", "source__title", "source__url"
+    )
+    choices = sorted(
+        ((sid, t or ft or url) for sid, t, ft, url in rows), key=lambda c: c[1].lower()
+    )
+    return mark_safe(  # noqa: S308 - built from escaped titles and integer ids only
+        "".join(
+            f'<option value="{int(sid)}"{" selected" if sid == selected else ""}>{html.escape(title)}</option>'
+            for sid, title in choices
+        )
+    )
+
+
 @login_required
 @require_GET
 def river_view(request):
@@ -62,9 +83,9 @@ def river_view(request):
             "filter_query": params.urlencode(),
             "people": Person.objects.filter(user=request.user),
             "folders": Folder.objects.filter(user=request.user),
-            "subscriptions": sorted(
-                page.subscriptions.values(), key=lambda s: s.display_title.lower()
-            ),
+            "source_options": _source_options(request.user, f.source),
+            "entry_base": reverse("reader:river") + "entries/",  # + id + "/" or "/mark/"
+            "here": request.get_full_path(),
             "up_to": f"{page.entries[-1].published_at.isoformat()}|{page.entries[-1].pk}"
             if page.entries
             else "",

@@ -293,3 +293,103 @@ def test_enqueue_due_fetches_due_followed_sources(
     assert n == 1
     assert services.enqueue_due() == 0  # pushed ahead: not enqueued twice
     assert [r[1] for r in local_server.requests] == ["/feed.xml", "/feed.xml"]
+
+
+def test_gzip_compressed_response_is_decoded(local_server):
+    import gzip
+
+    local_server.routes["/feed.xml"] = (
+        200,
+        {"Content-Type": RSS, "Content-Encoding": "gzip"},
+        gzip.compress(TWO),
+    )
+    source = Source.objects.create(url=local_server.url("/feed.xml"))
+    services.fetch_source(source.pk)
+    assert "gzip" in local_server.requests[0][2]["Accept-Encoding"]
+    assert Entry.objects.filter(source=source).count() == 2
+
+
+def test_user_agent_names_plnet_and_its_url(local_server, settings):
+    source = _source(local_server)
+    services.fetch_source(source.pk)
+    agent = local_server.requests[0][2]["User-Agent"]
+    assert agent.startswith("plnet/") and settings.PLNET.site_url in agent
+
+
+def test_per_host_limit_bounds_concurrent_requests(local_server, member):
+    import threading
+    import time
+
+    active, peak, lock = [0], [0], threading.Lock()
+
+    def slow(handler):
+        with lock:
+            active[0] += 1
+            peak[0] = max(peak[0], active[0])
+        time.sleep(0.2)
+        with lock:
+            active[0] -= 1
+        handler.send_response(200)
+        handler.send_header("Content-Type", RSS)
+        handler.send_header("Content-Length", str(len(TWO)))
+        handler.end_headers()
+        handler.wfile.write(TWO)
+
+    ids = []
+    for i in range(6):
+        local_server.routes[f"/f{i}"] = slow
+        ids.append(Source.objects.create(url=local_server.url(f"/f{i}")).pk)
+    counts = services.fetch_many(ids, workers=6, per_host=2)
+    assert counts["ok"] == 6 and peak[0] == 2
+
+
+def test_ssrf_guard_refuses_private_addresses_before_connecting(settings):
+    import dataclasses
+
+    settings.PLNET = dataclasses.replace(settings.PLNET, fetch_allowed_networks=())
+    source = Source.objects.create(url="http://intranet.example/feed")
+    services.fetch_source(source.pk, resolver=lambda host, port: ["10.0.0.5"])
+    source.refresh_from_db()
+    assert (
+        source.state == "error"
+        and "10.0.0.5" in source.last_error
+        and "may not fetch" in source.last_error
+    )
+
+
+def test_subscribe_refuses_non_http_urls(member):
+    with pytest.raises(services.SubscribeError, match="not an http"):
+        services.subscribe(member, "file:///etc/passwd")
+
+
+def test_an_unchanged_broken_feed_stays_in_error_on_304(local_server):
+    page = b"<!doctype html><html><body>not a feed</body></html>"
+    source = _source(local_server, body=page, headers={"Content-Type": "text/html", "ETag": '"b1"'})
+    services.fetch_source(source.pk)
+    local_server.routes["/feed.xml"] = (304, {"ETag": '"b1"'}, b"")
+    services.fetch_source(source.pk)
+    source.refresh_from_db()
+    assert local_server.requests[-1][2]["If-None-Match"] == '"b1"'
+    assert (source.state, source.error_count, source.last_error) == (
+        "error", 1, "this page is HTML without a feed or an h-feed",
+    )  # fmt: skip
+    local_server.routes["/feed.xml"] = (200, {"Content-Type": RSS, "ETag": '"b2"'}, TWO)
+    services.fetch_source(source.pk)
+    source.refresh_from_db()
+    assert (source.state, source.content_error, source.etag) == ("ok", False, '"b2"')
+
+
+def test_retry_after_as_an_http_date_on_503_and_bounds(local_server):
+    now = timezone.now()
+    when = (now + timedelta(hours=3)).strftime("%a, %d %b %Y %H:%M:%S GMT")
+    local_server.routes["/feed.xml"] = (503, {"Retry-After": when}, b"")
+    source = Source.objects.create(url=local_server.url("/feed.xml"))
+    services.fetch_source(source.pk)
+    source.refresh_from_db()
+    assert "HTTP 503" in source.last_error
+    assert (
+        timedelta(hours=2, minutes=58) < source.next_fetch_at - now <= timedelta(hours=3, minutes=1)
+    )
+    assert services.parse_retry_after("999999999", now) == now + services.MAX_BACKOFF
+    assert services.parse_retry_after("soon", now) is None
+    assert services.parse_retry_after("Mon, 01 Jan 2001 00:00:00 GMT", now) == now

@@ -146,8 +146,10 @@ def test_bad_filter_is_a_400_not_a_crash(client, member, network):
 
 
 def test_share_publishes_a_bookmark_post_via_the_person(
-    client, member, network, django_capture_on_commit_callbacks
+    client, member, network, django_capture_on_commit_callbacks, monkeypatch
 ):
+    sent = []
+    monkeypatch.setattr("plnet.linkbacks.services.send_linkbacks_for_post", sent.append)
     client.force_login(member)
     entry = Entry.objects.get(title="Source A entry 3")
     with django_capture_on_commit_callbacks(execute=True):
@@ -169,6 +171,7 @@ def test_share_publishes_a_bookmark_post_via_the_person(
     share = Share.objects.get()
     assert (share.entry, share.post, share.via) == (entry, post, network["person"])
     assert Post.objects.published().filter(pk=post.pk).exists()
+    assert sent == [post.pk]  # publishing's on_post_published hook sends the Webmentions
 
 
 def test_sources_page_shows_state_and_last_error(client, member, network):
@@ -264,3 +267,79 @@ def test_settings_page_creates_a_token_shown_once(client, member):
     row = ApiToken.objects.get(user=member)
     assert row.token_hash == ApiToken.hash(token) and token not in row.token_hash
     assert token not in client.get(reverse("reader:settings")).content.decode()
+
+
+def test_titles_are_escaped_in_the_river_and_its_source_filter(client, member, network):
+    network["a"].title = '<script>alert("x")</script>'
+    network["a"].save()
+    Entry.objects.filter(source=network["a"]).update(title="<img src=x onerror=alert(1)>")
+    client.force_login(member)
+    html = client.get(reverse("reader:river")).content.decode()
+    assert "<script>alert" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;</option>" in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_edit_a_subscription_and_unfollow(client, member, network, other_member):
+    sub = Subscription.objects.get(source=network["b"])
+    client.force_login(member)
+    assert client.get(reverse("reader:subscription", args=[sub.pk])).status_code == 200
+    client.post(
+        reverse("reader:subscription", args=[sub.pk]),
+        {"title": "My B", "person": network["person"].pk, "folder": network["folder"].pk},
+    )
+    sub.refresh_from_db()
+    assert (sub.title, sub.person, sub.folder) == ("My B", network["person"], network["folder"])
+    stranger_folder = Folder.objects.create(user=other_member, name="Theirs")
+    response = client.post(
+        reverse("reader:subscription", args=[sub.pk]), {"folder": stranger_folder.pk}
+    )
+    assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
+    client.post(reverse("reader:unsubscribe", args=[sub.pk]))
+    assert not Subscription.objects.filter(pk=sub.pk).exists()
+    assert Source.objects.filter(pk=network["b"].pk).exists()  # other members may follow it
+
+
+def test_another_members_subscription_person_and_folder_are_404(client, other_member, network):
+    client.force_login(other_member)
+    sub = Subscription.objects.first()
+    assert client.get(reverse("reader:subscription", args=[sub.pk])).status_code == 404
+    assert client.post(reverse("reader:unsubscribe", args=[sub.pk])).status_code == 404
+    assert client.post(reverse("reader:refresh", args=[sub.pk])).status_code == 404
+    assert client.get(reverse("reader:person", args=[network["person"].pk])).status_code == 404
+    client.post(reverse("reader:folders"), {"delete": network["folder"].pk})
+    assert Folder.objects.filter(pk=network["folder"].pk).exists()
+
+
+def test_edit_and_remove_a_person(client, member, network):
+    client.force_login(member)
+    url = reverse("reader:person", args=[network["person"].pk])
+    assert "Doug" in client.get(url).content.decode()
+    client.post(url, {"name": "Doug B", "url": "", "note": "blogs since 2003"})
+    network["person"].refresh_from_db()
+    assert (network["person"].name, network["person"].note) == ("Doug B", "blogs since 2003")
+    client.post(url, {"delete": "1"})
+    assert not Person.objects.exists()
+    assert Subscription.objects.filter(source=network["a"], person=None).exists()
+
+
+def test_revoke_a_token(client, member):
+    from plnet.reader.actions import create_token
+
+    row, token = create_token(member, "old")
+    client.force_login(member)
+    client.post(reverse("reader:settings"), {"revoke": row.pk})
+    assert not ApiToken.objects.exists()
+    assert client.get("/api/v1/sources", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 401
+
+
+def test_entry_page_shows_sanitised_content_and_marks_it_read(client, member, network):
+    entry = Entry.objects.get(title="Source A entry 0")
+    entry.content_html = (
+        '<p>Safe <a href="https://x.example/" rel="noopener noreferrer nofollow">link</a></p>'
+    )
+    entry.save()
+    client.force_login(member)
+    html = client.get(reverse("reader:entry", args=[entry.pk])).content.decode()
+    assert '<div class="e-content"><p>Safe <a href="https://x.example/"' in html
+    assert EntryState.objects.get(user=member, entry=entry).read is True
