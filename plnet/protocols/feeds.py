@@ -257,7 +257,7 @@ def parse_xml_feed(content: bytes, url: str = "", content_type: str = "") -> Par
     return ParsedFeed(
         format=version or "unknown",
         title=_detail_text(feed, "title"),
-        link=urljoin(url, link) if link else "",
+        link=_http_link(url, link),
         description=_detail_text(feed, "subtitle"),
         entries=entries,
         warning=_bozo_message(result) if result.get("bozo") else "",
@@ -349,7 +349,7 @@ def parse_json_feed(content: bytes, url: str = "") -> ParsedFeed:
     return ParsedFeed(
         format=JSON_FEED_VERSIONS.get(data["version"].rstrip("/"), "json11"),
         title=plain_text(html.unescape(str(data.get("title") or "")), is_html=False),
-        link=urljoin(url, home) if home else "",
+        link=_http_link(url, home),
         description=plain_text(str(data.get("description") or ""), is_html=False),
         entries=entries,
         hubs=hubs,

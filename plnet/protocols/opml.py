@@ -74,7 +74,7 @@ def parse_opml(content: bytes) -> SubscriptionList:
             Outline(
                 url=feed["url"].strip(),
                 title=(feed.get("title") or "").strip(),
-                html_url=(feed.get("htmlUrl") or feed.get("html_url") or "").strip(),
+                html_url=_http_only(feed.get("htmlUrl") or feed.get("html_url") or ""),
                 folder=folder.strip(),
             )
         )
@@ -125,3 +125,10 @@ def _add(parent: ET.Element, outline: Outline) -> None:
     if outline.html_url:
         attrs["htmlUrl"] = outline.html_url
     ET.SubElement(parent, "outline", attrs)
+
+
+def _http_only(url: str) -> str:
+    """url stripped when it is an absolute http(s) URL, else "" (an outline's htmlUrl ends up in
+    a link: javascript: and the like must not)."""
+    url = url.strip()
+    return url if url.lower().startswith(("http://", "https://")) else ""
