@@ -353,7 +353,7 @@ def test_ssrf_guard_refuses_private_addresses_before_connecting(settings):
     assert (
         source.state == "error"
         and "10.0.0.5" in source.last_error
-        and "may not fetch" in source.last_error
+        and "private or local address" in source.last_error
     )
 
 
