@@ -99,9 +99,12 @@ def entries(request):
         return _error(405, "use GET")
     try:
         f = RiverFilter.from_params(request.GET)
-        limit = int(request.GET.get("limit") or PAGE_SIZE)
-    except (BadFilter, ValueError) as exc:
+    except BadFilter as exc:
         return _error(400, str(exc))
+    raw_limit = request.GET.get("limit") or str(PAGE_SIZE)
+    if not raw_limit.isdigit():
+        return _error(400, f"limit must be a whole number from 1 to {MAX_LIMIT}")
+    limit = int(raw_limit)
     page = river(request.user, f, limit=max(1, min(limit, MAX_LIMIT)))
     return JsonResponse(
         {

@@ -134,3 +134,11 @@ def test_full_text_query(client, setup):
     search.index_entries(Entry.objects.all())
     data = get(client, "/api/v1/entries", setup["token"], q="rhizomatic").json()
     assert [e["id"] for e in data["entries"]] == [entry.pk]
+
+
+@pytest.mark.parametrize("limit", ["abc", "-1", "2.5"])
+def test_a_bad_limit_is_explained(client, setup, limit):
+    """Regression: ?limit=abc answered with Python's own int() error text."""
+    response = get(client, "/api/v1/entries", setup["token"], limit=limit)
+    assert response.status_code == 400
+    assert response.json() == {"error": "limit must be a whole number from 1 to 200"}
