@@ -66,3 +66,19 @@ def test_run_serves_and_ctrl_c_stops_web_and_worker(tmp_path, how):
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+def test_run_refuses_a_port_in_use_with_a_clear_message(tmp_path):
+    """Regression: with the port taken, plnet said it was serving and kept only the worker."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {**os.environ, "PLNET_DATA_DIR": str(tmp_path)}
+        result = subprocess.run(
+            [sys.executable, "-m", "plnet.cli", "run", "--port", str(port)],
+            cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+    assert result.returncode != 0
+    assert f"cannot serve on 127.0.0.1:{port}" in result.stderr
+    assert "serving" not in result.stdout

@@ -4,15 +4,29 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 
 def _interrupt(signum, frame):
     raise KeyboardInterrupt
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Raise CommandError when host:port is already taken (say so now, not after a failed bind)."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise CommandError(
+                f"cannot serve on {host}:{port}: {exc.strerror}. Is plnet (or something else)"
+                " already running there? Choose another port with --port."
+            ) from None
 
 
 class Command(BaseCommand):
@@ -25,6 +39,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-worker", action="store_true", help="Serve only, no task worker.")
 
     def handle(self, *args, host, port, workers, no_worker, **options):
+        _check_port_free(host, port)
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "plnet.settings"}
         web = [
             sys.executable, "-m", "gunicorn", "plnet.wsgi:application",
@@ -43,6 +58,9 @@ class Command(BaseCommand):
         except KeyboardInterrupt:
             pass
         finally:
+            # a second Ctrl-C or SIGTERM while the children stop must not cut the clean-up short
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
             for p in procs:
                 if p.poll() is None:
                     p.send_signal(signal.SIGTERM)
@@ -51,4 +69,7 @@ class Command(BaseCommand):
                     p.wait(timeout=10)
                 except subprocess.TimeoutExpired:
                     p.kill()
+        web_exit = procs[0].returncode
         self.stdout.write("plnet stopped")
+        if web_exit not in (0, -signal.SIGTERM, None):
+            raise CommandError(f"the web server stopped with exit code {web_exit}")
