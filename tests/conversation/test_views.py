@@ -563,3 +563,20 @@ def test_every_refusal_is_the_whole_post_page_with_the_reason_and_the_words(
         assert field_value(html, "email") == data["email"]
     stored = Comment.objects.filter(author_name="Carol").count()
     assert stored == (1 if case == "duplicate send" else 0)
+
+
+@pytest.mark.parametrize("refused", [False, True])
+def test_the_comments_are_one_labelled_section_with_one_id(
+    client, post, rules, make_comment, refused
+):
+    """One landmark, one id: axe-core's landmark-unique failed when the thread declared its own
+    <section id="comments"> inside the post page's."""
+    make_comment()
+    response = send(client, post, name="") if refused else client.get(post.get_absolute_url())
+    page = lxml.html.fromstring(response.content.decode())
+    assert len(page.xpath("//*[@id='comments']")) == 1
+    section = page.get_element_by_id("comments")
+    assert section.tag == "section" and section.get("aria-label") == "Comments"
+    assert not section.xpath(".//section[not(@id='respond')]") and not section.xpath(
+        "ancestor::section"
+    )
