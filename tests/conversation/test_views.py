@@ -476,6 +476,8 @@ def test_protected_post_hides_comments_until_unlocked(client, post, rules, make_
     assert lxml.html.fromstring(html).get_element_by_id("kept-text").text == (
         "Words before the password"
     )
+    back = lxml.html.fromstring(html).xpath("//a[text()='Back to the post']")
+    assert back and back[0].get("href") == post.get_absolute_url()
     assert Comment.objects.count() == 1
     session = client.session
     session["publishing_unlocked_posts"] = [post.pk]
