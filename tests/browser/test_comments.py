@@ -4,6 +4,7 @@ post's author on the moderation page, see it published; and XSS vectors stay ine
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.test import Client
@@ -90,6 +91,7 @@ def test_comment_held_approved_then_reply(page, live_server, site):
     assert published.locator(".p-author .p-name").inner_text() == "Bo Reader"
     assert published.locator(".p-author a").get_attribute("href") == "https://bo.example/"
     published.get_by_role("link", name="Reply to Bo Reader").click()
+    page.wait_for_url(re.compile(r"replytocom=\d+"))  # is_visible() does not wait for it
     assert page.get_by_role("heading", name="Reply to Bo Reader").is_visible()
     page.get_by_role("textbox", name="Name", exact=True).fill("Bo Reader")
     page.get_by_role("textbox", name="Email", exact=True).fill("bo@example.net")
