@@ -53,11 +53,17 @@ def _request_meta(request, form: CommentForm) -> dict:
 
 def _refuse(request, post, form, message: str):
     """Show the post again, through publishing's own view so the page is whole, with the message
-    and the form as the person filled it (the thread tag reads them from the request)."""
-    if post is None or not post.is_public:
-        return render(
-            request, "conversation/refused.html", {"message": message, "form": form}, status=400
-        )
+    and the form as the person filled it (the thread tag reads them from the request).
+
+    A post the person may not read (missing, unpublished, or locked by a password they have not
+    given) is not shown: a page of its own gives the message and their words."""
+    if post is None or not post.is_public or not _unlocked(request, post):
+        context = {
+            "message": message,
+            "form": form,
+            "post": post if post and post.is_public else None,
+        }
+        return render(request, "conversation/refused.html", context, status=400)
     request.comment_form, request.comment_error = form, message
     match = resolve(post.get_absolute_url())
     response = match.func(request, *match.args, **match.kwargs)

@@ -112,14 +112,18 @@ class PostQuerySet(models.QuerySet):
         return self.order_by("-sticky", "-published_at", "-id")
 
     def with_comment_counts(self):
-        """Annotate `approved_comment_count`: the approved comments each post shows.
+        """Annotate `approved_comment_count`: the approved comments each post's thread shows
+        (typed comments and Webmention replies; likes, reposts, mentions and pingbacks are
+        responses, counted apart).
 
         A correlated subquery rather than a JOIN + GROUP BY: SQLite would group by every
         column, text bodies included, which made a 10-post listing cost ~10 ms more.
         """
         comments = self.model._meta.get_field("comments").related_model
         counted = (
-            comments.objects.filter(post=models.OuterRef("pk"), state="approved")
+            comments.objects.filter(post=models.OuterRef("pk"))
+            .approved()
+            .conversational()
             .order_by()
             .values("post")
             .annotate(n=models.Count("pk"))

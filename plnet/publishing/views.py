@@ -90,6 +90,7 @@ def post_detail(request, year, month, day, slug):
         raise Http404("No such date") from None
     post = (
         posts.filter(slug=slug)
+        .with_comment_counts()
         .select_related("author")
         .prefetch_related(CATEGORIES, "tags")
         .first()
@@ -103,7 +104,7 @@ def post_detail(request, year, month, day, slug):
         "post_number": services.post_number(post),
         "previous": previous,
         "next": following,
-        "approved_comment_count": post.comments.filter(state="approved").count(),
+        "approved_comment_count": post.approved_comment_count,
     }
     return render(request, "publishing/post_detail.html", context)
 

@@ -4,6 +4,7 @@ post's author on the moderation page, see it published; and XSS vectors stay ine
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.test import Client
@@ -90,6 +91,7 @@ def test_comment_held_approved_then_reply(page, live_server, site):
     assert published.locator(".p-author .p-name").inner_text() == "Bo Reader"
     assert published.locator(".p-author a").get_attribute("href") == "https://bo.example/"
     published.get_by_role("link", name="Reply to Bo Reader").click()
+    page.wait_for_url(re.compile(r"replytocom=\d+"))  # is_visible() does not wait for it
     assert page.get_by_role("heading", name="Reply to Bo Reader").is_visible()
     page.get_by_role("textbox", name="Name", exact=True).fill("Bo Reader")
     page.get_by_role("textbox", name="Email", exact=True).fill("bo@example.net")
@@ -101,6 +103,33 @@ def test_comment_held_approved_then_reply(page, live_server, site):
     nested = page.locator(f"#comment-{first.pk} + ol.children #comment-{reply.pk}")
     assert "And a follow-up thought." in nested.inner_text()
     assert dialogs == []
+
+
+def test_a_refused_comment_keeps_the_page_the_reason_and_the_words(page, live_server, site):
+    """An invalid email: the post, its thread and the reason are shown, and the form is still
+    filled in, so the words are not lost."""
+    _, post = site
+    Comment.objects.create(
+        post=post, author_name="Bo", raw_content="First!", content="<p>First!</p>", state="approved"
+    )
+    page.goto(live_server.url + post.get_absolute_url())
+    page.get_by_role("textbox", name="Name", exact=True).fill("Carol")
+    page.get_by_role("textbox", name="Email", exact=True).fill("carol-at-example")
+    page.get_by_role("textbox", name="Comment", exact=True).fill("Words I spent an hour on.")
+    page.get_by_role("button", name="Post comment").click()
+    page.wait_for_load_state()
+
+    assert page.locator("main > article > .e-content").inner_text() == "Some thoughts."
+    assert page.get_by_role("link", name="1 comment").is_visible()
+    assert "First!" in page.locator("#comments .comment-list").inner_text()
+    alerts = " ".join(page.get_by_role("alert").all_inner_texts())
+    assert "Enter a valid email address." in alerts
+    assert page.get_by_text("protected by a password").count() == 0
+    assert page.get_by_role("textbox", name="Name", exact=True).input_value() == "Carol"
+    assert page.get_by_role("textbox", name="Email", exact=True).input_value() == "carol-at-example"
+    comment = page.get_by_role("textbox", name="Comment", exact=True)
+    assert comment.input_value() == "Words I spent an hour on."
+    assert Comment.objects.count() == 1
 
 
 XSS = [

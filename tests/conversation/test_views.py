@@ -476,6 +476,8 @@ def test_protected_post_hides_comments_until_unlocked(client, post, rules, make_
     assert lxml.html.fromstring(html).get_element_by_id("kept-text").text == (
         "Words before the password"
     )
+    back = lxml.html.fromstring(html).xpath("//a[text()='Back to the post']")
+    assert back and back[0].get("href") == post.get_absolute_url()
     assert Comment.objects.count() == 1
     session = client.session
     session["publishing_unlocked_posts"] = [post.pk]
@@ -488,3 +490,95 @@ def test_an_error_page_is_the_whole_post_page(client, post, rules):
     html = send(client, post, text="").content.decode()
     assert "A post." in html  # the post's content, through publishing's own view
     assert 'rel="canonical"' in html
+
+
+# --- every refusal shows the whole post page, the reason and the words ---------------------------
+
+
+def _close(post, **_):
+    post.comment_status = "closed"
+    post.save()
+
+
+def _send_twice(client, post, data):
+    send(client, post, **data)
+    return send(client, post, **data)
+
+
+def _reply_to_pending(client, post, data, make_comment):
+    waiting = make_comment(state=Comment.State.PENDING, raw_content="Not yet shown")
+    return send(client, post, parent=waiting.pk, **data)
+
+
+def _stale_csrf(client, post, data):
+    strict = Client(enforce_csrf_checks=True)
+    return strict.post("/comments/post/", form_data(post, csrfmiddlewaretoken="x" * 64, **data))
+
+
+REFUSALS = {
+    "invalid email": ({"email": "carol-at-example"}, "Enter a valid email address."),
+    "invalid website": ({"url": "not a website"}, "Enter a valid URL."),
+    "empty name": ({"name": ""}, "Please give your name."),
+    "long name": ({"name": "N" * 251}, "Ensure this value has at most 250 characters"),
+    "long comment": ({"text": "Kept. " + "x" * 10_000}, "at most 10000 characters"),
+    "comments closed": ({}, "Comments are closed on this post."),
+    "duplicate send": ({}, "You already sent this comment"),
+    "reply to a waiting comment": ({}, "not on this post any more"),
+    "expired CSRF token": ({}, "Your words are kept below"),
+}
+
+
+@pytest.mark.parametrize("case", REFUSALS)
+def test_every_refusal_is_the_whole_post_page_with_the_reason_and_the_words(
+    client, post, rules, make_comment, case
+):
+    """The visitor sees the post, its thread and counts, the reason (role="alert"), and what
+    they typed — never a password prompt, never an empty page."""
+    make_comment(raw_content="Earlier words", content="<p>Earlier words</p>")
+    fields, reason = REFUSALS[case]
+    data = {"name": "Carol", "email": "carol@example.org", "text": "Carol's careful words"}
+    data.update(fields)
+    if case == "comments closed":
+        _close(post)
+    if case == "duplicate send":
+        response = _send_twice(client, post, data)
+    elif case == "reply to a waiting comment":
+        response = _reply_to_pending(client, post, data, make_comment)
+    elif case == "expired CSRF token":
+        response = _stale_csrf(client, post, data)
+    else:
+        response = send(client, post, **data)
+
+    html = response.content.decode()
+    page = lxml.html.fromstring(html)
+    assert response.status_code == 400
+    assert reason in " ".join(e.text_content() for e in page.xpath("//*[@role='alert']"))
+    assert "protected by a password" not in html
+    assert page.xpath("//div[@class='e-content']")[0].text_content().strip() == "A post."
+    assert "Earlier words" in comments_section(html).text_content()
+    header = page.xpath("//article/header//a[@href='#comments']")[0].text_content().strip()
+    assert header == "1 comment"
+    kept = page.xpath("//textarea[@name='text'] | //textarea[@id='kept-text']")
+    assert kept and (kept[0].text or "").removeprefix("\n") == data["text"]
+    if case != "comments closed":  # a closed post has no form: its words are kept read-only
+        assert field_value(html, "name") == data["name"]
+        assert field_value(html, "email") == data["email"]
+    stored = Comment.objects.filter(author_name="Carol").count()
+    assert stored == (1 if case == "duplicate send" else 0)
+
+
+@pytest.mark.parametrize("refused", [False, True])
+def test_the_comments_are_one_labelled_section_with_one_id(
+    client, post, rules, make_comment, refused
+):
+    """One landmark, one id: axe-core's landmark-unique failed when the thread declared its own
+    <section id="comments"> inside the post page's."""
+    make_comment()
+    response = send(client, post, name="") if refused else client.get(post.get_absolute_url())
+    page = lxml.html.fromstring(response.content.decode())
+    assert len(page.xpath("//*[@id='comments']")) == 1
+    section = page.get_element_by_id("comments")
+    assert section.tag == "section" and section.get("aria-label") == "Comments"
+    assert not section.xpath(".//section[not(@id='respond')]") and not section.xpath(
+        "ancestor::section"
+    )

@@ -34,7 +34,7 @@ def comment_thread(context, post):
         "replying_to": replying_to,
         "post": post,
         "nodes": services.thread(post, extra_ids=awaiting),
-        "count": Comment.objects.filter(post=post).approved().count(),
+        "count": comment_count(post),
         "open": services.comments_open(post),
         "form": form,
         "comment_error": context.get("comment_error") or getattr(request, "comment_error", None),
@@ -66,8 +66,9 @@ def avatar(comment, pixels=40):
 
 @register.simple_tag
 def comment_count(post) -> int:
-    """The number of approved comments of post (for listings)."""
-    return Comment.objects.filter(post=post).approved().count()
+    """The number of approved comments the thread of post shows (comments and Webmention
+    replies; likes, reposts, mentions and pingbacks are responses, counted apart)."""
+    return Comment.objects.filter(post=post).approved().conversational().count()
 
 
 @register.filter
