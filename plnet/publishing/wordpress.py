@@ -44,6 +44,7 @@ from plnet.protocols import wxr
 from plnet.protocols.wpautop import autop
 
 from .models import Attachment, Category, LegacyURL, Post
+from .services import is_reserved_page_slug, unique_slug
 
 STATUS = {
     "publish": Post.Status.PUBLISHED,
@@ -467,6 +468,13 @@ class _Importer:
         if item.status not in STATUS:
             self.summary.note(f"status '{item.status}' read as draft")
         post = Post.objects.filter(wp_site=self.site_key, wp_post_id=item.post_id).first()
+        if item.post_type == "page" and not item.parent_id and is_reserved_page_slug(slug):
+            values["slug"] = unique_slug(
+                slug, post_type="page", exclude_pk=post and post.pk, top_level=True
+            )
+            self.summary.note(
+                f"page slug '{slug}' is one of plnet's own addresses: now '{values['slug']}'"
+            )
         kind, created = item.post_type, post is None
         if not created and values["author_id"] is None:
             del values["author_id"]  # the file names nobody: keep whoever the post has
