@@ -58,11 +58,18 @@ def _feeds(title: str, rss: str, atom: str) -> list[dict[str, str]]:
     ]
 
 
-def _local_day(year: int, month: int = 1, day: int = 1) -> dt.datetime:
-    try:
-        return timezone.make_aware(dt.datetime(year, month, day))
-    except ValueError:
-        raise Http404("No such date") from None
+def _archive_range(year: int, month: int, day: int) -> tuple[dt.datetime, dt.datetime, str]:
+    """Start and end (local midnights) and label of a year, month or day archive (month and
+    day 0 when not given). Raises ValueError or OverflowError for a date that does not exist
+    or whose end falls past year 9999."""
+    start = timezone.make_aware(dt.datetime(year, month or 1, day or 1))
+    if day:
+        end, label = start.date() + dt.timedelta(days=1), f"{start.day} {start:%B %Y}"
+    elif month:
+        end, label = dt.date(year + (month == 12), month % 12 + 1, 1), f"{start:%B %Y}"
+    else:
+        end, label = dt.date(year + 1, 1, 1), str(year)
+    return start, timezone.make_aware(dt.datetime.combine(end, dt.time())), label
 
 
 # --- reading ---------------------------------------------------------------------------------------
@@ -86,7 +93,7 @@ def wordpress_page(request, number):
 def post_detail(request, year, month, day, slug):
     try:
         posts = Post.objects.posts().published().published_on(int(year), int(month), int(day))
-    except ValueError:
+    except (ValueError, OverflowError):
         raise Http404("No such date") from None
     post = (
         posts.filter(slug=slug)
@@ -174,16 +181,10 @@ def author(request, username):
 
 
 def archive(request, year, month=None, day=None):
-    year, month, day = int(year), int(month or 0), int(day or 0)
-    start = _local_day(year, month or 1, day or 1)
-    if day:
-        end, label = start.date() + dt.timedelta(days=1), f"{start.day} {start:%B %Y}"
-    elif month:
-        end = dt.date(year + (month == 12), month % 12 + 1, 1)
-        label = f"{start:%B %Y}"
-    else:
-        end, label = dt.date(year + 1, 1, 1), str(year)
-    end = timezone.make_aware(dt.datetime.combine(end, dt.time()))
+    try:
+        start, end, label = _archive_range(int(year), int(month or 0), int(day or 0))
+    except (ValueError, OverflowError):
+        raise Http404("No such date") from None
     posts = _listing(Post.objects.filter(published_at__gte=start, published_at__lt=end))
     context = {"page_obj": _page_of(request, posts), "heading": f"Archive: {label}"}
     return render(request, "publishing/archive.html", context)

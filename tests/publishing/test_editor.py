@@ -108,6 +108,14 @@ def test_scheduled_without_a_date_is_refused_and_nothing_saved(writer):
     assert Post.objects.count() == 0
 
 
+@pytest.mark.parametrize("when", ["9999-12-31T23:59", "0999-01-01T00:00"])
+def test_a_publish_date_past_a_sane_bound_is_refused(writer, when):
+    response = writer.post("/write/", form_data(published_at=when, save="1"))
+    assert response.status_code == 200
+    assert "Choose a date between the years 1000 and 2999." in response.content.decode()
+    assert Post.objects.count() == 0
+
+
 def test_empty_post_is_refused(writer):
     response = writer.post("/write/", form_data(title="", body="", save="1"))
     assert "Write a title or some text first." in response.content.decode()

@@ -148,6 +148,18 @@ def test_wrong_date_or_impossible_date_is_404(client, make_post):
     assert client.get("/2024/13/01/hello/").status_code == 404
 
 
+@pytest.mark.parametrize("url", ["/9999/", "/9999/12/", "/9999/12/31/", "/0000/"])
+def test_archives_at_the_ends_of_the_calendar_are_404(client, url):
+    assert client.get(url).status_code == 404
+
+
+def test_a_post_dated_on_the_last_day_of_year_9999_is_404_not_an_error(client, make_post):
+    """Scheduled that far ahead (before the editor refused such dates): not public, not a 500."""
+    make_post(slug="end", when=dt.datetime(9999, 12, 31, 12, tzinfo=dt.UTC))
+    assert Post.objects.published_on(9999, 12, 31).count() == 1
+    assert client.get("/9999/12/31/end/").status_code == 404
+
+
 def test_same_slug_on_two_dates_are_two_posts(client, make_post):
     make_post("One", slug="notes", when=dt.datetime(2024, 3, 5, tzinfo=dt.UTC))
     make_post("Two", slug="notes", when=dt.datetime(2024, 4, 5, tzinfo=dt.UTC))
