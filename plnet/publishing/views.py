@@ -11,11 +11,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.http import require_POST
@@ -48,7 +48,15 @@ def _listing(queryset):
 
 
 def _page_of(request, queryset):
-    return Paginator(queryset, PER_PAGE).get_page(request.GET.get("page"))
+    """The page of the listing that ?page= asks for: page 1 when it is not a number, 404 past
+    the last page (as WordPress answers for /page/999/)."""
+    paginator = Paginator(queryset, PER_PAGE)
+    try:
+        return paginator.page(request.GET.get("page") or 1)
+    except PageNotAnInteger:
+        return paginator.page(1)
+    except EmptyPage:
+        raise Http404("No such page") from None
 
 
 def _feeds(title: str, rss: str, atom: str) -> list[dict[str, str]]:
@@ -75,11 +83,47 @@ def _archive_range(year: int, month: int, day: int) -> tuple[dt.datetime, dt.dat
 # --- reading ---------------------------------------------------------------------------------------
 
 
+# WordPress's ?feed= values and the suffix they take after a feed address.
+FEED_KINDS = {"rss2": "", "rss": "", "rdf": "", "feed": "", "atom": "atom/"}
+COMMENT_FEEDS = {"comments-rss2": "", "comments-atom": "atom/"}
+
+
+def _wordpress_query_target(query) -> str | None:
+    """Where one of WordPress's plain (query-string) addresses on the home page lives here:
+    feeds (?feed=rss2, ?feed=comments-rss2, ?cat=ID&feed=rss2, ?tag=slug&feed=atom) and
+    archives (?cat=ID, ?tag=slug). None for the plain home page; Http404 for an address
+    WordPress would not find either (an unknown feed, category id, or post id: ?p= and
+    ?page_id= that name a post were redirected by LegacyURLMiddleware before coming here)."""
+    if query.keys() & {"p", "page_id"}:
+        raise Http404("No such post")
+    feed = query.get("feed")
+    if feed in COMMENT_FEEDS:
+        return reverse("publishing:comments_feed") + COMMENT_FEEDS[feed]
+    if feed is not None and feed not in FEED_KINDS:
+        raise Http404("No such feed")
+    if "cat" in query:
+        term_id = query["cat"]
+        cat = Category.objects.filter(wp_term_id=term_id).first() if term_id.isdigit() else None
+        if cat is None:
+            raise Http404("No such category")
+        if feed is None:
+            return cat.get_absolute_url()
+        return reverse("publishing:category_feed", kwargs={"path": cat.path}) + FEED_KINDS[feed]
+    if query.get("tag"):
+        if feed is None:
+            return reverse("publishing:tag", kwargs={"slug": query["tag"]})
+        return reverse("publishing:tag_feed", kwargs={"slug": query["tag"]}) + FEED_KINDS[feed]
+    return None if feed is None else reverse("publishing:feed") + FEED_KINDS[feed]
+
+
 def home(request):
     if "s" in request.GET:  # WordPress's search address, /?s=words
         return search(request, request.GET.get("s", ""))
-    if "feed" in request.GET:  # WordPress's plain feed addresses, /?feed=rss2 or atom
-        target = "/feed/atom/" if request.GET["feed"] == "atom" else "/feed/"
+    try:
+        target = _wordpress_query_target(request.GET)
+    except NoReverseMatch:  # ?tag= with a slash or NUL: no such tag
+        raise Http404("No such tag") from None
+    if target:
         return HttpResponsePermanentRedirect(target)
     posts = _listing(Post.objects.sticky_first())
     return render(request, "publishing/archive.html", {"page_obj": _page_of(request, posts)})

@@ -390,6 +390,37 @@ def test_wordpress_feed_addresses(client, make_post):
     assert client.get("/?feed=rss2")["Location"] == "/feed/"
     assert client.get("/?feed=atom")["Location"] == "/feed/atom/"
     assert b"<rss" in client.get("/feed/rss2/").content
+    assert client.get("/?feed=comments-rss2")["Location"] == "/comments/feed/"
+    assert client.get("/?feed=comments-atom")["Location"] == "/comments/feed/atom/"
+    assert client.get("/?feed=nonsense").status_code == 404
+
+
+def test_wordpress_category_and_tag_query_addresses(client, make_post):
+    parent = Category.objects.create(name="Docs", slug="docs", wp_term_id=30)
+    child = Category.objects.create(name="Markup", slug="markup", parent=parent, wp_term_id=31)
+    make_post().categories.add(child)
+    assert client.get("/?cat=31&feed=rss2")["Location"] == "/category/docs/markup/feed/"
+    assert client.get("/?cat=31&feed=atom")["Location"] == "/category/docs/markup/feed/atom/"
+    assert client.get("/?cat=31")["Location"] == "/category/docs/markup/"
+    assert client.get("/?tag=t&feed=rss2")["Location"] == "/tag/t/feed/"
+    for unknown in ["/?cat=99&feed=rss2", "/?cat=abc", "/?tag=a/b"]:
+        assert client.get(unknown).status_code == 404, unknown
+
+
+def test_rss2_spelling_of_archive_feeds(client, make_post, author):
+    post = make_post()
+    post.categories.add(Category.objects.create(name="Markup", slug="markup"))
+    post.tags.add("t")
+    for url in ["/category/markup/feed/rss2/", "/tag/t/feed/rss2/", "/author/ana/feed/rss2/"]:
+        response = client.get(url)
+        assert response.status_code == 200 and b"<rss" in response.content, url
+
+
+@pytest.mark.parametrize("query", ["p=99999", "p=abc", "page_id=99999", "page=999", "page=0"])
+def test_unknown_wordpress_query_addresses_are_404(client, make_post, query):
+    make_post()
+    assert client.get(f"/?{query}").status_code == 404
+    assert client.get("/?page=abc").status_code == 200
 
 
 @pytest.mark.parametrize(
