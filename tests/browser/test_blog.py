@@ -106,3 +106,27 @@ def test_pages_pass_axe_accessibility_checks(page, live_server, blog, django_use
         page.goto(live_server.url + path)
         results = axe.run(page)
         assert results.violations_count == 0, f"{path}\n{results.generate_report()}"
+
+
+def test_nothing_is_wider_than_a_phone_and_the_header_is_spaced(page, live_server, blog):
+    """A very long unbroken word (Theme Unit Test) and a wide table stay within 375 px."""
+    word = "Titleshouldnotoverflowthecontentarea" * 6
+    cells = "".join(f"<td>{word[:40]}{i}</td>" for i in range(8))
+    Post.objects.create(
+        title=word,
+        slug="long",
+        body=f"<p>{word}</p><table><tr>{cells}</tr></table>",
+        body_format="html",
+        status="published",
+        published_at=dt.datetime(2024, 8, 1, tzinfo=dt.UTC),
+        author=blog[0].author,
+    )
+    page.set_viewport_size({"width": 375, "height": 800})
+    for path in ["/", "/2024/08/01/long/"]:
+        page.goto(live_server.url + path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375, path
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(live_server.url + "/")
+    name = page.locator(".site-name a").bounding_box()
+    home = page.get_by_role("navigation", name="Site").get_by_role("link", name="Home")
+    assert home.bounding_box()["x"] >= name["x"] + name["width"] + 10

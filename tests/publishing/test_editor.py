@@ -65,6 +65,13 @@ def test_preview_renders_markdown_without_saving(writer):
     assert "Some **bold**" in body  # the form keeps what was typed
 
 
+def test_preview_comes_before_the_form(writer):
+    """Below many category checkboxes the preview was out of sight, thousands of pixels down."""
+    Category.objects.bulk_create(Category(name=f"C{i}", slug=f"c{i}") for i in range(100))
+    body = writer.post("/write/", form_data(preview="1")).content.decode()
+    assert body.index('id="preview-heading"') < body.index('class="editor"')
+
+
 def test_save_draft_creates_a_private_draft(writer, author):
     cat = Category.objects.create(name="Notes", slug="notes")
     response = writer.post("/write/", form_data(save_draft="1", categories=[cat.pk]))
