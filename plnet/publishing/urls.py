@@ -25,6 +25,7 @@ SLUG = r"[^/\x00]+"
 PATH = r"[^?\x00]+?"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("page/<int:number>/", views.wordpress_page, name="wordpress_page"),
     # feeds (RSS at WordPress's paths, Atom beside them)
     path("feed/", feed(feeds.SiteFeed), name="feed"),

@@ -248,6 +248,14 @@ def robots_txt(request):
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
 
 
+def favicon(request):
+    """No icon, said plainly: browsers ask for /favicon.ico on every site, and a 404 page (or
+    a redirect to one) costs a render each time. Cached for a day."""
+    response = HttpResponse(status=204)
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
 def not_found(request, exception=None):
     return render(request, "404.html", status=404)
 

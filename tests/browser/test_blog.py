@@ -62,10 +62,10 @@ def test_reader_opens_home_then_a_post(page, live_server, blog, tmp_path):
     assert avatar.evaluate("img => img.complete && img.naturalWidth > 0")
     assert page.locator("a[rel=prev]").inner_text().endswith("Week 5: notes")
     assert page.locator("a[rel=next]").inner_text().endswith("Week 7: notes")
-    assert page.get_by_role("link", name="Reflections").is_visible()
+    assert page.locator("main").get_by_role("link", name="Reflections").is_visible()
     page.screenshot(path=str(tmp_path / "post.png"), full_page=True)
 
-    page.get_by_role("link", name="Reflections").click()
+    page.locator("main").get_by_role("link", name="Reflections").click()
     page.wait_for_url("**/category/reflections/")
     assert page.locator("main h2").all_inner_texts() == ["Week 6: notes"]
 

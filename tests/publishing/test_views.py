@@ -452,3 +452,32 @@ def test_cached_listing_entries_follow_every_change(client, make_post, author):
     for shown in ["New name", "Ana Renamed", "1 comment", "Second summary", "#fresh"]:
         assert shown in body, shown
     assert "Old name" not in body and "First summary" not in body
+
+
+def test_site_navigation_links_pages_categories_and_years(client, make_post, author):
+    def page(title, order, status="published", **fields):
+        return Post.objects.create(
+            post_type="page", title=title, slug=title.lower(), status=status,
+            published_at=timezone.now() - dt.timedelta(days=1), menu_order=order, author=author,
+            **fields,
+        )  # fmt: skip
+
+    about = page("About", 2)
+    page("Contact", 1)
+    page("Team", 0, parent=about)
+    page("Hidden", 0, status="draft")
+    Category.objects.create(name="Learning", slug="learning")
+    make_post(when=dt.datetime(2023, 5, 1, tzinfo=dt.UTC))
+    make_post(when=dt.datetime(2024, 5, 1, tzinfo=dt.UTC))
+    body = html(client.get("/2024/"))
+    nav = body[body.index('aria-label="Site"') : body.index("</nav>")]
+    assert re.findall(r'<a href="(/[^"]*)">', nav)[:3] == ["/", "/contact/", "/about/"]
+    assert "Team" not in nav and "Hidden" not in nav
+    footer = body[body.index('class="site-footer"') :]
+    assert '<a href="/category/learning/">Learning</a>' in footer
+    assert re.findall(r'<a href="(/\d{4}/)">', footer) == ["/2024/", "/2023/"]
+
+
+def test_favicon_is_no_content(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 204 and "max-age" in response["Cache-Control"]
