@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from taggit.models import Tag
 
 from . import services
-from .access import can_edit, can_read, can_write
+from .access import can_edit, can_read, can_write, visible_to
 from .forms import PostForm
 from .models import Category, Post
 
@@ -136,11 +136,11 @@ def wordpress_page(request, number):
 
 def post_detail(request, year, month, day, slug):
     try:
-        posts = Post.objects.posts().published().published_on(int(year), int(month), int(day))
+        posts = Post.objects.posts().published_on(int(year), int(month), int(day))
     except (ValueError, OverflowError):
         raise Http404("No such date") from None
     post = (
-        posts.filter(slug=slug)
+        visible_to(request.user, posts.filter(slug=slug))
         .select_related("author")
         .prefetch_related(CATEGORIES, "tags")
         .first()
@@ -162,7 +162,8 @@ def post_detail(request, year, month, day, slug):
 def page_detail(request, path):
     path = path.strip("/")
     slug = path.rsplit("/", 1)[-1]
-    for page in Post.objects.pages().published().filter(slug=slug).select_related("author"):
+    pages = visible_to(request.user, Post.objects.pages().filter(slug=slug))
+    for page in pages.select_related("author"):
         if page.page_path == path:
             unlocked = can_read(page, set(request.session.get(UNLOCKED, [])))
             children = Post.objects.pages().published().filter(parent=page)
@@ -178,9 +179,11 @@ def unlock(request, pk):
     given = request.POST.get("post_password", "")
     if post.is_protected and constant_time_compare(given, post.password):
         request.session[UNLOCKED] = sorted({*request.session.get(UNLOCKED, []), post.pk})
-    else:
-        messages.error(request, "That password is not right.")
-    return HttpResponseRedirect(post.get_absolute_url())
+        return HttpResponseRedirect(post.get_absolute_url())
+    # Shown on the password form itself (not among the page's messages), which the anchor brings
+    # into view.
+    messages.error(request, "That password is not right.", extra_tags="post-password")
+    return HttpResponseRedirect(post.get_absolute_url() + "#post-password")
 
 
 def category(request, path):

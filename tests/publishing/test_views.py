@@ -140,6 +140,26 @@ def test_unpublished_posts_are_not_found(client, make_post):
         assert "There is nothing at this address" in response.content.decode()
 
 
+def test_private_posts_show_to_their_author_and_staff_only(
+    client, make_post, author, other_author, django_user_model
+):
+    post = make_post("Diary", status="private", body="just for me")
+    page = make_post("Notes", status="private", post_type="page", slug="notes")
+    staff = django_user_model.objects.create_user(username="boss", is_staff=True)
+    for viewer, expected in [(None, 404), (other_author, 404), (author, 200), (staff, 200)]:
+        client.logout()
+        if viewer:
+            client.force_login(viewer)
+        for item in [post, page]:
+            response = client.get(item.get_absolute_url())
+            assert response.status_code == expected, (viewer, item)
+            if expected == 200:
+                assert '<span class="badge">Private</span>' in html(response)
+    client.force_login(author)
+    body = html(client.get(make_post("Open").get_absolute_url()))
+    assert '<span class="badge">Private</span>' not in body
+
+
 def test_wrong_date_or_impossible_date_is_404(client, make_post):
     make_post(slug="hello", when=dt.datetime(2024, 3, 5, 12, tzinfo=dt.UTC))
     assert client.get("/2024/03/05/hello/").status_code == 200
@@ -198,8 +218,14 @@ def test_protected_post_needs_its_password(client, make_post):
     assert "the secret" not in body
     assert 'name="post_password"' in body and 'for="post-password-' in body
     assert "the secret" not in html(client.get("/"))
-    wrong = client.post(f"/protected/{post.pk}/", {"post_password": "nope"}, follow=True)
-    assert "That password is not right." in html(wrong) and "the secret" not in html(wrong)
+    wrong = client.post(f"/protected/{post.pk}/", {"post_password": "nope"})
+    assert wrong["Location"] == url + "#post-password"
+    shown = html(client.get(url))
+    form = shown[shown.index('<form class="post-password"') :]
+    assert "That password is not right." in form[: form.index("</form>")]
+    assert shown.count("That password is not right.") == 1 and "the secret" not in shown
+    assert 'aria-invalid="true"' in form
+    assert "That password is not right." not in html(client.get(url))  # shown once
     right = client.post(f"/protected/{post.pk}/", {"post_password": "sesame"})
     assert right.status_code == 302 and right["Location"] == url
     assert "the secret" in html(client.get(url))
