@@ -7,6 +7,9 @@ also needs `publishing.change_post`.
 
 from __future__ import annotations
 
+from django.db.models import Q
+from django.utils import timezone
+
 from .models import Post
 
 
@@ -28,3 +31,15 @@ def can_read(post: Post, unlocked: set[int]) -> bool:
     `unlocked` is the set of post ids whose password this reader has given (kept in the session).
     """
     return not post.is_protected or post.pk in unlocked
+
+
+def visible_to(user, queryset):
+    """The posts of queryset this user may open: published ones for everybody; private ones for
+    their author and for staff (as WordPress shows private posts to those who may read them)."""
+    public = Q(status=Post.Status.PUBLISHED, published_at__lte=timezone.now())
+    if not (user.is_authenticated and user.is_active):
+        return queryset.filter(public)
+    private = Q(status=Post.Status.PRIVATE)
+    if not user.is_staff:
+        private &= Q(author=user)
+    return queryset.filter(public | private)

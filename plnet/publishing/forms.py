@@ -14,6 +14,11 @@ class CategoryChoice(forms.ModelMultipleChoiceField):
         return " › ".join([c.name for c in obj.ancestors] + [obj.name])
 
 
+# Publish dates outside these years are typing slips; the far end also breaks date arithmetic
+# (a permalink's "next day" past 9999-12-31).
+EARLIEST_YEAR, LATEST_YEAR = 1000, 2999
+
+
 class PostForm(forms.ModelForm):
     """A post as the author writes it. Dates are typed in the site's time zone (stored in UTC)."""
 
@@ -52,6 +57,10 @@ class PostForm(forms.ModelForm):
         """Keep the stored time when the author left the minute-precision field unchanged
         (re-saving must not move an imported post's seconds, or its place among ties)."""
         value = self.cleaned_data.get("published_at")
+        if value and not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+            raise forms.ValidationError(
+                f"Choose a date between the years {EARLIEST_YEAR} and {LATEST_YEAR}."
+            )
         stored = self.instance.published_at
         if value and stored and value == stored.replace(second=0, microsecond=0):
             return stored

@@ -51,4 +51,7 @@ class LegacyURLMiddleware:
         legacy = LegacyURL.objects.filter(path__in=candidates).select_related("post").first()
         if legacy is None or not legacy.post.is_public:
             return None
-        return legacy.post.get_absolute_url()
+        target = legacy.post.get_absolute_url()
+        # The post's own address answered 404 (another view owns the path): a 301 to the same
+        # path would loop.
+        return None if target == request.path else target

@@ -102,6 +102,8 @@ class PostQuerySet(models.QuerySet):
         Raises ValueError for a date that does not exist.
         """
         start = timezone.make_aware(dt.datetime(year, month, day))
+        if start.date() == dt.date.max:  # no next day to end at
+            return self.filter(published_at__gte=start)
         end = timezone.make_aware(
             dt.datetime.combine(start.date() + dt.timedelta(days=1), dt.time())
         )

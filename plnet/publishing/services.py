@@ -10,10 +10,13 @@ work that leaves the site (Webmentions, pings) starts, never in `save()` or a si
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
+import re
 
 from django.db import transaction
 from django.db.models import Q
+from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -76,9 +79,44 @@ def _after_commit(hook, *args) -> None:
 # --- slugs -------------------------------------------------------------------------------------
 
 
-def unique_slug(text: str, *, post_type: str, exclude_pk: int | None = None) -> str:
+_LITERAL = re.compile(r"[\w.~-]+")
+# What WordPress refuses for a top-level page (wp_unique_post_slug): all digits reads as a year
+# archive (/2020/), "page2" as a paged listing.
+_NUMBERED = re.compile(r"(?:page)?\d+")
+
+
+def _first_segments(patterns, prefix: str = "") -> set[str]:
+    """The literal first path segments of these URL patterns ("admin", "reader", "feed")."""
+    found = set()
+    for pattern in patterns:
+        route = prefix + str(pattern.pattern).removeprefix("^")
+        if isinstance(pattern, URLResolver) and not route.strip("^/$"):
+            found |= _first_segments(pattern.url_patterns, route)
+            continue
+        first = route.split("/", 1)[0].removesuffix("$")
+        if isinstance(pattern, URLPattern | URLResolver) and _LITERAL.fullmatch(first):
+            found.add(first.replace("\\.", "."))
+    return found
+
+
+@functools.cache
+def reserved_slugs() -> frozenset[str]:
+    """First path segments the site's own URLs use (read from the URLconf): a top-level page
+    with one of these slugs could never be reached, so pages never get them."""
+    return frozenset(_first_segments(get_resolver().url_patterns))
+
+
+def is_reserved_page_slug(slug: str) -> bool:
+    """Would a top-level page at /slug/ be shadowed by one of the site's own addresses?"""
+    return slug in reserved_slugs() or bool(_NUMBERED.fullmatch(slug))
+
+
+def unique_slug(
+    text: str, *, post_type: str, exclude_pk: int | None = None, top_level: bool = False
+) -> str:
     """A slug from text, made unique among posts of post_type by -2, -3… as WordPress does.
 
+    A top-level page also steers clear of the site's own first path segments (`reserved_slugs`).
     Falls back to "untitled" when text has no letters or digits. Max 200 characters.
     """
     base = slugify(text, allow_unicode=True)[:190].strip("-") or "untitled"
@@ -87,8 +125,9 @@ def unique_slug(text: str, *, post_type: str, exclude_pk: int | None = None) -> 
         .exclude(pk=exclude_pk)
         .values_list("slug", flat=True)
     )
+    reserved = top_level and post_type == Post.PostType.PAGE
     slug, n = base, 2
-    while slug in taken:
+    while slug in taken or (reserved and is_reserved_page_slug(slug)):
         slug, n = f"{base}-{n}", n + 1
     return slug
 
@@ -140,7 +179,12 @@ def save_post(
     if status not in Status.values:
         raise PublishingError(f"Unknown status {status!r}.")
     post.status, post.published_at = resolve_status(status, published_at, timezone.now())
-    post.slug = unique_slug(post.slug or post.title, post_type=post.post_type, exclude_pk=post.pk)
+    post.slug = unique_slug(
+        post.slug or post.title,
+        post_type=post.post_type,
+        exclude_pk=post.pk,
+        top_level=post.parent_id is None,
+    )
     post.save()
     if categories is not None:
         post.categories.set(categories)

@@ -25,6 +25,7 @@ SLUG = r"[^/\x00]+"
 PATH = r"[^?\x00]+?"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("page/<int:number>/", views.wordpress_page, name="wordpress_page"),
     # feeds (RSS at WordPress's paths, Atom beside them)
     path("feed/", feed(feeds.SiteFeed), name="feed"),
@@ -34,10 +35,13 @@ urlpatterns = [
     path("comments/feed/atom/", feed(feeds.CommentsAtomFeed), name="comments_feed_atom"),
     re_path(rf"^category/(?P<path>{PATH})/feed/$", feed(feeds.CategoryFeed), name="category_feed"),
     re_path(rf"^category/(?P<path>{PATH})/feed/atom/$", feed(feeds.CategoryAtomFeed)),
+    re_path(rf"^category/(?P<path>{PATH})/feed/rss2/$", feed(feeds.CategoryFeed)),
     re_path(rf"^tag/(?P<slug>{SLUG})/feed/$", feed(feeds.TagFeed), name="tag_feed"),
     re_path(rf"^tag/(?P<slug>{SLUG})/feed/atom/$", feed(feeds.TagAtomFeed)),
+    re_path(rf"^tag/(?P<slug>{SLUG})/feed/rss2/$", feed(feeds.TagFeed)),
     re_path(rf"^author/(?P<username>{SLUG})/feed/$", feed(feeds.AuthorFeed), name="author_feed"),
     re_path(rf"^author/(?P<username>{SLUG})/feed/atom/$", feed(feeds.AuthorAtomFeed)),
+    re_path(rf"^author/(?P<username>{SLUG})/feed/rss2/$", feed(feeds.AuthorFeed)),
     re_path(rf"^{DATE}/(?P<slug>{SLUG})/feed/$", feed(feeds.PostCommentsFeed), name="post_feed"),
     re_path(rf"^{DATE}/(?P<slug>{SLUG})/feed/atom/$", feed(feeds.PostCommentsAtomFeed)),
     # archives and posts

@@ -11,18 +11,18 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.http import require_POST
 from taggit.models import Tag
 
 from . import services
-from .access import can_edit, can_read, can_write
+from .access import can_edit, can_read, can_write, visible_to
 from .forms import PostForm
 from .models import Category, Post
 
@@ -48,7 +48,15 @@ def _listing(queryset):
 
 
 def _page_of(request, queryset):
-    return Paginator(queryset, PER_PAGE).get_page(request.GET.get("page"))
+    """The page of the listing that ?page= asks for: page 1 when it is not a number, 404 past
+    the last page (as WordPress answers for /page/999/)."""
+    paginator = Paginator(queryset, PER_PAGE)
+    try:
+        return paginator.page(request.GET.get("page") or 1)
+    except PageNotAnInteger:
+        return paginator.page(1)
+    except EmptyPage:
+        raise Http404("No such page") from None
 
 
 def _feeds(title: str, rss: str, atom: str) -> list[dict[str, str]]:
@@ -58,21 +66,64 @@ def _feeds(title: str, rss: str, atom: str) -> list[dict[str, str]]:
     ]
 
 
-def _local_day(year: int, month: int = 1, day: int = 1) -> dt.datetime:
-    try:
-        return timezone.make_aware(dt.datetime(year, month, day))
-    except ValueError:
-        raise Http404("No such date") from None
+def _archive_range(year: int, month: int, day: int) -> tuple[dt.datetime, dt.datetime, str]:
+    """Start and end (local midnights) and label of a year, month or day archive (month and
+    day 0 when not given). Raises ValueError or OverflowError for a date that does not exist
+    or whose end falls past year 9999."""
+    start = timezone.make_aware(dt.datetime(year, month or 1, day or 1))
+    if day:
+        end, label = start.date() + dt.timedelta(days=1), f"{start.day} {start:%B %Y}"
+    elif month:
+        end, label = dt.date(year + (month == 12), month % 12 + 1, 1), f"{start:%B %Y}"
+    else:
+        end, label = dt.date(year + 1, 1, 1), str(year)
+    return start, timezone.make_aware(dt.datetime.combine(end, dt.time())), label
 
 
 # --- reading ---------------------------------------------------------------------------------------
 
 
+# WordPress's ?feed= values and the suffix they take after a feed address.
+FEED_KINDS = {"rss2": "", "rss": "", "rdf": "", "feed": "", "atom": "atom/"}
+COMMENT_FEEDS = {"comments-rss2": "", "comments-atom": "atom/"}
+
+
+def _wordpress_query_target(query) -> str | None:
+    """Where one of WordPress's plain (query-string) addresses on the home page lives here:
+    feeds (?feed=rss2, ?feed=comments-rss2, ?cat=ID&feed=rss2, ?tag=slug&feed=atom) and
+    archives (?cat=ID, ?tag=slug). None for the plain home page; Http404 for an address
+    WordPress would not find either (an unknown feed, category id, or post id: ?p= and
+    ?page_id= that name a post were redirected by LegacyURLMiddleware before coming here)."""
+    if query.keys() & {"p", "page_id"}:
+        raise Http404("No such post")
+    feed = query.get("feed")
+    if feed in COMMENT_FEEDS:
+        return reverse("publishing:comments_feed") + COMMENT_FEEDS[feed]
+    if feed is not None and feed not in FEED_KINDS:
+        raise Http404("No such feed")
+    if "cat" in query:
+        term_id = query["cat"]
+        cat = Category.objects.filter(wp_term_id=term_id).first() if term_id.isdigit() else None
+        if cat is None:
+            raise Http404("No such category")
+        if feed is None:
+            return cat.get_absolute_url()
+        return reverse("publishing:category_feed", kwargs={"path": cat.path}) + FEED_KINDS[feed]
+    if query.get("tag"):
+        if feed is None:
+            return reverse("publishing:tag", kwargs={"slug": query["tag"]})
+        return reverse("publishing:tag_feed", kwargs={"slug": query["tag"]}) + FEED_KINDS[feed]
+    return None if feed is None else reverse("publishing:feed") + FEED_KINDS[feed]
+
+
 def home(request):
     if "s" in request.GET:  # WordPress's search address, /?s=words
         return search(request, request.GET.get("s", ""))
-    if "feed" in request.GET:  # WordPress's plain feed addresses, /?feed=rss2 or atom
-        target = "/feed/atom/" if request.GET["feed"] == "atom" else "/feed/"
+    try:
+        target = _wordpress_query_target(request.GET)
+    except NoReverseMatch:  # ?tag= with a slash or NUL: no such tag
+        raise Http404("No such tag") from None
+    if target:
         return HttpResponsePermanentRedirect(target)
     posts = _listing(Post.objects.sticky_first())
     return render(request, "publishing/archive.html", {"page_obj": _page_of(request, posts)})
@@ -85,11 +136,11 @@ def wordpress_page(request, number):
 
 def post_detail(request, year, month, day, slug):
     try:
-        posts = Post.objects.posts().published().published_on(int(year), int(month), int(day))
-    except ValueError:
+        posts = Post.objects.posts().published_on(int(year), int(month), int(day))
+    except (ValueError, OverflowError):
         raise Http404("No such date") from None
     post = (
-        posts.filter(slug=slug)
+        visible_to(request.user, posts.filter(slug=slug))
         .with_comment_counts()
         .select_related("author")
         .prefetch_related(CATEGORIES, "tags")
@@ -112,7 +163,8 @@ def post_detail(request, year, month, day, slug):
 def page_detail(request, path):
     path = path.strip("/")
     slug = path.rsplit("/", 1)[-1]
-    for page in Post.objects.pages().published().filter(slug=slug).select_related("author"):
+    pages = visible_to(request.user, Post.objects.pages().filter(slug=slug))
+    for page in pages.select_related("author"):
         if page.page_path == path:
             unlocked = can_read(page, set(request.session.get(UNLOCKED, [])))
             children = Post.objects.pages().published().filter(parent=page)
@@ -128,9 +180,11 @@ def unlock(request, pk):
     given = request.POST.get("post_password", "")
     if post.is_protected and constant_time_compare(given, post.password):
         request.session[UNLOCKED] = sorted({*request.session.get(UNLOCKED, []), post.pk})
-    else:
-        messages.error(request, "That password is not right.")
-    return HttpResponseRedirect(post.get_absolute_url())
+        return HttpResponseRedirect(post.get_absolute_url())
+    # Shown on the password form itself (not among the page's messages), which the anchor brings
+    # into view.
+    messages.error(request, "That password is not right.", extra_tags="post-password")
+    return HttpResponseRedirect(post.get_absolute_url() + "#post-password")
 
 
 def category(request, path):
@@ -175,16 +229,10 @@ def author(request, username):
 
 
 def archive(request, year, month=None, day=None):
-    year, month, day = int(year), int(month or 0), int(day or 0)
-    start = _local_day(year, month or 1, day or 1)
-    if day:
-        end, label = start.date() + dt.timedelta(days=1), f"{start.day} {start:%B %Y}"
-    elif month:
-        end = dt.date(year + (month == 12), month % 12 + 1, 1)
-        label = f"{start:%B %Y}"
-    else:
-        end, label = dt.date(year + 1, 1, 1), str(year)
-    end = timezone.make_aware(dt.datetime.combine(end, dt.time()))
+    try:
+        start, end, label = _archive_range(int(year), int(month or 0), int(day or 0))
+    except (ValueError, OverflowError):
+        raise Http404("No such date") from None
     posts = _listing(Post.objects.filter(published_at__gte=start, published_at__lt=end))
     context = {"page_obj": _page_of(request, posts), "heading": f"Archive: {label}"}
     return render(request, "publishing/archive.html", context)
@@ -202,6 +250,14 @@ def robots_txt(request):
     lines = ["User-agent: *", "Disallow: /admin/", "Disallow: /write/", ""]
     lines.append(f"Sitemap: {settings.SITE_URL}{reverse('sitemap')}")
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
+
+
+def favicon(request):
+    """No icon, said plainly: browsers ask for /favicon.ico on every site, and a 404 page (or
+    a redirect to one) costs a render each time. Cached for a day."""
+    response = HttpResponse(status=204)
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 def not_found(request, exception=None):

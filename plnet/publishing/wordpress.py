@@ -21,6 +21,7 @@ from __future__ import annotations
 import ipaddress
 import mimetypes
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,7 +35,9 @@ import nh3
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import Case, When
 from django.utils import timezone
+from django.utils.html import strip_tags
 from django.utils.text import slugify
 from taggit.models import Tag
 
@@ -44,6 +47,7 @@ from plnet.protocols import wxr
 from plnet.protocols.wpautop import autop
 
 from .models import Attachment, Category, LegacyURL, Post
+from .services import is_reserved_page_slug, unique_slug
 
 STATUS = {
     "publish": Post.Status.PUBLISHED,
@@ -82,6 +86,9 @@ COMMENT_BATCH = 1000  # comments queued before they are inserted (bounds memory)
 PARENT_BATCH = 500  # ids per parent look-up, under SQLite's bound-variable limit
 _SLUG = re.compile(r"[-\w]+")
 _USERNAME_UNSAFE = re.compile(r"[^\w.@+-]")
+_LOGIN_UNSAFE = re.compile(r"[^a-z0-9 _.@-]", re.IGNORECASE)
+_OCTET = re.compile(r"%[a-fA-F0-9]{2}")
+_ENTITY = re.compile(r"&.+?;")
 
 
 @dataclass
@@ -196,6 +203,17 @@ def wp_slug(raw: str, fallback: str = "", *, max_length: int = 200) -> str:
     return slug[:max_length]
 
 
+def wp_login_key(raw: str) -> str:
+    """The login WordPress's importer looks an author up by: `sanitize_user(login, strict=true)`
+    of both <wp:author_login> and an item's <dc:creator>. Tags, accents, %-octets and entities
+    go, then anything but letters, digits, space and `_ . - @`; spaces collapse. So a malformed
+    `<dc:creator>>themereviewteam</dc:creator>` is the author "themereviewteam"."""
+    text = unicodedata.normalize("NFKD", strip_tags(raw))
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = _LOGIN_UNSAFE.sub("", _ENTITY.sub("", _OCTET.sub("", text)))
+    return " ".join(text.split())
+
+
 def web_url(url: str, *, max_length: int = 1000) -> str:
     """url when it is an http(s) URL that fits the column, else "" (no javascript: links)."""
     url = url.strip()
@@ -300,7 +318,7 @@ class _Importer:
         self.summary.site = self.site_key or "no site URL"
 
     def _author(self, author: wxr.WxrAuthor) -> None:
-        if not author.login:
+        if not wp_login_key(author.login):
             self.summary.skip("author without a login")
             return
         user_id = self._user_id(author.login, author)
@@ -308,14 +326,18 @@ class _Importer:
             self.user_by_wp_id[author.author_id] = user_id
 
     def _user_id(self, login: str, author: wxr.WxrAuthor | None = None) -> int:
-        if login in self.users:
-            return self.users[login]
+        """The user for a WordPress login, found by its `wp_login_key` (or, for accounts an
+        earlier import made, the login as written), else created."""
+        key = wp_login_key(login)
+        if key in self.users:
+            return self.users[key]
         User = get_user_model()
-        user = User.objects.filter(wp_login=login).first()
+        found = User.objects.filter(wp_login__in={key[:150], login[:150]})
+        user = found.order_by(Case(When(wp_login=key[:150], then=0), default=1), "pk").first()
         if user is not None:
             self.summary.unchanged["author"] += 1
         else:
-            user = User(username=self._free_username(login), wp_login=login[:150])
+            user = User(username=self._free_username(key), wp_login=key[:150])
             if author is not None:
                 user.email = author.email[:254]
                 user.display_name = author.display_name[:250]
@@ -324,7 +346,7 @@ class _Importer:
             user.set_unusable_password()
             user.save()
             self.summary.created["author"] += 1
-        self.users[login] = user.pk
+        self.users[key] = user.pk
         return user.pk
 
     @staticmethod
@@ -436,7 +458,7 @@ class _Importer:
         return _aware(item.post_date, self.tz) or item.pub_date
 
     def _author_id(self, login: str) -> int | None:
-        if not login:
+        if not wp_login_key(login):
             return self.default_user_id
         return self._user_id(login)
 
@@ -467,6 +489,13 @@ class _Importer:
         if item.status not in STATUS:
             self.summary.note(f"status '{item.status}' read as draft")
         post = Post.objects.filter(wp_site=self.site_key, wp_post_id=item.post_id).first()
+        if item.post_type == "page" and not item.parent_id and is_reserved_page_slug(slug):
+            values["slug"] = unique_slug(
+                slug, post_type="page", exclude_pk=post and post.pk, top_level=True
+            )
+            self.summary.note(
+                f"page slug '{slug}' is one of plnet's own addresses: now '{values['slug']}'"
+            )
         kind, created = item.post_type, post is None
         if not created and values["author_id"] is None:
             del values["author_id"]  # the file names nobody: keep whoever the post has

@@ -62,10 +62,10 @@ def test_reader_opens_home_then_a_post(page, live_server, blog, tmp_path):
     assert avatar.evaluate("img => img.complete && img.naturalWidth > 0")
     assert page.locator("a[rel=prev]").inner_text().endswith("Week 5: notes")
     assert page.locator("a[rel=next]").inner_text().endswith("Week 7: notes")
-    assert page.get_by_role("link", name="Reflections").is_visible()
+    assert page.locator("main").get_by_role("link", name="Reflections").is_visible()
     page.screenshot(path=str(tmp_path / "post.png"), full_page=True)
 
-    page.get_by_role("link", name="Reflections").click()
+    page.locator("main").get_by_role("link", name="Reflections").click()
     page.wait_for_url("**/category/reflections/")
     assert page.locator("main h2").all_inner_texts() == ["Week 6: notes"]
 
@@ -106,3 +106,27 @@ def test_pages_pass_axe_accessibility_checks(page, live_server, blog, django_use
         page.goto(live_server.url + path)
         results = axe.run(page)
         assert results.violations_count == 0, f"{path}\n{results.generate_report()}"
+
+
+def test_nothing_is_wider_than_a_phone_and_the_header_is_spaced(page, live_server, blog):
+    """A very long unbroken word (Theme Unit Test) and a wide table stay within 375 px."""
+    word = "Titleshouldnotoverflowthecontentarea" * 6
+    cells = "".join(f"<td>{word[:40]}{i}</td>" for i in range(8))
+    Post.objects.create(
+        title=word,
+        slug="long",
+        body=f"<p>{word}</p><table><tr>{cells}</tr></table>",
+        body_format="html",
+        status="published",
+        published_at=dt.datetime(2024, 8, 1, tzinfo=dt.UTC),
+        author=blog[0].author,
+    )
+    page.set_viewport_size({"width": 375, "height": 800})
+    for path in ["/", "/2024/08/01/long/"]:
+        page.goto(live_server.url + path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375, path
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(live_server.url + "/")
+    name = page.locator(".site-name a").bounding_box()
+    home = page.get_by_role("navigation", name="Site").get_by_role("link", name="Home")
+    assert home.bounding_box()["x"] >= name["x"] + name["width"] + 10

@@ -65,6 +65,13 @@ def test_preview_renders_markdown_without_saving(writer):
     assert "Some **bold**" in body  # the form keeps what was typed
 
 
+def test_preview_comes_before_the_form(writer):
+    """Below many category checkboxes the preview was out of sight, thousands of pixels down."""
+    Category.objects.bulk_create(Category(name=f"C{i}", slug=f"c{i}") for i in range(100))
+    body = writer.post("/write/", form_data(preview="1")).content.decode()
+    assert body.index('id="preview-heading"') < body.index('class="editor"')
+
+
 def test_save_draft_creates_a_private_draft(writer, author):
     cat = Category.objects.create(name="Notes", slug="notes")
     response = writer.post("/write/", form_data(save_draft="1", categories=[cat.pk]))
@@ -105,6 +112,14 @@ def test_scheduled_without_a_date_is_refused_and_nothing_saved(writer):
     response = writer.post("/write/", form_data(status="scheduled", save="1"))
     assert response.status_code == 200
     assert "A scheduled post needs a date and time." in response.content.decode()
+    assert Post.objects.count() == 0
+
+
+@pytest.mark.parametrize("when", ["9999-12-31T23:59", "0999-01-01T00:00"])
+def test_a_publish_date_past_a_sane_bound_is_refused(writer, when):
+    response = writer.post("/write/", form_data(published_at=when, save="1"))
+    assert response.status_code == 200
+    assert "Choose a date between the years 1000 and 2999." in response.content.decode()
     assert Post.objects.count() == 0
 
 

@@ -195,3 +195,22 @@ def test_adjacent_posts_and_their_links_take_two_queries(make_post, django_asser
     with django_assert_num_queries(2):
         previous, following = services.adjacent_posts(middle)
         assert previous.get_absolute_url() != following.get_absolute_url()
+
+
+def test_reserved_slugs_come_from_the_urlconf():
+    reserved = services.reserved_slugs()
+    assert {"admin", "reader", "moderation", "feed", "login", "write", "sitemap.xml"} <= reserved
+    assert not any("(" in s or "<" in s for s in reserved)
+
+
+@pytest.mark.django_db
+def test_a_top_level_page_never_takes_a_reserved_slug(author):
+    page = Post(post_type="page", title="Admin", author=author)
+    services.save_post(page, status=Post.Status.PUBLISHED)
+    assert page.slug == "admin-2"
+    year = services.save_post(Post(post_type="page", title="2019", author=author), status="draft")
+    assert year.slug == "2019-2"
+    child = Post(post_type="page", title="Admin", parent=page, author=author)
+    assert services.save_post(child, status=Post.Status.PUBLISHED).slug == "admin"
+    post = services.save_post(Post(title="Admin", author=author), status=Post.Status.PUBLISHED)
+    assert post.slug == "admin"

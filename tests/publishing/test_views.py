@@ -140,12 +140,44 @@ def test_unpublished_posts_are_not_found(client, make_post):
         assert "There is nothing at this address" in response.content.decode()
 
 
+def test_private_posts_show_to_their_author_and_staff_only(
+    client, make_post, author, other_author, django_user_model
+):
+    post = make_post("Diary", status="private", body="just for me")
+    page = make_post("Notes", status="private", post_type="page", slug="notes")
+    staff = django_user_model.objects.create_user(username="boss", is_staff=True)
+    for viewer, expected in [(None, 404), (other_author, 404), (author, 200), (staff, 200)]:
+        client.logout()
+        if viewer:
+            client.force_login(viewer)
+        for item in [post, page]:
+            response = client.get(item.get_absolute_url())
+            assert response.status_code == expected, (viewer, item)
+            if expected == 200:
+                assert '<span class="badge">Private</span>' in html(response)
+    client.force_login(author)
+    body = html(client.get(make_post("Open").get_absolute_url()))
+    assert '<span class="badge">Private</span>' not in body
+
+
 def test_wrong_date_or_impossible_date_is_404(client, make_post):
     make_post(slug="hello", when=dt.datetime(2024, 3, 5, 12, tzinfo=dt.UTC))
     assert client.get("/2024/03/05/hello/").status_code == 200
     assert client.get("/2024/03/06/hello/").status_code == 404
     assert client.get("/2024/02/31/hello/").status_code == 404
     assert client.get("/2024/13/01/hello/").status_code == 404
+
+
+@pytest.mark.parametrize("url", ["/9999/", "/9999/12/", "/9999/12/31/", "/0000/"])
+def test_archives_at_the_ends_of_the_calendar_are_404(client, url):
+    assert client.get(url).status_code == 404
+
+
+def test_a_post_dated_on_the_last_day_of_year_9999_is_404_not_an_error(client, make_post):
+    """Scheduled that far ahead (before the editor refused such dates): not public, not a 500."""
+    make_post(slug="end", when=dt.datetime(9999, 12, 31, 12, tzinfo=dt.UTC))
+    assert Post.objects.published_on(9999, 12, 31).count() == 1
+    assert client.get("/9999/12/31/end/").status_code == 404
 
 
 def test_same_slug_on_two_dates_are_two_posts(client, make_post):
@@ -186,8 +218,14 @@ def test_protected_post_needs_its_password(client, make_post):
     assert "the secret" not in body
     assert 'name="post_password"' in body and 'for="post-password-' in body
     assert "the secret" not in html(client.get("/"))
-    wrong = client.post(f"/protected/{post.pk}/", {"post_password": "nope"}, follow=True)
-    assert "That password is not right." in html(wrong) and "the secret" not in html(wrong)
+    wrong = client.post(f"/protected/{post.pk}/", {"post_password": "nope"})
+    assert wrong["Location"] == url + "#post-password"
+    shown = html(client.get(url))
+    form = shown[shown.index('<form class="post-password"') :]
+    assert "That password is not right." in form[: form.index("</form>")]
+    assert shown.count("That password is not right.") == 1 and "the secret" not in shown
+    assert 'aria-invalid="true"' in form
+    assert "That password is not right." not in html(client.get(url))  # shown once
     right = client.post(f"/protected/{post.pk}/", {"post_password": "sesame"})
     assert right.status_code == 302 and right["Location"] == url
     assert "the secret" in html(client.get(url))
@@ -378,6 +416,37 @@ def test_wordpress_feed_addresses(client, make_post):
     assert client.get("/?feed=rss2")["Location"] == "/feed/"
     assert client.get("/?feed=atom")["Location"] == "/feed/atom/"
     assert b"<rss" in client.get("/feed/rss2/").content
+    assert client.get("/?feed=comments-rss2")["Location"] == "/comments/feed/"
+    assert client.get("/?feed=comments-atom")["Location"] == "/comments/feed/atom/"
+    assert client.get("/?feed=nonsense").status_code == 404
+
+
+def test_wordpress_category_and_tag_query_addresses(client, make_post):
+    parent = Category.objects.create(name="Docs", slug="docs", wp_term_id=30)
+    child = Category.objects.create(name="Markup", slug="markup", parent=parent, wp_term_id=31)
+    make_post().categories.add(child)
+    assert client.get("/?cat=31&feed=rss2")["Location"] == "/category/docs/markup/feed/"
+    assert client.get("/?cat=31&feed=atom")["Location"] == "/category/docs/markup/feed/atom/"
+    assert client.get("/?cat=31")["Location"] == "/category/docs/markup/"
+    assert client.get("/?tag=t&feed=rss2")["Location"] == "/tag/t/feed/"
+    for unknown in ["/?cat=99&feed=rss2", "/?cat=abc", "/?tag=a/b"]:
+        assert client.get(unknown).status_code == 404, unknown
+
+
+def test_rss2_spelling_of_archive_feeds(client, make_post, author):
+    post = make_post()
+    post.categories.add(Category.objects.create(name="Markup", slug="markup"))
+    post.tags.add("t")
+    for url in ["/category/markup/feed/rss2/", "/tag/t/feed/rss2/", "/author/ana/feed/rss2/"]:
+        response = client.get(url)
+        assert response.status_code == 200 and b"<rss" in response.content, url
+
+
+@pytest.mark.parametrize("query", ["p=99999", "p=abc", "page_id=99999", "page=999", "page=0"])
+def test_unknown_wordpress_query_addresses_are_404(client, make_post, query):
+    make_post()
+    assert client.get(f"/?{query}").status_code == 404
+    assert client.get("/?page=abc").status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -409,3 +478,32 @@ def test_cached_listing_entries_follow_every_change(client, make_post, author):
     for shown in ["New name", "Ana Renamed", "1 comment", "Second summary", "#fresh"]:
         assert shown in body, shown
     assert "Old name" not in body and "First summary" not in body
+
+
+def test_site_navigation_links_pages_categories_and_years(client, make_post, author):
+    def page(title, order, status="published", **fields):
+        return Post.objects.create(
+            post_type="page", title=title, slug=title.lower(), status=status,
+            published_at=timezone.now() - dt.timedelta(days=1), menu_order=order, author=author,
+            **fields,
+        )  # fmt: skip
+
+    about = page("About", 2)
+    page("Contact", 1)
+    page("Team", 0, parent=about)
+    page("Hidden", 0, status="draft")
+    Category.objects.create(name="Learning", slug="learning")
+    make_post(when=dt.datetime(2023, 5, 1, tzinfo=dt.UTC))
+    make_post(when=dt.datetime(2024, 5, 1, tzinfo=dt.UTC))
+    body = html(client.get("/2024/"))
+    nav = body[body.index('aria-label="Site"') : body.index("</nav>")]
+    assert re.findall(r'<a href="(/[^"]*)">', nav)[:3] == ["/", "/contact/", "/about/"]
+    assert "Team" not in nav and "Hidden" not in nav
+    footer = body[body.index('class="site-footer"') :]
+    assert '<a href="/category/learning/">Learning</a>' in footer
+    assert re.findall(r'<a href="(/\d{4}/)">', footer) == ["/2024/", "/2023/"]
+
+
+def test_favicon_is_no_content(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 204 and "max-age" in response["Cache-Control"]
