@@ -732,9 +732,18 @@ def test_command_dry_run_and_author_default(django_user_model):
         call_command("import_wordpress", path, "--author-default", "nobody")
 
 
+@pytest.fixture
+def keep_connection(monkeypatch):
+    """Django's command-line runner closes every database connection when a command ends; in a
+    test that would close the test's own transaction (PostgreSQL then refuses the teardown)."""
+    from django.db import connections
+
+    monkeypatch.setattr(connections, "close_all", lambda: None)
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", sorted(REFUSED))
-def test_command_refuses_with_one_line_naming_file_and_line(name, capsys):
+def test_command_refuses_with_one_line_naming_file_and_line(name, capsys, keep_connection):
     path = str(WXR / name)
     with pytest.raises(SystemExit) as exit_info:
         plnet_main(["plnet", "import-wordpress", path])
@@ -758,7 +767,7 @@ def test_command_refuses_with_one_line_naming_file_and_line(name, capsys):
     ],
     ids=["bomb", "xxe", "binary", "wrong-root", "no-channel"],
 )
-def test_command_refuses_hostile_files(doc, tmp_path, capsys):
+def test_command_refuses_hostile_files(doc, tmp_path, capsys, keep_connection):
     path = tmp_path / "hostile.xml"
     path.write_bytes(doc)
     with pytest.raises(SystemExit) as exit_info:
