@@ -34,6 +34,14 @@ _URL = re.compile(
     re.IGNORECASE,
 )
 _SPACE = re.compile(r"\s+")
+# Calls to action that comment spam makes whatever the video or post ("check out my channel",
+# "sub 4 sub", "free money"); counted into one token so they carry across audiences.
+_CALL_TO_ACTION = re.compile(
+    r"\b(?:subscrib\w*|subs?|my channel|my videos?|check (?:it |this |me |my )?out|visit|follow|"
+    r"click|free|money|earn|giveaway|promo\w*|like 4 like|sub ?4 ?sub|thumbs up)\b",
+    re.IGNORECASE,
+)
+_REPEAT = re.compile(r"(.)\1{3,}")
 # Characters that pad text invisibly (zero-width joiners, BOM — YouTube appends U+FEFF).
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
 
@@ -109,9 +117,11 @@ def _bucket(n: int) -> str:
 def meta_tokens(comment: CommentText) -> list[str]:
     """Word-like tokens describing a comment beyond its words, for a bag-of-words model.
 
-    They encode the link count (bucketed 0, 1, 2, 3plus), whether the text shouts (share of
-    capitals), its length bucket, the author name's words, the email's domain and the
-    website's host. Example: `["links_1", "len_2", "aname_julius", "aurl_example_com"]`.
+    They encode the link count (bucketed 0, 1, 2, 3plus), the length bucket, shouting (share
+    of capitals), the author name's words, the email's domain, the website's host, the number
+    of calls to action (`cta_0`, `cta_1`, `cta_2` for two or more) and the text's shape (five
+    or more digits, emoji, a character repeated four times, `!`, `?`).
+    Example: `["links_1", "len_2", "aname_julius", "aurl_example_com", "cta_1", "bang"]`.
     """
     text = plain_text(comment.content)
     letters = [c for c in _URL.sub(" ", text) if c.isalpha()]  # URLs are not shouting
@@ -124,7 +134,19 @@ def meta_tokens(comment: CommentText) -> list[str]:
         tokens.append("amail_" + _slug(comment.author_email.rsplit("@", 1)[1]))
     if comment.author_url:
         tokens.append("aurl_" + _slug(host_of(comment.author_url)))
-    return tokens
+    tokens.append(f"cta_{min(len(_CALL_TO_ACTION.findall(text)), 2)}")
+    return tokens + _shape_tokens(text)
+
+
+def _shape_tokens(text: str) -> list[str]:
+    shape = {
+        "digits_many": sum(c.isdigit() for c in text) >= 5,
+        "emoji": any(ord(c) >= 0x2600 for c in text),
+        "repeat": bool(_REPEAT.search(text)),
+        "bang": "!" in text,
+        "question": "?" in text,
+    }
+    return [name for name, present in shape.items() if present]
 
 
 def _slug(value: str) -> str:

@@ -13,6 +13,7 @@ from plnet.conversation.classifier import (
     SpamFilter,
     build_pipeline,
     cv_splits,
+    ham_to_spam_target,
     outcome_rates,
     train,
 )
@@ -81,3 +82,10 @@ def test_cv_splits_are_stratified_with_fewer_or_thin_sources():
         assert len(splits) == 5
         for _, test in splits:
             assert y[test].sum() == 6  # 30 spam spread evenly over 5 folds
+
+
+def test_lost_words_margin_only_on_random_folds():
+    y = np.array([True, False] * 30)
+    assert ham_to_spam_target(y, ["a"] * 20 + ["b"] * 20 + ["c"] * 20) == 0.005
+    assert ham_to_spam_target(y, None) == 0.0
+    assert ham_to_spam_target(y, ["a"] * 30 + ["b"] * 30) == 0.0

@@ -77,6 +77,15 @@ def test_meta_tokens_describe_links_author_and_shouting():
     assert meta_tokens(CommentText("fine"))[:1] == ["links_0"]
 
 
+def test_meta_tokens_count_calls_to_action_and_describe_the_shape():
+    tokens = meta_tokens(CommentText("Please subscribe to my channel!!!! 😀 call 555 1234?"))
+    assert "cta_2" in tokens
+    assert {"digits_many", "emoji", "repeat", "bang", "question"} <= set(tokens)
+    plain = meta_tokens(CommentText("I love this song"))
+    assert "cta_0" in plain
+    assert not {"digits_many", "emoji", "repeat", "bang", "question"} & set(plain)
+
+
 def test_model_text_turns_urls_into_host_tokens():
     text = model_text(CommentText("look http://www.shop.example/buy now"))
     assert "urlhost_shop_example" in text and "http" not in text
