@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 
 import pytest
 
@@ -29,17 +28,18 @@ def browser():
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as pw, tempfile.TemporaryDirectory() as profile:
-        context = pw.chromium.launch_persistent_context(
-            profile, executable_path=CHROMIUM, headless=True, args=FLAGS
-        )
-        yield context
-        context.close()
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        yield chromium
+        chromium.close()
 
 
 @pytest.fixture
 def page(browser):
-    page = browser.new_page()
+    """A page in a fresh browser context (own cookies, storage and connections), closed after the
+    test so no keep-alive connection outlives the test's live server."""
+    context = browser.new_context()
+    page = context.new_page()
     page.set_default_timeout(15_000)
     yield page
-    page.close()
+    context.close()
