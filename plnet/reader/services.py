@@ -108,13 +108,30 @@ def parse_retry_after(value: str | None, now: datetime) -> datetime | None:
     return min(max(when, now), now + MAX_BACKOFF)
 
 
-def download(source: Source, *, resolver: http.Resolver | None = None, policy=None) -> Download:
-    """Fetch and parse a source (no database access). Never raises for network or feed faults."""
+def download(
+    source: Source,
+    *,
+    resolver: http.Resolver | None = None,
+    session: http.Session | None = None,
+    keep_alive: bool = True,
+) -> Download:
+    """Fetch and parse a source (no database access). Never raises for network or feed faults.
+
+    With `session` (fetch_many's), the request uses its kept connections and its resolver;
+    `keep_alive=False` asks the server to close the connection after this answer (RFC 9112 §9.6),
+    for the last source of a host in the batch, so no idle connection is left open for nothing.
+    """
     result = Download(url=source.url)
     try:
-        response = http.fetch(
-            source.url, headers=conditional_headers(source), resolver=resolver, policy=policy
-        )
+        if session is not None:
+            headers = conditional_headers(source)
+            if not keep_alive:
+                headers["Connection"] = "close"
+            response = session.fetch(source.url, headers=headers)
+        else:
+            response = http.fetch(
+                source.url, headers=conditional_headers(source), resolver=resolver
+            )
     except http.FetchError as exc:
         result.error = str(exc)
         return result
@@ -356,19 +373,26 @@ def fetch_many(
 ) -> dict[str, int]:
     """Fetch many sources: downloads in a thread pool (per-host limit), stores in this thread.
 
+    The downloads share one `http.Session`, so sources on the same host reuse a kept-alive
+    connection; the last source of each host asks for the connection to be closed.
     Returns counts by outcome: ok, not_modified, error, gone, added (entries).
     """
     sources = list(Source.objects.filter(pk__in=list(source_ids)).exclude(state=Source.State.GONE))
-    policy = http.default_policy()
     limiter = HostLimiter(per_host)
     counts = {"ok": 0, "not_modified": 0, "error": 0, "gone": 0, "added": 0}
+    hosts = {source.pk: source.host for source in sources}
+    last_of_host = {host: pk for pk, host in hosts.items()}
 
     def work(source: Source) -> Download:
-        with limiter(source.host):
-            return download(source, resolver=resolver, policy=policy)
+        host = hosts[source.pk]
+        with limiter(host):
+            return download(source, session=session, keep_alive=last_of_host[host] != source.pk)
 
     unchanged = NotModifiedBatch()
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+    with (
+        http.Session(http.default_policy(), resolver) as session,
+        ThreadPoolExecutor(max_workers=max(1, workers)) as pool,
+    ):
         for source, result in _in_order(pool, work, sources, ahead=max(1, workers) * 4):
             if not unchanged.add(source, result):
                 counts["added"] += apply_download(source, result).added
@@ -398,19 +422,35 @@ def _in_order(pool: ThreadPoolExecutor, work, sources: list[Source], ahead: int)
 
 
 class NotModifiedBatch:
-    """304 answers of healthy sources, stored together: one UPDATE per fetch interval instead of
-    one per source (a refresh of a large network is mostly 304s)."""
+    """304 answers stored together: one UPDATE per group instead of a SELECT and a save per source
+    (a refresh of a large network is mostly 304s).
+
+    Two kinds are batched: healthy sources (next fetch after their interval) and sources whose
+    content could not be read (unchanged, so still broken: next fetch after their backoff, the
+    error kept, no failure counted). Each UPDATE re-checks the state it was decided on, so a
+    source changed meanwhile (refreshed by hand, marked gone) is left alone.
+    """
 
     def __init__(self, size: int = 500):
         self.size = size
-        self.pending: dict[int, list[int]] = {}
+        self.pending: dict[tuple[bool, int], list[int]] = {}
         self.count = 0
 
+    @staticmethod
+    def _group(source: Source) -> tuple[bool, int] | None:
+        if source.state == Source.State.OK and not source.content_error:
+            return True, source.fetch_interval
+        if source.state == Source.State.ERROR and source.content_error:
+            return False, int(backoff(source.error_count).total_seconds())
+        return None
+
     def add(self, source: Source, result: Download) -> bool:
-        """Queue the 304 of a healthy source; False when it needs the full apply_download."""
-        if not result.not_modified or source.state != Source.State.OK or source.content_error:
+        """Queue the 304 of a healthy or content-error source; False when it needs the full
+        apply_download (a 304 after a network error, for instance, makes the source ok again)."""
+        group = self._group(source) if result.not_modified else None
+        if group is None:
             return False
-        self.pending.setdefault(source.fetch_interval, []).append(source.pk)
+        self.pending.setdefault(group, []).append(source.pk)
         self.count += 1
         if self.count >= self.size:
             self.flush()
@@ -418,11 +458,16 @@ class NotModifiedBatch:
 
     def flush(self) -> None:
         now = timezone.now()
-        for interval, ids in self.pending.items():
-            Source.objects.filter(pk__in=ids, state=Source.State.OK, content_error=False).update(
+        for (healthy, delay), ids in self.pending.items():
+            still = (
+                {"state": Source.State.OK, "content_error": False}
+                if healthy
+                else {"state": Source.State.ERROR, "content_error": True}
+            )
+            Source.objects.filter(pk__in=ids, **still).update(
                 last_fetched_at=now,
                 last_status=304,
-                next_fetch_at=now + timedelta(seconds=interval),
+                next_fetch_at=now + timedelta(seconds=delay),
             )
         self.pending, self.count = {}, 0
 

@@ -393,3 +393,83 @@ def test_retry_after_as_an_http_date_on_503_and_bounds(local_server):
     assert services.parse_retry_after("999999999", now) == now + services.MAX_BACKOFF
     assert services.parse_retry_after("soon", now) is None
     assert services.parse_retry_after("Mon, 01 Jan 2001 00:00:00 GMT", now) == now
+
+
+def test_fetch_many_keeps_one_connection_per_host_and_closes_it_after_the_last(local_server):
+    peers = []
+    etag = '"same"'
+
+    def answer(handler):
+        peers.append(handler.client_address)
+        handler.send_response(200)
+        handler.send_header("Content-Type", RSS)
+        handler.send_header("ETag", etag)
+        handler.send_header("Content-Length", str(len(TWO)))
+        handler.end_headers()
+        handler.wfile.write(TWO)
+
+    ids = []
+    for i in range(3):
+        local_server.routes[f"/k{i}"] = answer
+        ids.append(Source.objects.create(url=local_server.url(f"/k{i}")).pk)
+    counts = services.fetch_many(ids, workers=1)
+    assert counts["ok"] == 3
+    assert len(set(peers)) == 1  # one TCP connection for the three feeds of this host
+    sent = [r[2].get("Connection") for r in local_server.requests]
+    assert sent[-1] == "close" and "close" not in sent[:-1]
+
+
+def _broken_sources(local_server, n):
+    """n sources whose content could not be read (an HTML page), now answering 304."""
+    page = b"<!doctype html><html><body>not a feed</body></html>"
+    ids = []
+    for i in range(n):
+        path = f"/broken{i}"
+        local_server.routes[path] = (200, {"Content-Type": "text/html", "ETag": '"b"'}, page)
+        ids.append(Source.objects.create(url=local_server.url(path)).pk)
+    services.fetch_many(ids)
+    for i in range(n):
+        local_server.routes[f"/broken{i}"] = (304, {"ETag": '"b"'}, b"")
+    return ids
+
+
+def test_fetch_many_stores_304s_of_broken_sources_in_bulk(local_server):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ids = _broken_sources(local_server, 3)
+    Source.objects.filter(pk=ids[2]).update(error_count=3)  # a longer backoff: its own group
+    before = timezone.now()
+    with CaptureQueriesContext(connection) as queries:
+        counts = services.fetch_many(ids)
+    after = timezone.now()
+    assert counts["not_modified"] == 3
+    # one SELECT of the sources, one UPDATE per backoff group: nothing per source
+    kinds = [q["sql"].split()[0] for q in queries.captured_queries]
+    assert kinds == ["SELECT", "UPDATE", "UPDATE"]
+    for source in Source.objects.filter(pk__in=ids):
+        wait = timedelta(minutes=15 * (4 if source.error_count == 3 else 1))
+        assert (source.state, source.content_error, source.last_status) == ("error", True, 304)
+        assert source.last_error == "this page is HTML without a feed or an h-feed"
+        assert before + wait <= source.next_fetch_at <= after + wait
+    assert [s.error_count for s in Source.objects.filter(pk__in=ids).order_by("pk")] == [1, 1, 3]
+
+
+def test_fetch_many_304_queries_do_not_grow_with_the_number_of_sources(local_server):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ids = []
+    for i in range(12):
+        _source(local_server, path=f"/ok{i}", headers={"ETag": '"e"'})
+        ids.append(Source.objects.get(url=local_server.url(f"/ok{i}")).pk)
+    services.fetch_many(ids)
+    for i in range(12):
+        local_server.routes[f"/ok{i}"] = (304, {"ETag": '"e"'}, b"")
+    sizes = []
+    for batch in (ids[:3], ids[3:]):
+        with CaptureQueriesContext(connection) as queries:
+            assert services.fetch_many(batch)["not_modified"] == len(batch)
+        sizes.append(len(queries.captured_queries))
+    assert sizes == [2, 2]  # the SELECT of the batch and one UPDATE
+    assert set(Source.objects.values_list("last_status", flat=True)) == {304}
