@@ -279,6 +279,30 @@ def test_adaptive_interval_is_bounded():
     assert services.adaptive_interval(src) == timedelta(hours=24)
 
 
+def test_intervals_and_backoff_follow_the_settings(settings):
+    import dataclasses
+
+    settings.PLNET = dataclasses.replace(
+        settings.PLNET, feed_min_interval_minutes=60, feed_max_interval_minutes=120
+    )
+    src = Source.objects.create(url="https://example.org/f")
+    base = datetime(2024, 1, 1, tzinfo=UTC)
+    for i in range(5):
+        Entry.objects.create(
+            source=src, dedup_key=f"k{i}", published_at=base + timedelta(minutes=i)
+        )
+    assert services.adaptive_interval(src) == timedelta(hours=1)
+    Entry.objects.all().delete()
+    for i in range(5):
+        Entry.objects.create(source=src, dedup_key=f"k{i}", published_at=base + timedelta(days=i))
+    assert services.adaptive_interval(src) == timedelta(hours=2)
+    Entry.objects.all().delete()  # too few entries: the stored interval (1 h), kept within bounds
+    src.fetch_interval = 60
+    assert services.adaptive_interval(src) == timedelta(hours=1)
+    assert [services.backoff(n) for n in (1, 2, 3)] == [timedelta(hours=h) for h in (1, 2, 4)]
+    assert services.backoff(10) == services.MAX_BACKOFF
+
+
 def test_enqueue_due_fetches_due_followed_sources(
     local_server, member, django_capture_on_commit_callbacks
 ):
@@ -316,7 +340,8 @@ def test_user_agent_names_plnet_and_its_url(local_server, settings):
     assert agent.startswith("plnet/") and settings.PLNET.site_url in agent
 
 
-def test_per_host_limit_bounds_concurrent_requests(local_server, member):
+def test_per_host_limit_bounds_concurrent_requests(local_server, member, settings):
+    import dataclasses
     import threading
     import time
 
@@ -341,6 +366,10 @@ def test_per_host_limit_bounds_concurrent_requests(local_server, member):
         ids.append(Source.objects.create(url=local_server.url(f"/f{i}")).pk)
     counts = services.fetch_many(ids, workers=6, per_host=2)
     assert counts["ok"] == 6 and peak[0] == 2
+    settings.PLNET = dataclasses.replace(settings.PLNET, feed_host_limit=3)
+    peak[0] = 0
+    counts = services.fetch_many(ids, workers=6)  # the default: PLNET_FEED_HOST_LIMIT
+    assert counts["ok"] == 6 and peak[0] == 3
 
 
 def test_ssrf_guard_refuses_private_addresses_before_connecting(settings):
@@ -473,3 +502,42 @@ def test_fetch_many_304_queries_do_not_grow_with_the_number_of_sources(local_ser
         sizes.append(len(queries.captured_queries))
     assert sizes == [2, 2]  # the SELECT of the batch and one UPDATE
     assert set(Source.objects.values_list("last_status", flat=True)) == {304}
+
+
+def test_a_feed_parsed_with_a_recovered_error_is_ok_with_a_warning(local_server, member, client):
+    """rss_2.0_dbengines.xml uses an undefined entity: feedparser flags it (bozo) but reads its
+    item. The source is ok and says so, with the parser's words, on its pages and in the API."""
+    import feedparser
+    from django.urls import reverse
+
+    from plnet.reader.actions import create_token
+
+    body = corpus_bytes("feeds/feed-rs-fixtures/rss2/rss_2.0_dbengines.xml")
+    expected = feedparser.parse(body)
+    assert expected.bozo and expected.entries  # the premise, checked independently
+    local_server.routes["/feed.xml"] = (200, {"Content-Type": RSS}, body)
+    sub = services.subscribe(member, local_server.url("/feed.xml"))
+    source = Source.objects.get(pk=sub.source_id)
+    assert source.state == "ok" and source.last_error == ""
+    assert source.entries.count() == len(expected.entries)
+    assert source.last_warning.startswith("SAXParseException: ")
+    assert "undefined entity" in source.last_warning == source.warning
+
+    client.force_login(member)
+    for page in (reverse("reader:sources"), reverse("reader:subscription", args=[sub.pk])):
+        html = client.get(page).content.decode()
+        assert "with a warning" in html and "undefined entity" in html
+    _, token = create_token(member, "test")
+    api = client.get("/api/v1/sources", HTTP_AUTHORIZATION=f"Bearer {token}").json()
+    assert api["sources"][0]["state"] == "ok"
+    assert api["sources"][0]["warning"] == source.last_warning
+
+    # a 304 keeps it (same content); clean content clears it
+    local_server.routes["/feed.xml"] = (304, {}, b"")
+    services.fetch_source(source.pk)
+    assert Source.objects.get(pk=source.pk).warning == source.last_warning
+    local_server.routes["/feed.xml"] = (200, {"Content-Type": RSS}, TWO)
+    services.fetch_source(source.pk)
+    source.refresh_from_db()
+    assert (source.state, source.last_warning, source.warning) == ("ok", "", "")
+    assert "with a warning" not in client.get(reverse("reader:sources")).content.decode()
