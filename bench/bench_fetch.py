@@ -9,6 +9,10 @@ worst case for keep-alive). Measured: the background worker's way (the tick's ta
 with a single thread. Then a second refresh, where every request must be conditional and
 answered 304: its speed-up over the first is the ratio.
 
+Also printed: the CPU time of plnet's process in each phase and their ratio, which depends less
+on what else the machine runs than the wall-clock ratio (the refresh is latency-bound: each 304
+waits for the server process to be scheduled).
+
 Run: /work/venv/bin/python bench/bench_fetch.py [--feeds N]
 """
 
@@ -87,10 +91,11 @@ def serve_forever(bodies: list[bytes], port_queue, stats) -> None:
     httpd.serve_forever()
 
 
-def run(ids, workers: int, resolver) -> tuple[float, dict]:
+def run(ids, workers: int, resolver) -> tuple[float, float, dict]:
     """workers=0: the background worker's way (the tick's tasks: fetch_many over batches of
-    BATCH_SIZE sources with the default pool); else `fetch_many` over all with that many threads."""
-    started = time.perf_counter()
+    BATCH_SIZE sources with the default pool); else `fetch_many` over all with that many threads.
+    Returns wall seconds, CPU seconds of this process (plnet's side only), and the counts."""
+    started, cpu = time.perf_counter(), time.process_time()
     if workers == 0:
         counts: dict = {}
         for start in range(0, len(ids), BATCH_SIZE):
@@ -100,7 +105,7 @@ def run(ids, workers: int, resolver) -> tuple[float, dict]:
                 counts[key] = counts.get(key, 0) + value
     else:
         counts = fetch_many(ids, workers=workers, resolver=resolver)
-    return time.perf_counter() - started, counts
+    return time.perf_counter() - started, time.process_time() - cpu, counts
 
 
 def reset(ids) -> None:
@@ -136,7 +141,7 @@ def main() -> None:
         ids = [s.pk for s in sources]
         for workers in (0, 1):
             reset(ids)
-            first, counts = run(ids, workers, resolver)
+            first, first_cpu, counts = run(ids, workers, resolver)
             how = (
                 f"worker tasks (batches of {BATCH_SIZE}, default pool)"
                 if workers == 0
@@ -144,15 +149,16 @@ def main() -> None:
             )
             print(
                 f"first fetch, {how}: {len(ids)} feeds in {first:.1f} s = "
-                f"{len(ids) / first * 60:,.0f} feeds/min ({counts})"
+                f"{len(ids) / first * 60:,.0f} feeds/min, {first_cpu:.1f} s CPU ({counts})"
             )
             stats[0] = stats[1] = stats[2] = 0
-            second, counts = run(ids, workers, resolver)
+            second, second_cpu, counts = run(ids, workers, resolver)
             total, conditional, not_modified = stats[:]
             print(
                 f"second refresh, {how}: {second:.1f} s = {len(ids) / second * 60:,.0f} feeds/min; "
                 f"{conditional}/{total} requests conditional, {not_modified} answered 304; "
-                f"speed-up {first / second:.1f}x (target 10x: {'met' if first / second >= 10 else 'NOT met'})"
+                f"speed-up {first / second:.1f}x (target 10x: {'met' if first / second >= 10 else 'NOT met'}); "
+                f"CPU {second_cpu:.2f} s, CPU ratio {first_cpu / second_cpu:.1f}x"
             )
     finally:
         server.terminate()
