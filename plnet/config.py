@@ -68,6 +68,8 @@ class Config:
     comment_thread_depth: int
     spam_retention_days: int
     linkback_host_limit: int = 30
+    login_failure_limit: int = 5
+    login_lockout_minutes: int = 15
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -120,6 +122,14 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "PLNET_LINKBACK_HOST_LIMIT": (
         "30",
         "Webmentions and pingbacks accepted per source host per hour; more get HTTP 429 / fault 49.",
+    ),
+    "PLNET_LOGIN_FAILURE_LIMIT": (
+        "5",
+        "Failed sign-ins from one address, or for one username, before sign-in is refused.",
+    ),
+    "PLNET_LOGIN_LOCKOUT_MINUTES": (
+        "15",
+        "Minutes failed sign-ins are counted, and sign-in stays refused after the limit.",
     ),
 }
 
@@ -186,6 +196,12 @@ def load_config(environ: dict[str, str] | None = None) -> Config:
         ),
         linkback_host_limit=_int(
             "PLNET_LINKBACK_HOST_LIMIT", _get(env, "PLNET_LINKBACK_HOST_LIMIT")
+        ),
+        login_failure_limit=_int(
+            "PLNET_LOGIN_FAILURE_LIMIT", _get(env, "PLNET_LOGIN_FAILURE_LIMIT")
+        ),
+        login_lockout_minutes=_int(
+            "PLNET_LOGIN_LOCKOUT_MINUTES", _get(env, "PLNET_LOGIN_LOCKOUT_MINUTES")
         ),
         extra={k: env[k] for k in unknown},
     )
