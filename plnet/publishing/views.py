@@ -24,7 +24,7 @@ from taggit.models import Tag
 from . import services
 from .access import can_edit, can_read, can_write, visible_to
 from .forms import PostForm
-from .models import Category, Post
+from .models import Attachment, Category, Post
 
 PER_PAGE = 10
 # Category links need the parents' slugs: load two levels with the categories themselves.
@@ -158,6 +158,14 @@ def post_detail(request, year, month, day, slug):
         "approved_comment_count": post.approved_comment_count,
     }
     return render(request, "publishing/post_detail.html", context)
+
+
+def attachment(request, pk):
+    """An attachment's page, as WordPress has one: title, caption, description, the image (or a
+    link to the file) and a link back to the post it belongs to. Attachments of posts that are
+    not public are missing."""
+    found = get_object_or_404(Attachment.objects.visible().select_related("post"), pk=pk)
+    return render(request, "publishing/attachment.html", {"attachment": found})
 
 
 def page_detail(request, path):
