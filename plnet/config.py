@@ -70,6 +70,7 @@ class Config:
     linkback_host_limit: int = 30
     login_failure_limit: int = 5
     login_lockout_minutes: int = 15
+    upload_max_bytes: int = 10_000_000
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -130,6 +131,10 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "PLNET_LOGIN_LOCKOUT_MINUTES": (
         "15",
         "Minutes failed sign-ins are counted, and sign-in stays refused after the limit.",
+    ),
+    "PLNET_UPLOAD_MAX_BYTES": (
+        "10000000",
+        "Largest image the editor accepts, in bytes (stored in $PLNET_DATA_DIR/uploads).",
     ),
 }
 
@@ -203,5 +208,6 @@ def load_config(environ: dict[str, str] | None = None) -> Config:
         login_lockout_minutes=_int(
             "PLNET_LOGIN_LOCKOUT_MINUTES", _get(env, "PLNET_LOGIN_LOCKOUT_MINUTES")
         ),
+        upload_max_bytes=_int("PLNET_UPLOAD_MAX_BYTES", _get(env, "PLNET_UPLOAD_MAX_BYTES")),
         extra={k: env[k] for k in unknown},
     )

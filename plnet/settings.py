@@ -132,7 +132,9 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = PLNET.data_dir / "static"
 MEDIA_URL = "/media/"
-MEDIA_ROOT = PLNET.data_dir / "media"
+# Images uploaded from the editor (plnet.publishing.uploads), served by a view at /media/.
+UPLOADS_ROOT = PLNET.data_dir / "uploads"
+MEDIA_ROOT = UPLOADS_ROOT
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from . import uploads
 from .models import Category, Post
 
 
@@ -35,6 +36,23 @@ class PostForm(forms.ModelForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    image = forms.FileField(
+        required=False,
+        label="Add an image",
+        help_text="JPEG, PNG, GIF or WebP. Uploaded when you save (a draft or with the status "
+        "below) and added at the end of the body.",
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/jpeg,image/png,image/gif,image/webp"}
+        ),
+    )
+    image_alt = forms.CharField(
+        required=False,
+        max_length=500,
+        label="Image description (alt text)",
+        help_text="What the image shows, for people who cannot see it.",
+    )
+
+    field_order = ["title", "slug", "body", "image", "image_alt"]
 
     class Meta:
         model = Post
@@ -65,6 +83,16 @@ class PostForm(forms.ModelForm):
         if value and stored and value == stored.replace(second=0, microsecond=0):
             return stored
         return value
+
+    def clean_image(self):
+        """Accept only real JPEG, PNG, GIF or WebP images under the size cap (by content)."""
+        upload = self.cleaned_data.get("image")
+        if upload:
+            try:
+                self.image_info = uploads.check_image(upload, upload.size)
+            except uploads.UploadError as exc:
+                raise forms.ValidationError(str(exc)) from None
+        return upload
 
     def clean(self):
         data = super().clean()

@@ -55,6 +55,8 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("protected/<int:pk>/", views.unlock, name="unlock"),
     path("attachment/<int:pk>/", views.attachment, name="attachment"),
+    path("media/<path:path>", views.media, name="media"),
+    path("wp-content/uploads/<path:path>", views.media, name="wp_upload"),
     # the editor
     path("write/", views.write, name="write"),
     path("write/posts/", views.my_posts, name="my_posts"),
