@@ -8,11 +8,42 @@ from . import uploads
 from .models import Category, Post
 
 
+def _names_from_root(category: Category, by_id: dict[int, Category]) -> list[str]:
+    """The names from the root category down to this one (cycle-safe, no query)."""
+    names, node, seen = [], category, set()
+    while node is not None and node.pk not in seen:
+        names.append(node.name)
+        seen.add(node.pk)
+        node = by_id.get(node.parent_id)
+    return names[::-1]
+
+
+class _CategoriesByPath(forms.models.ModelChoiceIterator):
+    """Offers the categories in the order of their full path ("Learning › MOOCs" after
+    "Learning", before "Music"), case-insensitively, as one would read an outline."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        categories = list(self.queryset)
+        by_id = {c.pk: c for c in categories}
+        paths = {c.pk: _names_from_root(c, by_id) for c in categories}
+        self.field.paths = paths
+        for category in sorted(
+            categories, key=lambda c: ([n.casefold() for n in paths[c.pk]], c.pk)
+        ):
+            yield self.choice(category)
+
+
 class CategoryChoice(forms.ModelMultipleChoiceField):
-    """Categories shown with their place in the tree ("Learning › MOOCs")."""
+    """Categories shown with their place in the tree ("Learning › MOOCs"), sorted by it."""
+
+    iterator = _CategoriesByPath
+    paths: dict[int, list[str]] = {}
 
     def label_from_instance(self, obj: Category) -> str:
-        return " › ".join([c.name for c in obj.ancestors] + [obj.name])
+        names = self.paths.get(obj.pk) or [c.name for c in obj.ancestors] + [obj.name]
+        return " › ".join(names)
 
 
 # Publish dates outside these years are typing slips; the far end also breaks date arithmetic
@@ -32,7 +63,7 @@ class PostForm(forms.ModelForm):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     categories = CategoryChoice(
-        queryset=Category.objects.select_related("parent__parent"),
+        queryset=Category.objects.all(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
@@ -83,6 +114,13 @@ class PostForm(forms.ModelForm):
         if value and stored and value == stored.replace(second=0, microsecond=0):
             return stored
         return value
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The body is edited in the post's own format: imported posts keep their HTML.
+        if self.instance.body_format == Post.BodyFormat.HTML:
+            self.fields["body"].label = "Body (HTML)"
+            self.fields["body"].help_text = "Imported from WordPress: HTML, sanitised when shown."
 
     def clean_image(self):
         """Accept only real JPEG, PNG, GIF or WebP images under the size cap (by content)."""
