@@ -11,7 +11,18 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run a management command; argv defaults to sys.argv."""
+    """Run a management command; argv defaults to sys.argv.
+
+    A PLNET_* variable with an unusable value stops it before Django starts: one line on
+    stderr naming the variable, its value and what is expected, and exit status 2.
+    """
+    from plnet.config import ConfigError, load_config
+
+    try:
+        load_config()
+    except ConfigError as exc:
+        print(f"plnet: configuration error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "plnet.settings")
     from django.core.management import execute_from_command_line
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import secrets
+import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,6 +37,24 @@ def _int(name: str, raw: str) -> int:
         raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
 
 
+def _time_zone(name: str, raw: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(raw)
+    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+        raise ConfigError(
+            f"{name} must be a time zone name such as UTC or Europe/Paris, not {raw!r}"
+        ) from None
+    return raw
+
+
+def _email_url(name: str, raw: str) -> str:
+    if raw.split(":", 1)[0].lower() not in {"", "console", "smtp", "smtps"}:
+        raise ConfigError(
+            f"{name} must be console: or smtp://user:pass@host:587 (smtps:// for TLS), not {raw!r}"
+        )
+    return raw
+
+
 def _positive(name: str, environ: dict[str, str]) -> int:
     value = _int(name, _get(environ, name))
     if value < 1:
@@ -51,7 +70,9 @@ def _networks(name: str, raw: str) -> tuple[ipaddress.IPv4Network | ipaddress.IP
     try:
         return tuple(ipaddress.ip_network(part, strict=False) for part in _list(raw))
     except ValueError as exc:
-        raise ConfigError(f"{name}: {exc}") from None
+        raise ConfigError(
+            f"{name} must be comma-separated networks such as 127.0.0.0/8, not {raw!r} ({exc})"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -75,6 +96,9 @@ class Config:
     comment_thread_depth: int
     spam_retention_days: int
     linkback_host_limit: int = 30
+    login_failure_limit: int = 5
+    login_lockout_minutes: int = 15
+    upload_max_bytes: int = 10_000_000
     feed_min_interval_minutes: int = 15
     feed_max_interval_minutes: int = 1440
     feed_host_limit: int = 2
@@ -130,6 +154,18 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "PLNET_LINKBACK_HOST_LIMIT": (
         "30",
         "Webmentions and pingbacks accepted per source host per hour; more get HTTP 429 / fault 49.",
+    ),
+    "PLNET_LOGIN_FAILURE_LIMIT": (
+        "5",
+        "Failed sign-ins from one address, or for one username, before sign-in is refused.",
+    ),
+    "PLNET_LOGIN_LOCKOUT_MINUTES": (
+        "15",
+        "Minutes failed sign-ins are counted, and sign-in stays refused after the limit.",
+    ),
+    "PLNET_UPLOAD_MAX_BYTES": (
+        "10000000",
+        "Largest image the editor accepts, in bytes (stored in $PLNET_DATA_DIR/uploads).",
     ),
     "PLNET_FEED_MIN_INTERVAL_MINUTES": (
         "15",
@@ -196,10 +232,10 @@ def load_config(environ: dict[str, str] | None = None) -> Config:
         secret_key=_secret_key(env, data_dir),
         site_url=site_url,
         allowed_hosts=tuple(dict.fromkeys(hosts)),
-        time_zone=_get(env, "PLNET_TIME_ZONE"),
+        time_zone=_time_zone("PLNET_TIME_ZONE", _get(env, "PLNET_TIME_ZONE")),
         debug=debug,
         site_name=_get(env, "PLNET_SITE_NAME"),
-        email_url=_get(env, "PLNET_EMAIL_URL"),
+        email_url=_email_url("PLNET_EMAIL_URL", _get(env, "PLNET_EMAIL_URL")),
         default_from_email=_get(env, "PLNET_DEFAULT_FROM_EMAIL"),
         fetch_allowed_networks=_networks(
             "PLNET_FETCH_ALLOWED_NETWORKS", _get(env, "PLNET_FETCH_ALLOWED_NETWORKS")
@@ -216,6 +252,13 @@ def load_config(environ: dict[str, str] | None = None) -> Config:
         linkback_host_limit=_int(
             "PLNET_LINKBACK_HOST_LIMIT", _get(env, "PLNET_LINKBACK_HOST_LIMIT")
         ),
+        login_failure_limit=_int(
+            "PLNET_LOGIN_FAILURE_LIMIT", _get(env, "PLNET_LOGIN_FAILURE_LIMIT")
+        ),
+        login_lockout_minutes=_int(
+            "PLNET_LOGIN_LOCKOUT_MINUTES", _get(env, "PLNET_LOGIN_LOCKOUT_MINUTES")
+        ),
+        upload_max_bytes=_int("PLNET_UPLOAD_MAX_BYTES", _get(env, "PLNET_UPLOAD_MAX_BYTES")),
         feed_min_interval_minutes=feed_min,
         feed_max_interval_minutes=feed_max,
         feed_host_limit=_positive("PLNET_FEED_HOST_LIMIT", env),

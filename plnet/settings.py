@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import timedelta
 from urllib.parse import unquote, urlsplit
 
 import dj_database_url
@@ -30,6 +31,7 @@ INSTALLED_APPS = [
     "taggit",
     "django_tasks",
     "django_tasks_db",
+    "axes",
     "plnet.core",
     "plnet.accounts",
     "plnet.publishing",
@@ -49,6 +51,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "plnet.publishing.middleware.LegacyURLMiddleware",
     "plnet.linkbacks.middleware.LinkbackDiscoveryMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "plnet.urls"
@@ -57,6 +61,21 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
+
+# Sign-in throttling (django-axes, stored in the database so every process sees it): after
+# PLNET_LOGIN_FAILURE_LIMIT failures from one address OR for one username, sign-in (/login/ and
+# /admin/) is refused until PLNET_LOGIN_LOCKOUT_MINUTES have passed; a success clears the count.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = PLNET.login_failure_limit
+AXES_COOLOFF_TIME = timedelta(minutes=PLNET.login_lockout_minutes)
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "plnet.accounts.views.locked_out"
+AXES_VERBOSE = False
 
 TEMPLATES = [
     {
@@ -113,7 +132,9 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = PLNET.data_dir / "static"
 MEDIA_URL = "/media/"
-MEDIA_ROOT = PLNET.data_dir / "media"
+# Images uploaded from the editor (plnet.publishing.uploads), served by a view at /media/.
+UPLOADS_ROOT = PLNET.data_dir / "uploads"
+MEDIA_ROOT = UPLOADS_ROOT
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -11,6 +12,15 @@ from django.views.decorators.http import require_GET
 
 from .avatars import identicon_svg
 from .forms import ProfileForm
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """The page django-axes answers (HTTP 429) while sign-in is refused after too many failures."""
+    context = {
+        "failure_limit": settings.AXES_FAILURE_LIMIT,
+        "minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+    }
+    return render(request, "registration/locked_out.html", context, status=429)
 
 
 @login_required

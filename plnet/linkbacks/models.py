@@ -199,3 +199,18 @@ class OutgoingLinkback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} → {self.target} ({self.status})"
+
+    # Finished without success: the owner may send these again from the send log.
+    RETRYABLE = (Status.FAILED, Status.REFUSED, Status.NO_ENDPOINT)
+
+    @property
+    def method_label(self) -> str:
+        """How it was sent, for the send log: "no endpoint" when the target has none, "not
+        found yet" while (or when) discovery has not come that far."""
+        if self.method:
+            return self.get_method_display()
+        return "no endpoint" if self.status == self.Status.NO_ENDPOINT else "not found yet"
+
+    @property
+    def can_retry(self) -> bool:
+        return self.status in self.RETRYABLE

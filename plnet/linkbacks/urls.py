@@ -11,4 +11,5 @@ urlpatterns = [
     path("webmention/<str:token>/", views.webmention_status, name="webmention_status"),
     path("xmlrpc.php", views.xmlrpc, name="xmlrpc"),
     path("linkbacks/sent/", views.sent, name="sent"),
+    path("linkbacks/sent/<int:pk>/retry/", views.retry_sent, name="retry_sent"),
 ]

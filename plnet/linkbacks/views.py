@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.paginator import Paginator
@@ -9,7 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from plnet.protocols.pingback import build_fault
 
@@ -95,8 +96,23 @@ def xmlrpc(request):
 def sent(request):
     """What this site's posts sent where and how each target answered (the author's own posts;
     staff see every post's)."""
-    rows = OutgoingLinkback.objects.select_related("post")
-    if not request.user.is_staff:
-        rows = rows.filter(post__author=request.user)
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    page = Paginator(_sent_by(request.user), 50).get_page(request.GET.get("page"))
     return render(request, "linkbacks/sent.html", {"page_obj": page})
+
+
+def _sent_by(user):
+    """The send log rows this user may see and retry: their own posts' (staff: all)."""
+    rows = OutgoingLinkback.objects.select_related("post")
+    return rows if user.is_staff else rows.filter(post__author=user)
+
+
+@login_required
+@require_POST
+def retry_sent(request, pk: int):
+    """Send one logged linkback again (a finished, unsuccessful one), then back to the log."""
+    row = get_object_or_404(_sent_by(request.user), pk=pk)
+    if services.retry_send(row.pk) is None:
+        messages.error(request, f"The send to {row.target} is not finished unsuccessfully.")
+    else:
+        messages.success(request, f"The send to {row.target} is queued again.")
+    return redirect("linkbacks:sent")

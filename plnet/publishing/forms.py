@@ -4,14 +4,46 @@ from __future__ import annotations
 
 from django import forms
 
+from . import uploads
 from .models import Category, Post
 
 
+def _names_from_root(category: Category, by_id: dict[int, Category]) -> list[str]:
+    """The names from the root category down to this one (cycle-safe, no query)."""
+    names, node, seen = [], category, set()
+    while node is not None and node.pk not in seen:
+        names.append(node.name)
+        seen.add(node.pk)
+        node = by_id.get(node.parent_id)
+    return names[::-1]
+
+
+class _CategoriesByPath(forms.models.ModelChoiceIterator):
+    """Offers the categories in the order of their full path ("Learning › MOOCs" after
+    "Learning", before "Music"), case-insensitively, as one would read an outline."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        categories = list(self.queryset)
+        by_id = {c.pk: c for c in categories}
+        paths = {c.pk: _names_from_root(c, by_id) for c in categories}
+        self.field.paths = paths
+        for category in sorted(
+            categories, key=lambda c: ([n.casefold() for n in paths[c.pk]], c.pk)
+        ):
+            yield self.choice(category)
+
+
 class CategoryChoice(forms.ModelMultipleChoiceField):
-    """Categories shown with their place in the tree ("Learning › MOOCs")."""
+    """Categories shown with their place in the tree ("Learning › MOOCs"), sorted by it."""
+
+    iterator = _CategoriesByPath
+    paths: dict[int, list[str]] = {}
 
     def label_from_instance(self, obj: Category) -> str:
-        return " › ".join([c.name for c in obj.ancestors] + [obj.name])
+        names = self.paths.get(obj.pk) or [c.name for c in obj.ancestors] + [obj.name]
+        return " › ".join(names)
 
 
 # Publish dates outside these years are typing slips; the far end also breaks date arithmetic
@@ -31,10 +63,27 @@ class PostForm(forms.ModelForm):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     categories = CategoryChoice(
-        queryset=Category.objects.select_related("parent__parent"),
+        queryset=Category.objects.all(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    image = forms.FileField(
+        required=False,
+        label="Add an image",
+        help_text="JPEG, PNG, GIF or WebP. Uploaded when you save (a draft or with the status "
+        "below) and added at the end of the body.",
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/jpeg,image/png,image/gif,image/webp"}
+        ),
+    )
+    image_alt = forms.CharField(
+        required=False,
+        max_length=500,
+        label="Image description (alt text)",
+        help_text="What the image shows, for people who cannot see it.",
+    )
+
+    field_order = ["title", "slug", "body", "image", "image_alt"]
 
     class Meta:
         model = Post
@@ -65,6 +114,23 @@ class PostForm(forms.ModelForm):
         if value and stored and value == stored.replace(second=0, microsecond=0):
             return stored
         return value
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The body is edited in the post's own format: imported posts keep their HTML.
+        if self.instance.body_format == Post.BodyFormat.HTML:
+            self.fields["body"].label = "Body (HTML)"
+            self.fields["body"].help_text = "Imported from WordPress: HTML, sanitised when shown."
+
+    def clean_image(self):
+        """Accept only real JPEG, PNG, GIF or WebP images under the size cap (by content)."""
+        upload = self.cleaned_data.get("image")
+        if upload:
+            try:
+                self.image_info = uploads.check_image(upload, upload.size)
+            except uploads.UploadError as exc:
+                raise forms.ValidationError(str(exc)) from None
+        return upload
 
     def clean(self):
         data = super().clean()

@@ -292,17 +292,40 @@ class Post(models.Model):
         return "/".join(reversed(parts))
 
 
+class AttachmentQuerySet(models.QuerySet):
+    def visible(self):
+        """Attachments anyone may see: loose ones, and those of a published post."""
+        public = models.Q(
+            post__status=Post.Status.PUBLISHED, post__published_at__lte=timezone.now()
+        )
+        return self.filter(models.Q(post__isnull=True) | public)
+
+
 class Attachment(models.Model):
-    """A file a post refers to, imported as a link to where it lives (no download)."""
+    """A file a post refers to: imported as a link to where it lives (no download), or uploaded
+    here and kept under the data dir at `uploads/<file_path>` (`file_path` is "YYYY/MM/name").
+
+    `caption` and `description` are sanitised HTML (WordPress's excerpt and content of the
+    attachment); `old_path` is the path (and query) of its WordPress attachment page, which
+    answers 301 to the page here.
+    """
 
     post = models.ForeignKey(
         Post, null=True, blank=True, on_delete=models.SET_NULL, related_name="attachments"
     )
     title = models.CharField(max_length=500, blank=True)
-    url = models.URLField(max_length=1000)
+    url = models.URLField(max_length=1000, blank=True)
     mime_type = models.CharField(max_length=100, blank=True)
+    caption = models.TextField(blank=True)
+    description = models.TextField(blank=True)
+    old_path = models.CharField(max_length=1000, blank=True, db_index=True)
+    file_path = models.CharField(max_length=500, blank=True, db_index=True)
+    size = models.PositiveBigIntegerField(null=True, blank=True, help_text="Bytes, for uploads.")
+    created_at = models.DateTimeField(default=timezone.now)
     wp_site = models.CharField(max_length=500, blank=True)
     wp_post_id = models.PositiveBigIntegerField(null=True, blank=True)
+
+    objects = AttachmentQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -314,7 +337,22 @@ class Attachment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.title or self.url
+        return self.title or self.file_path or self.url
+
+    def get_absolute_url(self) -> str:
+        """The attachment page (title, caption, description, the image or a link to the file)."""
+        return reverse("publishing:attachment", kwargs={"pk": self.pk})
+
+    @property
+    def file_url(self) -> str:
+        """Where the file itself is: /media/<file_path> for uploads, else the imported URL."""
+        if self.file_path:
+            return reverse("publishing:media", kwargs={"path": self.file_path})
+        return self.url
+
+    @property
+    def is_image(self) -> bool:
+        return self.mime_type.startswith("image/")
 
 
 class LegacyURL(models.Model):

@@ -54,6 +54,9 @@ urlpatterns = [
     re_path(rf"^author/(?P<username>{SLUG})/$", views.author, name="author"),
     path("search/", views.search, name="search"),
     path("protected/<int:pk>/", views.unlock, name="unlock"),
+    path("attachment/<int:pk>/", views.attachment, name="attachment"),
+    path("media/<path:path>", views.media, name="media"),
+    path("wp-content/uploads/<path:path>", views.media, name="wp_upload"),
     # the editor
     path("write/", views.write, name="write"),
     path("write/posts/", views.my_posts, name="my_posts"),

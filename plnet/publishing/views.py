@@ -12,19 +12,26 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db import transaction
 from django.db.models import Prefetch
-from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, HttpResponseRedirect
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    HttpResponseRedirect,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 from taggit.models import Tag
 
-from . import services
+from . import services, uploads
 from .access import can_edit, can_read, can_write, visible_to
 from .forms import PostForm
-from .models import Category, Post
+from .models import Attachment, Category, Post
 
 PER_PAGE = 10
 # Category links need the parents' slugs: load two levels with the categories themselves.
@@ -160,6 +167,31 @@ def post_detail(request, year, month, day, slug):
     return render(request, "publishing/post_detail.html", context)
 
 
+def attachment(request, pk):
+    """An attachment's page, as WordPress has one: title, caption, description, the image (or a
+    link to the file) and a link back to the post it belongs to. Attachments of posts that are
+    not public are missing."""
+    found = get_object_or_404(Attachment.objects.visible().select_related("post"), pk=pk)
+    return render(request, "publishing/attachment.html", {"attachment": found})
+
+
+@require_GET
+def media(request, path):
+    """An uploaded file, streamed with its content type (found by content when uploaded),
+    never sniffed as anything else. Only paths of known uploads answer; the rest are 404.
+    `/wp-content/uploads/<path>` of imported posts answers the same when that path was uploaded.
+    """
+    found = uploads.uploaded_file(path)
+    if found is None:
+        raise Http404("No such file")
+    file, attachment = found
+    response = FileResponse(file.open("rb"), content_type=attachment.mime_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
 def page_detail(request, path):
     path = path.strip("/")
     slug = path.rsplit("/", 1)[-1]
@@ -286,7 +318,7 @@ def write(request, pk=None):
     post = get_object_or_404(Post.objects.posts(), pk=pk) if pk else Post(author=request.user)
     if pk and not can_edit(request.user, post):
         raise Http404("No such post")
-    form = PostForm(request.POST or None, instance=post)
+    form = PostForm(request.POST or None, request.FILES or None, instance=post)
     preview = None
     if request.method == "POST" and form.is_valid():
         if "preview" in request.POST:
@@ -304,13 +336,20 @@ def _save(request, form):
     post = form.save(commit=False)
     status = Post.Status.DRAFT if "save_draft" in request.POST else data["status"]
     try:
-        post = services.save_post(
-            post,
-            status=status,
-            published_at=data.get("published_at"),
-            categories=list(data["categories"]),
-            tags=list(data["tags"]),
-        )
+        with transaction.atomic():
+            image = None
+            if data.get("image"):
+                image = uploads.store_image(data["image"], form.image_info)
+                uploads.insert_image(post, image, data.get("image_alt") or "")
+            post = services.save_post(
+                post,
+                status=status,
+                published_at=data.get("published_at"),
+                categories=list(data["categories"]),
+                tags=list(data["tags"]),
+            )
+            if image is not None:
+                uploads.attach_to(image, post)
     except services.PublishingError as exc:
         form.add_error(None, str(exc))
         return render(request, "publishing/write.html", {"form": form, "post": post})

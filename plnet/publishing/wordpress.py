@@ -42,7 +42,7 @@ from django.utils.text import slugify
 from taggit.models import Tag
 
 from plnet.conversation.models import Comment
-from plnet.core.html import clean_comment_html
+from plnet.core.html import clean_comment_html, clean_html
 from plnet.protocols import wxr
 from plnet.protocols.wpautop import autop
 
@@ -583,6 +583,9 @@ class _Importer:
             "title": plain_text(item.title)[:500],
             "url": url,
             "mime_type": (mimetypes.guess_type(urlsplit(url).path)[0] or "")[:100],
+            "caption": clean_html(item.excerpt.strip()),
+            "description": clean_html(autop(item.content.strip())),
+            "old_path": self._attachment_page_path(item),
         }
         found = Attachment.objects.filter(wp_site=self.site_key, wp_post_id=item.post_id).first()
         if found is None:
@@ -597,6 +600,15 @@ class _Importer:
             self.summary.unchanged["attachment"] += 1
         if item.parent_id:
             self.attachment_parents.append((found.pk, item.parent_id))
+
+    @staticmethod
+    def _attachment_page_path(item: wxr.WxrItem) -> str:
+        """Path (and query) of the attachment's page on the old site, "" when it has none."""
+        parts = urlsplit(item.link)
+        path = unquote(parts.path) or "/"
+        if parts.query:
+            path += "?" + parts.query
+        return path if path.strip("/") and len(path) <= 1000 else ""
 
     # --- comments ----------------------------------------------------------------------------
 

@@ -131,15 +131,45 @@ class ImportSummary:
     folders: list[str] = field(default_factory=list)
     linked_lists: list[str] = field(default_factory=list)
     warning: str = ""
+    # The folder of each added source that went into one (url -> folder name).
+    added_to_folder: dict[str, str] = field(default_factory=dict)
+
+    SKIPS_SHOWN = 3
 
     def __str__(self) -> str:
-        text = (
-            f"{len(self.added)} added, {len(self.already)} already followed, "
-            f"{len(self.skipped)} skipped, {len(self.folders)} folders"
-        )
-        return text + (
-            f" (the file was repaired while reading: {self.warning})" if self.warning else ""
-        )
+        """One paragraph for a person: "Added 12 sources in 3 folders; 2 already followed;
+        1 skipped: <url> (<reason>)." and what else they should know."""
+        parts = [self._added()]
+        if self.already:
+            parts.append(f"{len(self.already)} already followed")
+        if self.skipped:
+            shown = ", ".join(f"{url} ({why})" for url, why in self.skipped[: self.SKIPS_SHOWN])
+            more = len(self.skipped) - self.SKIPS_SHOWN
+            parts.append(
+                f"{len(self.skipped)} skipped: {shown}" + (f" and {more} more" if more > 0 else "")
+            )
+        if self.linked_lists:
+            parts.append(_count(len(self.linked_lists), "other list") + " linked, not followed")
+        text = "; ".join(parts) + "."
+        if self.warning:
+            text += f" The file was repaired while reading it: {self.warning}."
+        return text
+
+    def _added(self) -> str:
+        if not self.added:
+            return "No new sources added"
+        text = "Added " + _count(len(self.added), "source")
+        in_folders = len(self.added_to_folder)
+        folders = _count(len(set(self.added_to_folder.values())), "folder")
+        if in_folders == len(self.added):
+            return f"{text} in {folders}"
+        if in_folders:
+            return f"{text}, {in_folders} of them in {folders}"
+        return text
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 @transaction.atomic
@@ -182,6 +212,8 @@ def _import_one(user, outline: Outline, summary: ImportSummary) -> None:
         user=user, source=source, defaults={"folder": folder, "title": outline.title[:500]}
     )
     (summary.added if created else summary.already).append(outline.url)
+    if created and folder:
+        summary.added_to_folder[outline.url] = folder.name
 
 
 def export_opml(user) -> bytes:

@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from plnet.core import http
 from plnet.core.html import clean_html
-from plnet.protocols.discovery import candidate_urls, feed_links
+from plnet.protocols.discovery import COMMON_PATHS, candidate_urls, feed_links
 from plnet.protocols.feeds import FeedEntry, FeedError, NotAFeed, ParsedFeed, parse_feed, plain_text
 from plnet.reader import search
 from plnet.reader.models import (
@@ -523,9 +523,9 @@ def discover(url: str, *, resolver: http.Resolver | None = None) -> Download:
     try:
         response = http.fetch(url, headers={"Accept": ACCEPT}, resolver=resolver)
     except http.FetchError as exc:
-        raise SubscribeError(f"cannot fetch {url}: {exc}") from None
+        raise SubscribeError(f"Could not fetch {url}: {exc}") from None
     if response.status != 200:
-        raise SubscribeError(f"{url} answered HTTP {response.status}")
+        raise SubscribeError(f"{url} answered HTTP {response.status} instead of a page or feed.")
     content_type = response.headers.get("content-type", "")
     is_page = b"<html" in response.content[:2048].lower() or "html" in content_type.lower()
     if is_page:
@@ -543,8 +543,10 @@ def discover(url: str, *, resolver: http.Resolver | None = None) -> Download:
         found = _try_feed(candidate, resolver)
         if found:
             return found[0]
+    tried = ", ".join(COMMON_PATHS)
     raise SubscribeError(
-        f"no feed found at {url}: the page names none and /feed, /rss, /atom.xml … are not feeds"
+        f'No feed found at {url}: the page has no <link rel="alternate"> to a feed, and none '
+        f"of {tried} on its site answered with a feed."
     )
 
 

@@ -270,7 +270,7 @@ def opml_import(request):
     except OpmlError as exc:
         messages.error(request, f"Nothing was imported: {exc}.")
     else:
-        messages.success(request, f"OPML import: {summary}.")
+        messages.success(request, f"OPML import: {summary}")
     return redirect("reader:sources")
 
 

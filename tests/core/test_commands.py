@@ -55,3 +55,25 @@ def test_plnet_cli_reads_hyphens_as_underscores(tmp_path):
     )  # fmt: skip
     commands = set(listing.stdout.split())
     assert {"run", "worker", "setup", "createadmin", "tick"} <= commands
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("PLNET_DEBUG", "maybe", "must be true or false, not 'maybe'"),
+        ("PLNET_COMMENT_THREAD_DEPTH", "x", "must be a whole number, not 'x'"),
+        ("PLNET_TIME_ZONE", "Mars/Olympus", "must be a time zone name such as UTC or "
+         "Europe/Paris, not 'Mars/Olympus'"),
+        ("PLNET_EMAIL_URL", "mail://me", "must be console: or smtp://user:pass@host:587 "
+         "(smtps:// for TLS), not 'mail://me'"),
+    ],
+)  # fmt: skip
+def test_a_typo_in_a_setting_is_one_line_and_exit_status_2(tmp_path, name, value, expected):
+    env = {"PLNET_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin", name: value}
+    result = subprocess.run(
+        [sys.executable, "-m", "plnet.cli", "check"],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr == f"plnet: configuration error: {name} {expected}\n"
+    assert result.stdout == ""

@@ -3,7 +3,9 @@ guard as linkbacks meet it, and sending with discovery, fallback, retries and th
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import ipaddress
 import json
 import socket
 import xmlrpc.client
@@ -599,7 +601,38 @@ def test_sending_to_a_private_address_fails_without_connecting(
     run_on_commit(services.send_linkbacks_for_post, post.pk)
     row = OutgoingLinkback.objects.get()
     assert row.status == "failed"
-    assert "169.254.169.254" in row.response_body
+    assert row.response_body == (
+        "refused: private address (PLNET_FETCH_ALLOWED_NETWORKS): metadata.example resolves to "
+        "169.254.169.254, a private or local address that plnet does not fetch (an administrator "
+        "can allow it with PLNET_FETCH_ALLOWED_NETWORKS)"
+    )
+    assert row.next_attempt_at is None and row.attempts == 1
+
+
+def test_a_send_refused_by_the_guard_is_sent_when_retried_after_allowing_the_network(
+    post, local_server, settings, run_on_commit
+):
+    received, endpoint = _endpoint_recorder()
+    local_server.routes["/a"] = (200, {**HTML, "Link": '</wm>; rel="webmention"'}, b"")
+    local_server.routes["/wm"] = endpoint
+    _post_linking(post, local_server.url("/a"))
+    run_on_commit(services.send_linkbacks_for_post, post.pk)
+    row = OutgoingLinkback.objects.get()
+    assert row.status == "failed" and row.response_body.startswith(services.sending.BLOCKED_REASON)
+    assert received == []
+    assert run_on_commit(services.retry_send, row.pk) is not None  # still blocked: fails again
+    row.refresh_from_db()
+    assert (row.status, row.attempts, received) == ("failed", 1, [])
+
+    settings.PLNET = dataclasses.replace(
+        settings.PLNET, fetch_allowed_networks=(ipaddress.ip_network("127.0.0.0/8"),)
+    )
+    run_on_commit(services.retry_send, row.pk)
+    row.refresh_from_db()
+    assert (row.status, row.attempts, row.method) == ("sent", 1, "webmention")
+    assert len(received) == 1
+    assert run_on_commit(services.retry_send, row.pk) is None  # a sent row is not resent
+    assert len(received) == 1
 
 
 def _rocks_page(server, path, html):

@@ -281,3 +281,69 @@ def test_sent_page_lists_the_authors_rows(client, post, django_user_model):
     assert "<td>javascript:alert(1)</td>" in page  # shown as text, never as a link
     assert 'href="javascript' not in page
     assert "(deleted)" in page
+
+
+@pytest.mark.django_db
+def test_sent_page_says_no_endpoint_rather_than_none(client, post):
+    OutgoingLinkback.objects.create(
+        post=post,
+        source="http://127.0.0.1:8000/p/",
+        target="https://quiet.example/page",
+        method="",
+        status="no_endpoint",
+        response_code=200,
+        response_body="No Webmention or Pingback endpoint.",
+        attempts=1,
+    )
+    OutgoingLinkback.objects.create(
+        post=post, source="http://127.0.0.1:8000/p/", target="https://later.example/", method=""
+    )
+    client.force_login(post.author)
+    page = client.get("/linkbacks/sent/").content.decode()
+    assert "<td>no endpoint</td>" in page
+    assert "<td>not found yet</td>" in page  # queued: discovery has not run
+    assert "None" not in page
+
+
+@pytest.mark.django_db
+def test_the_owner_can_send_a_failed_row_again_and_others_cannot(
+    client, post, django_user_model, django_capture_on_commit_callbacks, monkeypatch
+):
+    from plnet.linkbacks import tasks
+
+    queued = []
+
+    class QueueRecorder:
+        def enqueue(self, pk):
+            queued.append(pk)
+
+    monkeypatch.setattr(tasks, "send_linkback_task", QueueRecorder())
+    reason = "refused: private address (PLNET_FETCH_ALLOWED_NETWORKS): intranet.example …"
+    failed = OutgoingLinkback.objects.create(
+        post=post, source="http://127.0.0.1:8000/p/", target="http://intranet.example/",
+        status="failed", response_body=reason, attempts=1,
+    )  # fmt: skip
+    sent = OutgoingLinkback.objects.create(
+        post=post, source="http://127.0.0.1:8000/p/", target="https://bob.example/",
+        method="webmention", status="sent", attempts=1,
+    )  # fmt: skip
+    client.force_login(post.author)
+    page = client.get("/linkbacks/sent/").content.decode()
+    assert f'action="/linkbacks/sent/{failed.pk}/retry/"' in page
+    assert f'action="/linkbacks/sent/{sent.pk}/retry/"' not in page
+    assert reason in page
+    assert client.get(f"/linkbacks/sent/{failed.pk}/retry/").status_code == 405
+
+    stranger = django_user_model.objects.create(username="eve")
+    client.force_login(stranger)
+    assert client.post(f"/linkbacks/sent/{failed.pk}/retry/").status_code == 404
+    client.force_login(post.author)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/linkbacks/sent/{failed.pk}/retry/", follow=True)
+    assert "The send to http://intranet.example/ is queued again." in response.content.decode()
+    failed.refresh_from_db()
+    assert (failed.status, failed.attempts, queued) == ("queued", 0, [failed.pk])
+    response = client.post(f"/linkbacks/sent/{sent.pk}/retry/", follow=True)
+    assert "is not finished unsuccessfully" in response.content.decode()
+    sent.refresh_from_db()
+    assert sent.status == "sent" and queued == [failed.pk]

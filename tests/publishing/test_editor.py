@@ -187,3 +187,40 @@ def test_preview_of_an_imported_html_post_shows_html(writer, make_post):
     assert "its body is HTML" in body
     preview = body.split('id="preview-heading"')[1]
     assert "<em>again</em>" in preview and "*not markdown*" in preview
+
+
+def test_an_imported_html_body_is_labelled_html_and_stays_html_when_saved(writer, make_post):
+    post = make_post("Imported", slug="imported", body="<p>Hi</p>", body_format="html")
+    page = writer.get(f"/write/{post.pk}/").content.decode()
+    assert re.search(r'<label for="id_body">Body \(HTML\)', page)
+    assert "Body (Markdown)" not in page
+    body = '<div class="note">*kept as is*</div>\n<p>Two</p>'
+    writer.post(f"/write/{post.pk}/", form_data(title="Imported", slug="imported", body=body))
+    post.refresh_from_db()
+    assert post.body_format == "html" and post.body == body
+    assert post.content_html == '<div class="note">*kept as is*</div>\n<p>Two</p>'
+    new = writer.get("/write/").content.decode()
+    assert re.search(r'<label for="id_body">Body \(Markdown\)', new)
+
+
+def test_categories_are_sorted_by_their_full_path(writer):
+    def make(name, parent=None):
+        return Category.objects.create(name=name, slug=name.lower(), parent=parent)
+
+    learning, music = make("Learning"), make("Music")
+    make("Zoology", learning)
+    moocs = make("MOOCs", learning)
+    make("Archive", moocs)
+    make("Bach", music)
+    make("alpha")
+    page = writer.get("/write/").content.decode()
+    labels = re.findall(r'<label for="id_categories_\d+"><input[^>]*>\s*([^<]+?)\s*</label>', page)
+    assert labels == [
+        "alpha",
+        "Learning",
+        "Learning › MOOCs",
+        "Learning › MOOCs › Archive",
+        "Learning › Zoology",
+        "Music",
+        "Music › Bach",
+    ]

@@ -783,6 +783,27 @@ def test_command_missing_file():
         call_command("import_wordpress", "/nonexistent/export.xml")
 
 
+def test_command_given_a_folder_says_so_and_names_its_xml_files(tmp_path):
+    (tmp_path / "b-export.XML").write_text("<rss/>")
+    (tmp_path / "a-export.xml").write_text("<rss/>")
+    (tmp_path / "notes.txt").write_text("x")
+    (tmp_path / "sub.xml").mkdir()
+    with pytest.raises(CommandError) as error:
+        call_command("import_wordpress", str(tmp_path))
+    assert str(error.value) == (
+        f"{tmp_path} is a folder, not a file: give one of the .xml files in it "
+        f"(2: a-export.xml, b-export.XML), e.g. plnet import-wordpress {tmp_path / 'a-export.xml'}"
+    )
+
+
+def test_command_given_a_folder_without_exports_says_so(tmp_path):
+    with pytest.raises(CommandError) as error:
+        call_command("import_wordpress", str(tmp_path))
+    assert str(error.value) == (
+        f"{tmp_path} is a folder, not a file, and holds no .xml file: give the WXR export file."
+    )
+
+
 @pytest.mark.django_db
 def test_import_with_moderated_comments_retrains_the_spam_filter_after_commit(
     corpus, monkeypatch, django_capture_on_commit_callbacks

@@ -44,6 +44,49 @@ def test_duplicates_in_the_file_are_merged_and_bad_urls_skipped(member):
     assert Subscription.objects.get().folder.name == "F"
 
 
+MIXED = b"""<?xml version="1.0"?><opml version="2.0"><head><title>t</title></head><body>
+  <outline text="Blogs"><outline type="rss" text="A" xmlUrl="https://a.example/feed"/>
+    <outline type="rss" text="B" xmlUrl="https://b.example/feed"/></outline>
+  <outline text="News"><outline type="rss" text="C" xmlUrl="https://c.example/feed"/></outline>
+  <outline type="rss" text="D" xmlUrl="https://d.example/feed"/>
+  <outline type="rss" text="Local" xmlUrl="file:///etc/passwd"/>
+</body></opml>"""
+
+
+def test_the_import_summary_reads_as_a_sentence(member):
+    first = actions.import_opml(member, MIXED)
+    assert str(first) == (
+        "Added 4 sources, 3 of them in 2 folders; "
+        "1 skipped: file:///etc/passwd (not an http(s) URL: file:///etc/passwd)."
+    )
+    again = actions.import_opml(member, MIXED)
+    assert str(again) == (
+        "No new sources added; 4 already followed; "
+        "1 skipped: file:///etc/passwd (not an http(s) URL: file:///etc/passwd)."
+    )
+
+
+def test_the_summary_of_a_list_all_in_folders_names_the_folders_count(member):
+    content = (CORPUS / "opml/awesome-rss-feeds/countries_with_category_Japan.opml").read_bytes()
+    assert str(actions.import_opml(member, content)) == "Added 8 sources in 1 folder."
+
+
+def test_many_skips_are_summarised(member):
+    outlines = "".join(
+        f'<outline type="rss" text="x" xmlUrl="ftp://f{n}.example/feed"/>' for n in range(5)
+    )
+    content = f'<opml version="2.0"><body>{outlines}</body></opml>'.encode()
+    text = str(actions.import_opml(member, content))
+    assert text == (
+        "No new sources added; 5 skipped: "
+        + ", ".join(
+            f"ftp://f{n}.example/feed (not an http(s) URL: ftp://f{n}.example/feed)"
+            for n in range(3)
+        )
+        + " and 2 more."
+    )
+
+
 def test_two_members_importing_the_same_list_share_sources(member, other_member):
     content = (CORPUS / "opml/awesome-rss-feeds/countries_with_category_Iran.opml").read_bytes()
     actions.import_opml(member, content)

@@ -46,7 +46,7 @@ def test_opml_import_and_export(member, tmp_path):
         "--user",
         "ada",
     )
-    assert out.startswith("48 added, 0 already followed, 0 skipped")
+    assert out.startswith("Added 48 sources")
     out2, _ = run(
         "opml",
         "import",
@@ -54,7 +54,7 @@ def test_opml_import_and_export(member, tmp_path):
         "--user",
         "ada",
     )
-    assert out2.startswith("0 added, 48 already followed")
+    assert out2.startswith("No new sources added; 48 already followed.")
     exported, _ = run("opml", "export", "--user", "ada")
     assert len(parse_opml(exported.encode()).outlines) == 48
 

@@ -89,8 +89,13 @@ def test_subscribe_refuses_a_page_without_feed(local_server, member):
         {"Content-Type": "text/html"},
         b"<html><body>nothing</body></html>",
     )
-    with pytest.raises(services.SubscribeError, match="no feed found"):
+    with pytest.raises(services.SubscribeError) as error:
         services.subscribe(member, local_server.url("/"))
+    assert str(error.value) == (
+        f'No feed found at {local_server.url("/")}: the page has no <link rel="alternate"> to a '
+        "feed, and none of /feed, /rss, /atom.xml, /feed.xml, /index.xml, /rss.xml, /feed.json "
+        "on its site answered with a feed."
+    )
     assert Source.objects.count() == 0
 
 

@@ -203,7 +203,10 @@ def test_subscribe_form_reports_a_clear_error(client, member, local_server):
     local_server.routes["/"] = (200, {"Content-Type": "text/html"}, b"<html><body>hi</body></html>")
     client.force_login(member)
     response = client.post(reverse("reader:subscribe"), {"url": local_server.url("/")}, follow=True)
-    assert "no feed found" in response.content.decode()
+    assert (
+        f"No feed found at {local_server.url('/')}: the page has no "
+        "&lt;link rel=&quot;alternate&quot;&gt; to a feed"
+    ) in response.content.decode()
     assert not Subscription.objects.exists()
 
 
@@ -246,7 +249,8 @@ def test_opml_upload_and_download_round_trip(client, member):
     upload = SimpleUploadedFile(
         "x.opml", corpus_bytes("opml/awesome-rss-feeds/countries_with_category_Japan.opml")
     )
-    client.post(reverse("reader:opml_import"), {"file": upload})
+    response = client.post(reverse("reader:opml_import"), {"file": upload}, follow=True)
+    assert "OPML import: Added 8 sources in 1 folder.</" in response.content.decode()
     assert Subscription.objects.filter(user=member).count() == 8
     response = client.get(reverse("reader:opml_export"))
     assert response["Content-Type"].startswith("text/x-opml")

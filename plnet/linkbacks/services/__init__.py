@@ -8,7 +8,8 @@ through `place_incoming`, the one door to moderation and the spam layers.
 
 Sending (Webmention §3.1, Pingback §2–3): `send_linkbacks_for_post` logs one `OutgoingLinkback`
 per link and queues a task per row; `send_linkback` discovers, sends, records the answer and
-schedules retries with exponential backoff; `notify_post_deleted` re-sends Webmentions for a post
+schedules retries with exponential backoff; `retry_send` queues a finished, unsuccessful send again
+at the owner's request; `notify_post_deleted` re-sends Webmentions for a post
 that is gone.
 """
 
@@ -37,6 +38,7 @@ from .sending import (
     Discovery,
     discover,
     notify_post_deleted,
+    retry_send,
     send_linkback,
     send_linkbacks_for_post,
 )
@@ -46,7 +48,7 @@ __all__ = [
     "BACKOFF", "LEASE", "MAX_ATTEMPTS", "MAX_LINKS_PER_POST", "POST_VIEWS", "REFETCH_AFTER",
     "Discovery", "LinkbackRefused", "apply_source", "count_hit", "discover", "enqueue_due",
     "handle_xmlrpc", "notify_post_deleted", "pingbacks_of", "post_for_target", "post_url",
-    "receive_pingback", "receive_webmention", "send_linkback", "send_linkbacks_for_post",
+    "receive_pingback", "receive_webmention", "retry_send", "send_linkback", "send_linkbacks_for_post",
     "source_document", "verify_webmention",
 ]  # fmt: skip
 

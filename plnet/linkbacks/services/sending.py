@@ -109,6 +109,30 @@ def _enqueue_sends(rows: list[OutgoingLinkback]) -> None:
     transaction.on_commit(lambda: [send_linkback_task.enqueue(pk) for pk in ids])
 
 
+BLOCKED_REASON = "refused: private address (PLNET_FETCH_ALLOWED_NETWORKS)"
+
+
+def retry_send(outgoing_id: int) -> OutgoingLinkback | None:
+    """Queue again a send that ended without success (failed, refused, no endpoint), as the
+    owner asks from the send log, e.g. after allowing the target's network in
+    PLNET_FETCH_ALLOWED_NETWORKS. Its attempts start over; the task runs after commit.
+    Returns the row, or None when there is no such row or it is not finished unsuccessfully.
+    """
+    with transaction.atomic():
+        row = (
+            OutgoingLinkback.objects.select_for_update()
+            .filter(pk=outgoing_id, status__in=OutgoingLinkback.RETRYABLE)
+            .first()
+        )
+        if row is None:
+            return None
+        row.status, row.attempts = OutgoingLinkback.Status.QUEUED, 0
+        row.next_attempt_at = timezone.now() + LEASE
+        row.save(update_fields=["status", "attempts", "next_attempt_at"])
+        _enqueue_sends([row])
+    return row
+
+
 def send_linkback(outgoing_id: int) -> OutgoingLinkback | None:
     """Make one attempt to notify a target (§3.1.2 discovery, §3.1.3 sending, Pingback fallback).
 
@@ -124,7 +148,11 @@ def send_linkback(outgoing_id: int) -> OutgoingLinkback | None:
     row.last_attempt_at = timezone.now()
     try:
         _attempt(row)
-    except (BlockedAddress, InvalidURL) as exc:
+    except BlockedAddress as exc:
+        # Not worth retrying on its own: only a change of the setting helps (then `retry_send`).
+        detail = f"{BLOCKED_REASON}: {exc}"
+        _settle(row, OutgoingLinkback.Status.FAILED, None, detail)
+    except InvalidURL as exc:
         _settle(row, OutgoingLinkback.Status.FAILED, None, str(exc))
     except FetchError as exc:
         _retry(row, None, str(exc))

@@ -31,6 +31,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, file, author_default=None, dry_run=False, **options):
         path = Path(file)
+        if path.is_dir():
+            raise CommandError(_folder_message(file, path))
         if not path.is_file():
             raise CommandError(f"{file}: no such file")
         bar = tqdm(
@@ -59,3 +61,15 @@ class Command(BaseCommand):
         summary.file = str(file)
         for line in summary.lines():
             self.stdout.write(line)
+
+
+def _folder_message(given: str, folder: Path) -> str:
+    """Say that a folder was given, and name the .xml files in it (a WordPress export is one)."""
+    found = sorted(p.name for p in folder.iterdir() if p.suffix.lower() == ".xml" and p.is_file())
+    if not found:
+        return f"{given} is a folder, not a file, and holds no .xml file: give the WXR export file."
+    shown = ", ".join(found[:10]) + (f" and {len(found) - 10} more" if len(found) > 10 else "")
+    return (
+        f"{given} is a folder, not a file: give one of the .xml files in it "
+        f"({len(found)}: {shown}), e.g. plnet import-wordpress {folder / found[0]}"
+    )
