@@ -4,10 +4,16 @@ A `SpamFilter` is a fitted pipeline plus the two thresholds of `plnet.protocols.
 Features: word 1–2-gram TF-IDF (words seen at least twice) over the text with links turned into
 host tokens, and the author fields, link count, calls to action and the text's shape as extra
 tokens (`plnet.protocols.spam.model_text`), beside character
-2–5-gram TF-IDF of the plain text (catches obfuscated words, "ch3ck my channel"). A logistic
-regression gives the spam probability. Thresholds come from cross-validated scores on the
+2–5-gram TF-IDF of the plain text (catches obfuscated words, "ch3ck my channel"); the text is
+NFKC-folded first, so full-width or other look-alike letters read as plain ones. The model
+(`NBAveragedLogit`) averages the log-odds of two logistic regressions, one on these features and
+one on the features weighted by their naive-Bayes log-count ratio (NBSVM-style); the average is
+itself one linear model. Thresholds come from cross-validated scores on the
 training data — folds by source when the data comes from several (CSV files, the site itself) —
 so they reflect how the model does on comments it has not seen.
+
+Stored filters written before the averaged model (a plain LogisticRegression as the last step)
+load and classify unchanged: both expose `coef_` and `intercept_`, all `FastScorer` reads.
 
 Storage (pickled in the database) lives in `plnet.conversation.models.SpamModel`.
 """
