@@ -87,14 +87,15 @@ def place_update(comment: Comment, *, request_meta: dict | None = None) -> Comme
         return comment
     verdict = _verdict(comment, meta)
     new_state = OUTCOME_STATE[verdict.outcome]
+    # _verdict leaves the classifier's score of the new words on comment.spam_score
     if _STRICTNESS[new_state] > _STRICTNESS[comment.state]:
         comment.move_to(
             new_state,
             layer=verdict.layer,
             reason=f"updated: {verdict.reason}",
-            score=verdict.score,
+            score=comment.spam_score,
         )
-    elif verdict.score is not None:
+    else:
         comment.save(update_fields=["spam_score"])
     return comment
 
