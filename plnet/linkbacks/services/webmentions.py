@@ -1,5 +1,7 @@
 """Receiving Webmentions (§3.2): check cheaply and queue (`receive_webmention`), then verify in a
-task (`verify_webmention`) and create, update or remove the comment from the source's microformats."""
+task (`verify_webmention`) and create, update or remove the comment from the source's microformats.
+An update whose words or author changed is moderated again (`conversation.services.place_update`,
+§3.2.3 "Updating existing Webmentions"): it can be held or marked spam, never released."""
 
 from __future__ import annotations
 
