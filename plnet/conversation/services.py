@@ -65,6 +65,50 @@ def place_incoming(comment: Comment, *, request_meta: dict | None = None) -> Com
     return comment
 
 
+# How strict each state is: an update may move a comment only to a stricter one.
+_STRICTNESS = {Comment.State.APPROVED: 0, Comment.State.PENDING: 1, Comment.State.SPAM: 2}
+
+
+@transaction.atomic
+def place_update(comment: Comment, *, request_meta: dict | None = None) -> Comment:
+    """Re-moderate a stored comment whose words or author fields changed (an updated Webmention
+    source), through the same layers as `place_incoming`, and save it.
+
+    An update can only tighten: approved may become held (pending) or spam, held may become spam;
+    spam stays spam and trash stays trash (only the owner takes a comment out of those), and a
+    layer that would approve does not publish a held comment the owner has not seen. When the
+    state changes, the deciding layer and reason are recorded as for a new comment, with
+    "updated:" in front of the reason. The caller decides that something changed (see
+    `spam_fields_changed`). Returns the saved comment.
+    """
+    meta = request_meta or {}
+    comment.save()
+    if comment.state not in _STRICTNESS or comment.state == Comment.State.SPAM:
+        return comment
+    verdict = _verdict(comment, meta)
+    new_state = OUTCOME_STATE[verdict.outcome]
+    # _verdict leaves the classifier's score of the new words on comment.spam_score
+    if _STRICTNESS[new_state] > _STRICTNESS[comment.state]:
+        comment.move_to(
+            new_state,
+            layer=verdict.layer,
+            reason=f"updated: {verdict.reason}",
+            score=comment.spam_score,
+        )
+    else:
+        comment.save(update_fields=["spam_score"])
+    return comment
+
+
+SPAM_FIELDS = ("raw_content", "content", "author_name", "author_url", "author_email")
+
+
+def spam_fields_changed(comment: Comment, fields: dict) -> bool:
+    """True when `fields` (name -> new value) would change what the spam layers read of comment:
+    its text or its author's name, URL or email."""
+    return any(name in fields and fields[name] != getattr(comment, name) for name in SPAM_FIELDS)
+
+
 def _verdict(comment: Comment, meta: dict) -> layers.Verdict:
     if layers.is_trusted(comment):
         return layers.Verdict(APPROVED, "moderation", "comment by the site's author or staff")
