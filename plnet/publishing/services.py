@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from .models import Category, LegacyURL, Post, Tombstone
+from .navigation import navigation_changed
 from .search import search_posts  # noqa: F401  (a verb of this app, implemented beside it)
 
 log = logging.getLogger("plnet.publishing")
@@ -192,6 +193,7 @@ def save_post(
         post.tags.set(tags, clear=True)
     if was_public and post.is_public:
         keep_old_url(post, old_url)
+    navigation_changed()  # a page's title, a new year, … (after commit)
     _run_hooks(post, was_public=was_public, old_url=old_url, old_html=old_html)
     return post
 
@@ -244,6 +246,7 @@ def delete_post(post: Post) -> None:
     path = post.get_absolute_url()
     url = settings.SITE_URL + path
     post.delete()
+    navigation_changed()
     if was_public:
         Tombstone.objects.get_or_create(path=path)
         _after_commit(on_post_deleted, pk, url, html)
@@ -258,6 +261,7 @@ def publish_due_post(post_id: int) -> bool:
     """
     updated = Post.objects.due().filter(pk=post_id).update(status=Status.PUBLISHED)
     if updated:
+        navigation_changed()
         _after_commit(on_post_published, post_id)
     return bool(updated)
 
@@ -270,6 +274,21 @@ def enqueue_due_posts() -> int:
     for pk in ids:
         publish_scheduled_post.enqueue(pk)
     return len(ids)
+
+
+@transaction.atomic
+def save_category(category: Category) -> Category:
+    """Save a new or edited category; the site's navigation shows it from the next request."""
+    category.save()
+    navigation_changed()
+    return category
+
+
+@transaction.atomic
+def delete_category(category: Category) -> None:
+    """Delete a category (its posts stay, filed under the others they have)."""
+    category.delete()
+    navigation_changed()
 
 
 # --- a post's place in the story ------------------------------------------------------------------
