@@ -148,11 +148,11 @@ def post_detail(request, year, month, day, slug):
     )
     if post is None:
         raise Http404("No such post")
-    previous, following = services.adjacent_posts(post)
+    previous, following, number = services.place_in_story(post)
     context = {
         "post": post,
         "unlocked": can_read(post, set(request.session.get(UNLOCKED, []))),
-        "post_number": services.post_number(post),
+        "post_number": number,
         "previous": previous,
         "next": following,
         "approved_comment_count": post.approved_comment_count,

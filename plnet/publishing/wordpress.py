@@ -47,8 +47,8 @@ from plnet.protocols import wxr
 from plnet.protocols.wpautop import autop
 
 from .models import Attachment, Category, LegacyURL, Post
-from .navigation import navigation_changed
 from .services import is_reserved_page_slug, unique_slug
+from .sitecache import published_changed
 
 STATUS = {
     "publish": Post.Status.PUBLISHED,
@@ -167,7 +167,7 @@ def import_wxr(
         if dry_run:
             transaction.set_rollback(True)
             return summary
-        navigation_changed()  # new pages, categories, years (after commit)
+        published_changed()  # new pages, categories, years (after commit)
         if summary.comments[Comment.State.SPAM] or summary.comments[Comment.State.APPROVED]:
             # the imported moderation history is training data for this site's spam filter
             transaction.on_commit(_retrain_spam_filter)

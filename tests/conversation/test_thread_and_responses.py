@@ -50,3 +50,44 @@ def test_comment_counts_count_what_the_thread_shows(client, post, make_comment):
     home = lxml.html.fromstring(client.get("/").content.decode())
     link = home.xpath(f"//a[@href='{post.get_absolute_url()}#comments']")[0]
     assert link.text_content().strip() == "2 comments"
+
+
+@pytest.mark.django_db
+def test_the_page_nests_replies_as_the_thread_does(client, post, make_comment, settings):
+    """The thread is written by one loop (no template per comment): each reply's <li> sits in
+    its parent's <ol class="children">, a reply past the last level beside its parent, and the
+    visitor's own pending comment shows only to them, marked awaiting."""
+    settings.PLNET = __import__("dataclasses").replace(settings.PLNET, comment_thread_depth=3)
+    a = make_comment(author_name="A")
+    b = make_comment(author_name="B", parent=a)
+    c = make_comment(author_name="C", parent=b)
+    d = make_comment(author_name="D", parent=c)  # past depth 3: beside c
+    e = make_comment(author_name="E", parent=a)
+    f = make_comment(author_name="F")
+    make_comment(author_name="Hidden", parent=f, state=Comment.State.PENDING)
+
+    doc = lxml.html.fromstring(client.get(post.get_absolute_url()).content.decode())
+
+    def li(comment):
+        return doc.get_element_by_id(f"comment-{comment.pk}").getparent()
+
+    def replies(comment):
+        return [
+            x.xpath("./article/@id")[0] for x in li(comment).xpath("./ol[@class='children']/li")
+        ]
+
+    top = doc.xpath("//ol[@class='comment-list']/li/article/@id")
+    assert top == [f"comment-{a.pk}", f"comment-{f.pk}"]
+    assert replies(a) == [f"comment-{b.pk}", f"comment-{e.pk}"]
+    assert replies(b) == [f"comment-{c.pk}", f"comment-{d.pk}"]
+    assert replies(c) == replies(d) == replies(e) == replies(f) == []
+    depths = {x: li(x).get("class") for x in (a, b, c, d, e, f)}
+    assert depths == {
+        a: "comment depth-1", b: "comment depth-2", c: "comment depth-3",
+        d: "comment depth-3", e: "comment depth-2", f: "comment depth-1",
+    }  # fmt: skip
+    # a Reply link where a reply could still nest deeper: not on the last level
+    with_reply = {x for x in (a, b, c, d, e, f) if li(x).xpath("./article//p[@class='reply']")}
+    assert with_reply == {a, b, e, f}
+    assert "Hidden" not in doc.text_content()
+    assert len(doc.xpath("//li[contains(@class, 'comment')]")) == 6
