@@ -91,3 +91,38 @@ def test_the_page_nests_replies_as_the_thread_does(client, post, make_comment, s
     assert with_reply == {a, b, e, f}
     assert "Hidden" not in doc.text_content()
     assert len(doc.xpath("//li[contains(@class, 'comment')]")) == 6
+
+
+@pytest.mark.django_db
+def test_the_cached_thread_follows_every_change(client, post, make_comment, author):
+    """The written thread is cached under every value it shows: an edit that bypasses save(),
+    moderation, a member's new name, a new reply and closed comments all show at once."""
+    edited = make_comment(author_name="Cy", content="<p>First words.</p>")
+    moved = make_comment(author_name="Di", content="<p>Soon spam.</p>")
+    member = make_comment(author_name="", user=author, content="<p>From a member.</p>")
+
+    def page():
+        return lxml.html.fromstring(client.get(post.get_absolute_url()).content.decode())
+
+    assert "First words." in page().text_content()
+    assert page().xpath("//p[@class='reply']")  # cached with its Reply links
+
+    Comment.objects.filter(pk=edited.pk).update(content="<p>Second words.</p>")  # no save()
+    text = page().text_content()
+    assert "Second words." in text and "First words." not in text
+
+    moved.move_to(Comment.State.SPAM, layer="moderator", reason="test")
+    assert "Soon spam." not in page().text_content()
+
+    author.display_name = "Ana Renamed"
+    author.save()
+    assert "Ana Renamed" in page().get_element_by_id(f"comment-{member.pk}").text_content()
+
+    reply = make_comment(author_name="Ed", parent=edited, content="<p>A reply.</p>")
+    li = page().get_element_by_id(f"comment-{reply.pk}").getparent()
+    assert li.getparent().get("class") == "children"
+
+    post.comment_status = Post.CommentStatus.CLOSED
+    post.save()
+    assert not page().xpath("//p[@class='reply']")
+    assert "Comments are closed." in page().text_content()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django import template
+from django.utils import timezone
 
 from .. import services
 from ..avatars import identicon_svg, seed_for
@@ -38,6 +39,7 @@ def comment_thread(context, post):
         "replying_to": replying_to,
         "post": post,
         "rows": rows,
+        "rows_key": thread_key(rows, post),
         # what comment_count(post) counts, without asking again: the thread shows them all
         "count": sum(not row.node.awaiting for row in rows),
         "open": is_open,
@@ -76,6 +78,21 @@ def thread_rows(nodes: list[services.ThreadNode], is_open: bool) -> list[ThreadR
 
     walk(nodes)
     return [ThreadRow(node, reply, range(closes)) for node, reply, closes in rows]
+
+
+def thread_key(rows: list[ThreadRow], post) -> str:
+    """Every value thread.html shows for these rows, as one string: the written thread is cached
+    under it (`{% cache %}`), so a new, edited, moderated or renamed comment, a thread that
+    closed, or another time zone makes a new key, never a stale page."""
+    parts: list = [post.get_absolute_url(), timezone.get_current_timezone_name()]
+    for row in rows:
+        node, c = row.node, row.node.comment
+        parts.append((
+            c.pk, c.parent_id, node.depth, node.awaiting, bool(node.replies), row.reply,
+            len(row.closes), c.display_name, c.link_url, c.author_email, c.author_name,
+            c.created_at, c.comment_type, c.content,
+        ))  # fmt: skip
+    return repr(parts)
 
 
 def _reply_target(post, form, request) -> Comment | None:
