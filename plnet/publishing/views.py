@@ -12,7 +12,6 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.db.models import Prefetch
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -27,8 +26,6 @@ from .forms import PostForm
 from .models import Category, Post
 
 PER_PAGE = 10
-# Category links need the parents' slugs: load two levels with the categories themselves.
-CATEGORIES = Prefetch("categories", queryset=Category.objects.select_related("parent__parent"))
 UNLOCKED = "publishing_unlocked_posts"
 
 
@@ -38,13 +35,7 @@ def _listing(queryset):
     tags and approved-comment counts loaded."""
     if not queryset.query.order_by:
         queryset = queryset.order_by("-published_at", "-id")
-    return (
-        queryset.posts()
-        .published()
-        .with_comment_counts()
-        .select_related("author")
-        .prefetch_related(CATEGORIES, "tags")
-    )
+    return queryset.posts().published().with_comment_counts().select_related("author").with_terms()
 
 
 def _page_of(request, queryset):
@@ -143,7 +134,7 @@ def post_detail(request, year, month, day, slug):
         visible_to(request.user, posts.filter(slug=slug))
         .with_comment_counts()
         .select_related("author")
-        .prefetch_related(CATEGORIES, "tags")
+        .with_terms()
         .first()
     )
     if post is None:
