@@ -280,20 +280,34 @@ class ThreadNode:
     awaiting: bool = False
 
 
+# What a thread shows of each comment (and of a member's account, for their name): loading
+# only these made a 50-comment thread ~4 ms cheaper (five datetimes and the raw text per row).
+THREAD_FIELDS = (
+    "post_id", "parent_id", "comment_type", "state", "author_name", "author_email",
+    "author_url", "author_photo", "created_at", "content", "user__username",
+    "user__display_name", "user__first_name", "user__last_name",
+)  # fmt: skip
+
+
 def thread(post, *, extra_ids: list[int] | None = None) -> list[ThreadNode]:
     """The approved comments of post as a tree, nested at most PLNET_COMMENT_THREAD_DEPTH deep
     (a reply to a comment at the last level is shown beside it, as WordPress does). A reply whose
     parent is not shown is shown at the top level.
 
     `extra_ids` names pending or spam comments to show too (the visitor's own, right after
-    posting, kept in their session), marked `awaiting`.
+    posting, kept in their session), marked `awaiting`. Comments carry THREAD_FIELDS only.
     """
     max_depth = max(settings.PLNET.comment_thread_depth, 1)
     shown = Q(state=Comment.State.APPROVED)
     if extra_ids:
         # the visitor's own words stay visible to them, whatever a layer decided
         shown |= Q(pk__in=extra_ids, state__in=[Comment.State.PENDING, Comment.State.SPAM])
-    comments = Comment.objects.conversational().filter(shown, post=post).select_related("user")
+    comments = (
+        Comment.objects.conversational()
+        .filter(shown, post=post)
+        .select_related("user")
+        .only(*THREAD_FIELDS)
+    )
     roots: list[ThreadNode] = []
     nodes: dict[int, ThreadNode] = {}
     container: dict[int, list[ThreadNode]] = {}
