@@ -138,3 +138,57 @@ def test_remember_keeps_apart_names_parts_and_time_zones():
     with timezone.override("Europe/Lisbon"):
         assert sitecache.remember("a", build(5), 1) == 5
     assert calls == [1, 3, 4, 5]
+
+
+# A long-lived process (a gunicorn worker, say) that shows the navigation's page titles each
+# time it reads a line, and a second process that publishes a page, each with the settings a
+# served site has (not the tests'): the cache and its version are shared through the data dir.
+READER = """
+import sys, django
+django.setup()
+from plnet.publishing.navigation import site_navigation
+for _ in sys.stdin:
+    print("|".join(title for title, _ in site_navigation()["pages"]), flush=True)
+"""
+PUBLISHER = """
+import django
+django.setup()
+from plnet.accounts.models import User
+from plnet.publishing import services
+from plnet.publishing.models import Post
+author = User.objects.create_user(username="ana")
+services.publish_post(Post(post_type="page", title="Contact", author=author))
+"""
+
+
+@pytest.mark.slow
+def test_a_change_made_by_one_process_shows_in_another(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO_ROOT
+
+    env = {**os.environ, "PLNET_DATA_DIR": str(tmp_path), "PLNET_DEBUG": "false"}
+    env["DJANGO_SETTINGS_MODULE"] = "plnet.settings"
+    run = {"cwd": REPO_ROOT, "env": env, "timeout": 120, "check": True, "capture_output": True}
+    subprocess.run([sys.executable, "-m", "plnet.cli", "migrate", "--noinput"], **run)
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER], cwd=REPO_ROOT, env=env, text=True,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+
+        def titles() -> str:
+            reader.stdin.write("\n")
+            reader.stdin.flush()
+            return reader.stdout.readline().strip()
+
+        assert titles() == ""
+        assert titles() == ""  # from the cache now
+        subprocess.run([sys.executable, "-c", PUBLISHER], **run)
+        assert titles() == "Contact"
+    finally:
+        reader.stdin.close()
+        reader.wait(timeout=30)
+    assert list((tmp_path / "cache").glob("*.djcache"))  # the files every process reads
