@@ -26,16 +26,26 @@ from .forms import PostForm
 from .models import Category, Post
 
 PER_PAGE = 10
+# A listing's entry shows the summary (from search_text or the excerpt), never the body: the
+# two largest columns stay in the database.
+LISTING_SKIPS = ("body", "content_html")
 UNLOCKED = "publishing_unlocked_posts"
 
 
 def _listing(queryset):
     """Published posts for a listing, newest first unless the queryset is already ordered
     (the order is always explicit, never left to Meta.ordering), with authors, categories,
-    tags and approved-comment counts loaded."""
+    tags and approved-comment counts loaded, and without their bodies (LISTING_SKIPS)."""
     if not queryset.query.order_by:
         queryset = queryset.order_by("-published_at", "-id")
-    return queryset.posts().published().with_comment_counts().select_related("author").with_terms()
+    return (
+        queryset.posts()
+        .published()
+        .with_comment_counts()
+        .select_related("author")
+        .with_terms()
+        .defer(*LISTING_SKIPS)
+    )
 
 
 def _page_of(request, queryset):

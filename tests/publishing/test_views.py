@@ -560,3 +560,30 @@ def test_the_post_page_asks_the_same_few_queries_whatever_its_comments(
         assert doc.xpath("//nav[@aria-label='Site']//a[text()='About']")
         assert doc.xpath("//ul[contains(@class, 'likes')]/li")
     assert counts == [12, 6]
+
+
+def test_the_home_page_asks_the_same_few_queries_whatever_its_entries(client, make_post):
+    """No query per entry (categories with their parents, tags, counts, no deferred body read
+    back). Pinned: the page's count, the posts, their categories, their tags (4); 3 more for
+    the navigation on a cold cache."""
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    parent = Category.objects.create(name="Parent", slug="parent")
+    child = Category.objects.create(name="Child", slug="child", parent=parent)
+    for i in range(12):
+        post = make_post(excerpt="" if i % 2 else f"Excerpt {i}")
+        post.categories.add(child if i % 2 else parent)
+        post.tags.add(f"tag{i % 3}")
+        Comment.objects.create(post=post, state="approved", content="<p>Hi.</p>")
+    cache.clear()
+    counts = []
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as queries:
+            doc = lxml.html.fromstring(html(client.get("/")))
+        counts.append(len(queries))
+        assert len(doc.xpath("//article[contains(@class, 'h-entry')]")) == 10
+        assert len(doc.xpath("//a[@href='/category/parent/child/']")) == 5
+        assert len(doc.xpath("//a[@rel='tag']")) == 10
+    assert counts == [7, 4]
