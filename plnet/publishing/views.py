@@ -20,6 +20,8 @@ from django.utils.crypto import constant_time_compare
 from django.views.decorators.http import require_POST
 from taggit.models import Tag
 
+from plnet.conversation.services import approved_comments_prefetch, conversational_count
+
 from . import services
 from .access import can_edit, can_read, can_write, visible_to
 from .forms import PostForm
@@ -142,9 +144,9 @@ def post_detail(request, year, month, day, slug):
         raise Http404("No such date") from None
     post = (
         visible_to(request.user, posts.filter(slug=slug))
-        .with_comment_counts()
         .select_related("author")
         .with_terms()
+        .prefetch_related(approved_comments_prefetch())  # thread, count, responses: one query
         .first()
     )
     if post is None:
@@ -156,7 +158,7 @@ def post_detail(request, year, month, day, slug):
         "post_number": number,
         "previous": previous,
         "next": following,
-        "approved_comment_count": post.approved_comment_count,
+        "approved_comment_count": conversational_count(post.approved_comments),
     }
     return render(request, "publishing/post_detail.html", context)
 

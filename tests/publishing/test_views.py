@@ -537,10 +537,10 @@ def _post_with_comments(make_post, author, n: int):
 def test_the_post_page_asks_the_same_few_queries_whatever_its_comments(
     client, make_post, author, n
 ):
-    """No query per comment. Pinned: the first view (empty cache) asks 12: the post, its
-    categories and tags (3), the navigation (3), the previous and next posts and the post's
-    number (3), the thread, the comment rules and the responses (3). Later views take the
-    navigation and the neighbours from the cache: 6."""
+    """No query per comment. Pinned: the first view (empty cache) asks 11: the post, its
+    categories, tags and approved comments and responses (4), the navigation (3), the previous
+    and next posts and the post's number (3), the comment rules (1). Later views take the
+    navigation and the neighbours from the cache: 5."""
     from django.core.cache import cache
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -559,7 +559,7 @@ def test_the_post_page_asks_the_same_few_queries_whatever_its_comments(
         assert doc.xpath("//a[@rel='prev']") and doc.xpath("//a[@rel='next']")
         assert doc.xpath("//nav[@aria-label='Site']//a[text()='About']")
         assert doc.xpath("//ul[contains(@class, 'likes')]/li")
-    assert counts == [12, 6]
+    assert counts == [11, 5]
 
 
 def test_the_home_page_asks_the_same_few_queries_whatever_its_entries(client, make_post):
