@@ -435,6 +435,55 @@ def test_pingback_fault_48_when_already_registered(
     assert len(local_server.requests) == 1
 
 
+def test_pingback_for_an_existing_webmention_is_fault_48_and_changes_nothing(
+    post, target, local_server, allow_loopback_fetch, run_on_commit
+):
+    local_server.routes["/n"] = (200, HTML, h_entry(target))
+    row = run_on_commit(receive, local_server.url("/n"), target)
+    row.refresh_from_db()
+    Comment.objects.filter(pk=row.comment_id).update(state="approved")
+    age_fetches()
+    with pytest.raises(PingbackFault) as caught:
+        ping(local_server.url("/n"), target)
+    assert (caught.value.code, caught.value.message) == (
+        48,
+        "The pingback has already been registered.",
+    )
+    assert list(Comment.objects.values_list("pk", "state", "comment_type")) == [
+        (row.comment_id, "approved", "reply")
+    ]
+    assert ReceivedLinkback.objects.count() == 1
+    assert [r[1] for r in local_server.requests] == ["/n"]  # refused before fetching
+
+
+def test_webmention_for_an_existing_pingback_upgrades_that_response(
+    post, target, local_server, allow_loopback_fetch, run_on_commit
+):
+    local_server.routes["/n"] = (200, HTML, h_entry(target, content="Upgraded words"))
+    ping(local_server.url("/n"), target)
+    pingback = ReceivedLinkback.objects.get(protocol="pingback")
+    comment_id = pingback.comment_id
+    Comment.objects.filter(pk=comment_id).update(state="approved")
+    age_fetches()
+    row = run_on_commit(receive, local_server.url("/n"), target)
+    row.refresh_from_db()
+    pingback.refresh_from_db()
+    assert (row.state, row.comment_id, pingback.comment_id) == ("verified", comment_id, None)
+    assert Comment.objects.count() == 1
+    comment = Comment.objects.get()
+    assert (comment.comment_type, comment.author_name, comment.state) == (
+        "reply",
+        "Bob",
+        "approved",
+    )
+    assert comment.author_photo == local_server.url("/bob.png")
+    assert "<p>Upgraded words</p>" in comment.content and "[…]" not in comment.content
+    # and a pingback after that is still the one response: fault 48
+    with pytest.raises(PingbackFault) as caught:
+        ping(local_server.url("/n"), target)
+    assert caught.value.code == 48
+
+
 def test_pingback_fault_49_when_rate_limited(post, target, settings, no_connect):
     import dataclasses
 
