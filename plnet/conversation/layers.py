@@ -53,7 +53,8 @@ def form_checks(request_meta: dict, rules: CommentSettings) -> Verdict | None:
 
 def rules_check(comment: Comment, rules: CommentSettings) -> Verdict | None:
     """Layer 2: a disallowed word (in text, name, email, URL, IP or user agent) is spam; over the
-    per-IP hourly rate, or at max_links links or more, the comment is held."""
+    per-IP hourly rate (rules.rate_limit_per_hour; unknown authors only, see `_over_rate`), or
+    at max_links links or more, the comment is held."""
     haystack = " ".join(
         [
             plain_text(comment.raw_content or comment.content),
@@ -67,15 +68,23 @@ def rules_check(comment: Comment, rules: CommentSettings) -> Verdict | None:
     for word in rules.disallowed_list:
         if word in haystack:
             return Verdict(SPAM, "rules", f"contains the disallowed word {word!r}")
-    if rules.rate_limit_per_hour and comment.author_ip:
-        since = timezone.now() - dt.timedelta(hours=1)
-        recent = Comment.objects.filter(author_ip=comment.author_ip, created_at__gte=since)
-        if recent.count() >= rules.rate_limit_per_hour:
-            return Verdict(HELD, "rules", f"more than {rules.rate_limit_per_hour} in an hour")
+    if _over_rate(comment, rules):
+        return Verdict(HELD, "rules", f"more than {rules.rate_limit_per_hour} in an hour")
     links = count_links(comment.raw_content or comment.content)
     if rules.max_links and links >= rules.max_links:
         return Verdict(HELD, "rules", f"{links} links (limit {rules.max_links})")
     return None
+
+
+def _over_rate(comment: Comment, rules: CommentSettings) -> bool:
+    """True when an unknown author's IP already sent rules.rate_limit_per_hour comments in the
+    last hour. Signed-in members and authors with an approved comment are never counted out:
+    many real people share one IP (a school, an office), and those are known to be people."""
+    if not rules.rate_limit_per_hour or not comment.author_ip or comment.user_id:
+        return False
+    since = timezone.now() - dt.timedelta(hours=1)
+    recent = Comment.objects.filter(author_ip=comment.author_ip, created_at__gte=since)
+    return recent.count() >= rules.rate_limit_per_hour and not _is_known(comment)
 
 
 _cache_lock = threading.Lock()

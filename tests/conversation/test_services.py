@@ -83,16 +83,45 @@ def test_too_many_links_are_held(post, rules, make_comment):
     assert services.place_incoming(new(post, raw_content=text + " ")).state == "approved"
 
 
-def test_rate_limit_per_ip_holds(post, rules, make_comment):
-    make_comment(state="approved")
+def test_rate_limit_per_ip_holds_unknown_authors(post, rules):
     rules.rate_limit_per_hour = 2
+    rules.hold_first_comment = False
     rules.save()
     states = [
-        services.place_incoming(new(post, raw_content=f"n{i}"), request_meta={"ip": "192.0.2.7"})
+        services.place_incoming(
+            new(post, author_email=f"n{i}@example.net", raw_content=f"n{i}"),
+            request_meta={"ip": "192.0.2.7"},
+        )
         for i in range(3)
     ]
     assert [c.state for c in states] == ["approved", "approved", "pending"]
-    assert states[2].spam_reason == "more than 2 in an hour"
+    assert (states[2].spam_layer, states[2].spam_reason) == ("rules", "more than 2 in an hour")
+    elsewhere = services.place_incoming(new(post), request_meta={"ip": "192.0.2.8"})
+    assert elsewhere.state == "approved"  # the count is per IP
+
+
+def test_rate_limit_spares_known_authors_and_members(post, rules, make_comment, django_user_model):
+    """A class behind one school IP: past the hourly rate, an author with an approved comment
+    and a signed-in member still go through as the moderation rule decides."""
+    rules.rate_limit_per_hour = 2
+    rules.save()
+    for i in range(3):
+        make_comment(author_email=f"pupil{i}@example.net", author_ip="192.0.2.7")
+    make_comment(author_email="bo@example.net")  # bo is known (approved)
+    known = services.place_incoming(new(post), request_meta={"ip": "192.0.2.7"})
+    assert (known.state, known.spam_reason) == ("approved", "the author has an approved comment")
+    member = django_user_model.objects.create_user(username="cy", email="cy@example.org")
+    signed_in = services.place_incoming(
+        new(post, user=member, author_email="cy@example.org"), request_meta={"ip": "192.0.2.7"}
+    )
+    assert (signed_in.spam_layer, signed_in.spam_reason) == (
+        "moderation",
+        "first comment from this author",  # held as a first comment, not by the rate
+    )
+    stranger = services.place_incoming(
+        new(post, author_email="new@example.net"), request_meta={"ip": "192.0.2.7"}
+    )
+    assert (stranger.state, stranger.spam_reason) == ("pending", "more than 2 in an hour")
 
 
 def test_the_posts_author_is_trusted(post, rules, author):
