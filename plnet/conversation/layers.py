@@ -37,15 +37,22 @@ class Verdict:
     score: float | None = None
 
 
-def form_checks(request_meta: dict, rules: CommentSettings) -> Verdict | None:
+def form_checks(request_meta: dict, rules: CommentSettings, comment: Comment) -> Verdict | None:
     """Layer 1: a filled honeypot, or a form sent sooner than rules.min_seconds, is spam.
 
     request_meta["honeypot"] is what the hidden field held; request_meta["form_seconds"] the
-    seconds between page load and submit (absent for linkbacks, which skip this layer).
+    seconds between page load and submit. A form submission always carries the key: None there
+    means the signed `loaded` field was missing or malformed, which fails the timing check as a
+    too-fast form does (except for a signed-in member, whose session already vouches). Linkbacks
+    and the moderator's replies carry no key and skip the timing check.
     """
     if request_meta.get("honeypot"):
         return Verdict(SPAM, "form", "the hidden honeypot field was filled in")
-    seconds = request_meta.get("form_seconds")
+    if "form_seconds" not in request_meta or not rules.min_seconds:
+        return None
+    seconds = request_meta["form_seconds"]
+    if seconds is None and not comment.user_id:
+        return Verdict(SPAM, "form", "the form's load time was missing or malformed")
     if seconds is not None and seconds < rules.min_seconds:
         return Verdict(SPAM, "form", f"sent {seconds:.1f} s after the page loaded")
     return None

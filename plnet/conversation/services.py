@@ -47,7 +47,8 @@ def place_incoming(comment: Comment, *, request_meta: dict | None = None) -> Com
     Every incoming response goes through this one function, so the moderation rules and spam layers
     apply to Webmentions and pingbacks as to comments. `request_meta` carries what the request knew,
     all optional: "ip", "user_agent", "referrer", "honeypot" (the hidden field's value),
-    "honeypot_field" (its name), "form_seconds" (seconds from page load to submit).
+    "honeypot_field" (its name), "form_seconds" (seconds from page load to submit; present,
+    possibly None when the form's `loaded` token was missing or malformed, for form submissions only).
     The first layer that says spam decides; else a layer that holds; else the moderation rule.
     The decision (state, layer, reason, classifier score) is recorded on the comment.
     Returns the saved comment; mail to the post's author is enqueued after commit.
@@ -71,7 +72,7 @@ def _verdict(comment: Comment, meta: dict) -> layers.Verdict:
     rules = CommentSettings.load()
     held = None
     for ask in (
-        lambda: layers.form_checks(meta, rules),
+        lambda: layers.form_checks(meta, rules, comment),
         lambda: layers.rules_check(comment, rules),
         lambda: layers.classifier_verdict(comment),
         lambda: layers.akismet_verdict(comment, meta),

@@ -60,6 +60,24 @@ def test_honeypot_and_speed_are_spam_and_kept(post, rules):
     assert Comment.objects.filter(pk__in=[bot.pk, fast.pk]).count() == 2  # never deleted
 
 
+def test_a_form_without_its_load_time_fails_the_timing_check(post, rules, django_user_model):
+    rules.min_seconds = 5
+    rules.save()
+    blind = services.place_incoming(new(post), request_meta={"form_seconds": None})
+    assert (blind.state, blind.spam_layer, blind.spam_reason) == (
+        "spam",
+        "form",
+        "the form's load time was missing or malformed",
+    )
+    member = django_user_model.objects.create_user(username="cy", email="cy@example.org")
+    signed_in = services.place_incoming(
+        new(post, user=member, raw_content="m"), request_meta={"form_seconds": None}
+    )
+    assert (signed_in.state, signed_in.spam_layer) == ("pending", "moderation")
+    linkback = services.place_incoming(new(post, raw_content="l"), request_meta={"ip": "192.0.2.3"})
+    assert (linkback.state, linkback.spam_layer) == ("pending", "moderation")  # no form, no check
+
+
 def test_disallowed_word_anywhere_is_spam(post, rules):
     rules.disallowed_words = "casino\n203.0.113.9"
     rules.save()

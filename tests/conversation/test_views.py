@@ -242,6 +242,36 @@ def test_signed_in_member_comments_without_retyping(client, post, rules, django_
     assert (c.user, c.author_email, c.author_name) == (member, "cy@example.org", "cy")
 
 
+@pytest.mark.parametrize("loaded", [None, "", "not-a-token", "abc:def", "1700000000"])
+def test_a_missing_or_malformed_loaded_field_counts_as_too_fast(client, post, rules, loaded):
+    rules.min_seconds = 3
+    rules.save()
+    data = form_data(post)
+    if loaded is None:
+        del data["loaded"]
+    else:
+        data["loaded"] = loaded
+    assert client.post("/comments/post/", data).status_code == 302
+    c = Comment.objects.get()
+    assert (c.state, c.spam_layer, c.spam_reason) == (
+        "spam",
+        "form",
+        "the form's load time was missing or malformed",
+    )
+
+
+def test_a_member_without_the_loaded_field_is_not_held_for_it(
+    client, post, rules, django_user_model
+):
+    rules.min_seconds = 3
+    rules.save()
+    member = django_user_model.objects.create_user("cy", email="cy@example.org", password="pw")
+    client.force_login(member)
+    assert client.post("/comments/post/", {"post": post.pk, "text": "Hi"}).status_code == 302
+    c = Comment.objects.get()
+    assert (c.state, c.spam_layer) == ("pending", "moderation")
+
+
 # --- XSS: every vector renders inert ----------------------------------------------------------
 
 XSS_VECTORS = [
