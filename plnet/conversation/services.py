@@ -132,15 +132,13 @@ def submit_comment(new: NewComment) -> Comment:
     submission, render the Markdown subset, and place it (`place_incoming`).
 
     Raises CommentRefused (with a sentence for the person) when the post is closed or not public,
-    the reply target is on another post or not published, or the same text was just sent.
+    the reply target is on another post, awaiting moderation or not published, or the same text
+    was just sent.
     """
     post = new.post
     if not comments_open(post):
         raise CommentRefused("Comments are closed on this post.")
-    if new.parent is not None and (
-        new.parent.post_id != post.pk or new.parent.state != Comment.State.APPROVED
-    ):
-        raise CommentRefused("The comment you are replying to is not on this post any more.")
+    _check_parent(new.parent, post)
     name, email, url = new.name, new.email, new.url
     user = new.user if getattr(new.user, "is_authenticated", False) else None
     if user is not None:
@@ -160,6 +158,19 @@ def submit_comment(new: NewComment) -> Comment:
         notify_replies=new.notify_replies and bool(email),
     )
     return place_incoming(comment, request_meta=new.request_meta)
+
+
+def _check_parent(parent: Comment | None, post) -> None:
+    """Raise CommentRefused unless parent (if any) is an approved comment on post; a pending
+    parent (say the person's own comment, still shown to them) is said to await moderation."""
+    if parent is None or (parent.post_id == post.pk and parent.state == Comment.State.APPROVED):
+        return
+    if parent.post_id == post.pk and parent.state == Comment.State.PENDING:
+        raise CommentRefused(
+            "The comment you are replying to is awaiting moderation; "
+            "you can reply once it is approved."
+        )
+    raise CommentRefused("The comment you are replying to is not on this post any more.")
 
 
 def _refuse_duplicate(post, text: str, email: str, ip: str | None) -> None:

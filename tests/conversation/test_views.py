@@ -212,6 +212,22 @@ def test_unpublished_post_refuses_without_showing_it(client, post, rules):
     assert missing.status_code == 400 and "lost?" in missing.content.decode()
 
 
+def test_reply_to_ones_own_pending_comment_says_it_awaits_moderation(client, post, rules):
+    assert send(client, post, text="My first words").status_code == 302
+    mine = Comment.objects.get()
+    assert mine.state == "pending"
+    response = send(client, post, parent=mine.pk, text="And a follow-up")
+    html = response.content.decode()
+    alert = lxml.html.fromstring(html).xpath("//*[@role='alert']")[0].text_content()
+    assert response.status_code == 400
+    assert (
+        "The comment you are replying to is awaiting moderation; you can reply once it is approved."
+    ) in alert
+    assert "not on this post any more" not in html
+    assert field_value(html, "text") == "And a follow-up"
+    assert Comment.objects.count() == 1
+
+
 def test_reply_to_another_posts_or_a_trashed_comment_is_refused(client, post, rules, make_comment):
     other = Post.objects.create(
         title="Other", slug="other", status="published", published_at=post.published_at
@@ -553,7 +569,10 @@ REFUSALS = {
     "long comment": ({"text": "Kept. " + "x" * 10_000}, "at most 10000 characters"),
     "comments closed": ({}, "Comments are closed on this post."),
     "duplicate send": ({}, "You already sent this comment"),
-    "reply to a waiting comment": ({}, "not on this post any more"),
+    "reply to a waiting comment": (
+        {},
+        "is awaiting moderation; you can reply once it is approved.",
+    ),
     "expired CSRF token": ({}, "Your words are kept below"),
 }
 
