@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.mail import EmailMessage
 from django.db import transaction
@@ -349,25 +350,52 @@ def _absolute(path: str) -> str:
     return settings.SITE_URL + path
 
 
-def notify_post_author(comment: Comment) -> bool:
-    """Mail the post's author about a new comment (published or awaiting moderation), once.
+def owner_addresses(post) -> list[str]:
+    """Who is told of responses on post: its author's email; when the author has none (posts
+    imported from WordPress belong to imported accounts without one), PLNET_ADMIN_EMAIL, or when
+    that is empty the active staff accounts' addresses."""
+    author = post.author
+    if author is not None and author.email:
+        return [author.email]
+    if settings.PLNET.admin_email:
+        return list(settings.PLNET.admin_email)
+    staff = get_user_model().objects.filter(is_staff=True, is_active=True).exclude(email="")
+    return list(dict.fromkeys(staff.order_by("pk").values_list("email", flat=True)))
 
-    Skips spam, comments by the author themself, and authors without email. Returns True when
-    a mail was sent.
+
+def notify_post_author(comment: Comment) -> bool:
+    """Mail the post's owner (see owner_addresses) about a new response — a comment, pingback or
+    Webmention, published or awaiting moderation — once.
+
+    Skips spam and trash, and never mails people their own comment. Returns True when a mail was
+    sent.
     """
-    author = comment.post.author
-    if (
-        comment.author_notified_at
-        or comment.state in (Comment.State.SPAM, Comment.State.TRASH)
-        or author is None
-        or not author.email
-        or comment.user_id == author.pk
-    ):
+    post = comment.post
+    if comment.author_notified_at or comment.state in (Comment.State.SPAM, Comment.State.TRASH):
+        return False
+    if post.author_id is not None and comment.user_id == post.author_id:
+        return False
+    own = (comment.author_email or "").strip().lower()
+    to = [address for address in owner_addresses(post) if address.lower() != own]
+    if not to:
         return False
     waiting = comment.state == Comment.State.PENDING
     subject = f"[{settings.SITE_NAME}] {'Awaiting moderation' if waiting else 'New comment'}: "
-    body = (
-        f"{comment.display_name} wrote on “{comment.post}”:\n\n{comment.raw_content}\n\n"
+    EmailMessage(subject + str(post)[:80], _owner_mail_body(comment, waiting), to=to).send()
+    Comment.objects.filter(pk=comment.pk).update(author_notified_at=timezone.now())
+    return True
+
+
+def _owner_mail_body(comment: Comment, waiting: bool) -> str:
+    if comment.comment_type == Comment.Type.COMMENT:
+        opening = f"{comment.display_name} wrote on “{comment.post}”"
+    else:
+        kind = comment.get_comment_type_display().lower()
+        opening = (
+            f"{comment.display_name} sent a {kind} to “{comment.post}” from {comment.source_url}"
+        )
+    return (
+        f"{opening}:\n\n{comment.raw_content}\n\n"
         + (
             f"It awaits your moderation: {_absolute(reverse('conversation:moderation'))}\n"
             if waiting
@@ -375,9 +403,6 @@ def notify_post_author(comment: Comment) -> bool:
         )
         + f"Spam check: {comment.spam_layer} — {comment.spam_reason}\n"
     )
-    EmailMessage(subject + str(comment.post)[:80], body, to=[author.email]).send()
-    Comment.objects.filter(pk=comment.pk).update(author_notified_at=timezone.now())
-    return True
 
 
 def notify_replied_to(comment: Comment) -> bool:

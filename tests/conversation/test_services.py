@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -328,6 +329,67 @@ def test_post_author_gets_mail_for_held_and_new_comments_once(
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         spam = services.place_incoming(new(post), request_meta={"honeypot": "x"})
     assert spam.state == "spam" and len(mail.outbox) == 1 and callbacks == []
+
+
+def test_own_post_author_gets_mail_for_an_approved_comment(
+    post, rules, make_comment, django_capture_on_commit_callbacks
+):
+    make_comment(state="approved")  # bo is known: published at once
+    with django_capture_on_commit_callbacks(execute=True):
+        c = services.place_incoming(new(post, raw_content="second words"))
+    assert c.state == "approved"
+    assert [m.to for m in mail.outbox] == [["ana@example.org"]]
+    assert mail.outbox[0].subject == "[plnet] New comment: Hello"
+    assert f"See it: http://127.0.0.1:8000/{post.published_at:%Y/%m/%d}/hello/#comment-{c.pk}" in (
+        mail.outbox[0].body
+    )
+
+
+@pytest.fixture
+def imported_post(post, django_user_model):
+    """A post whose author came from a WordPress import: an account without an email."""
+    post.author = django_user_model.objects.create(username="wp-admin", email="")
+    post.save()
+    return post
+
+
+@pytest.mark.parametrize("known", [False, True], ids=["held", "approved"])
+def test_imported_post_mails_the_staff_when_its_author_has_no_email(
+    imported_post, rules, make_comment, django_user_model, django_capture_on_commit_callbacks, known
+):
+    django_user_model.objects.create(username="own", email="own@example.org", is_staff=True)
+    django_user_model.objects.create(username="old", email="old@example.org", is_staff=True,
+                                     is_active=False)  # fmt: skip
+    django_user_model.objects.create(username="nomail", email="", is_staff=True)
+    django_user_model.objects.create(username="member", email="m@example.org")
+    if known:
+        make_comment(state="approved")
+    with django_capture_on_commit_callbacks(execute=True):
+        c = services.place_incoming(new(imported_post, raw_content="on an old post"))
+    assert c.state == ("approved" if known else "pending")
+    assert [m.to for m in mail.outbox] == [["own@example.org"]]
+    word = "New comment" if known else "Awaiting moderation"
+    assert mail.outbox[0].subject == f"[plnet] {word}: Hello"
+    assert "on an old post" in mail.outbox[0].body
+
+
+def test_plnet_admin_email_is_told_before_the_staff(
+    imported_post, rules, settings, django_user_model, django_capture_on_commit_callbacks
+):
+    settings.PLNET = dataclasses.replace(
+        settings.PLNET, admin_email=("owner@example.org", "editor@example.org")
+    )
+    django_user_model.objects.create(username="own", email="own@example.org", is_staff=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.place_incoming(new(imported_post))
+    assert [m.to for m in mail.outbox] == [["owner@example.org", "editor@example.org"]]
+
+
+def test_no_owner_address_at_all_sends_nothing(imported_post, rules):
+    c = services.place_incoming(new(imported_post))
+    assert services.notify_post_author(c) is False
+    assert mail.outbox == []
+    assert Comment.objects.get(pk=c.pk).author_notified_at is None
 
 
 def test_opted_in_commenter_gets_reply_mail_with_working_unsubscribe(

@@ -68,3 +68,12 @@ def test_allowed_networks_parse(tmp_path):
         }
     )
     assert [str(n) for n in cfg.fetch_allowed_networks] == ["127.0.0.0/8", "10.1.0.0/16"]
+
+
+def test_admin_email_is_a_list_of_addresses(tmp_path):
+    base = {"PLNET_DATA_DIR": str(tmp_path)}
+    assert load_config(base).admin_email == ()
+    cfg = load_config({**base, "PLNET_ADMIN_EMAIL": " owner@example.org, ed@example.org "})
+    assert cfg.admin_email == ("owner@example.org", "ed@example.org")
+    with pytest.raises(ConfigError, match="PLNET_ADMIN_EMAIL must be comma-separated email"):
+        load_config({**base, "PLNET_ADMIN_EMAIL": "owner at example.org"})

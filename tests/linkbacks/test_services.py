@@ -11,6 +11,7 @@ import socket
 import xmlrpc.client
 
 import pytest
+from django.core import mail
 from django.utils import timezone
 
 from plnet.conversation.models import Comment
@@ -482,6 +483,29 @@ def test_webmention_for_an_existing_pingback_upgrades_that_response(
     with pytest.raises(PingbackFault) as caught:
         ping(local_server.url("/n"), target)
     assert caught.value.code == 48
+
+
+def test_held_webmentions_and_pingbacks_mail_the_owner(
+    post, target, local_server, allow_loopback_fetch, run_on_commit, django_user_model
+):
+    """The post's author (an imported account) has no email: the staff are told instead."""
+    assert post.author.email == ""
+    django_user_model.objects.create(username="own", email="own@example.org", is_staff=True)
+    local_server.routes["/n"] = (200, HTML, h_entry(target))
+    local_server.routes["/wp/"] = (200, HTML, wp_page(target))
+    run_on_commit(receive, local_server.url("/n"), target)
+    run_on_commit(ping, local_server.url("/wp/"), target)
+    assert list(Comment.objects.values_list("state", flat=True)) == ["pending", "pending"]
+    assert [(m.to, m.subject) for m in mail.outbox] == [
+        (["own@example.org"], "[plnet] Awaiting moderation: Learning in public"),
+        (["own@example.org"], "[plnet] Awaiting moderation: Learning in public"),
+    ]
+    assert mail.outbox[0].body.startswith(
+        f"Bob sent a webmention reply to “Learning in public” from {local_server.url('/n')}:"
+    )
+    assert mail.outbox[1].body.startswith(
+        f"A WordPress post sent a pingback to “Learning in public” from {local_server.url('/wp/')}:"
+    )
 
 
 def test_pingback_fault_49_when_rate_limited(post, target, settings, no_connect):
