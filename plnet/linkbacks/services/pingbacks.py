@@ -163,6 +163,8 @@ def _already_registered(post: Post, source: str, target: str) -> bool:
 
 def _check_source(document: SourceFetch) -> None:
     fault = pingback_protocol.PingbackFault
+    if document.blocked:  # the host, its address and the server setting are not the sender's
+        raise fault(16, f"The source URL cannot be fetched: {ReceivedLinkback.BLOCKED_SOURCE}")
     if document.error:
         code = 50 if document.timed_out else 16
         raise fault(code, f"The source URL cannot be fetched: {document.error}")

@@ -114,7 +114,9 @@ def apply_source(linkback: ReceivedLinkback, document: SourceFetch) -> None:
     """Settle a queued linkback from its fetched source document (see verify_webmention)."""
     state = ReceivedLinkback.State
     linkback.next_check_at = None
-    if document.error:
+    if document.blocked:
+        linkback.move_to(state.FAILED, f"{ReceivedLinkback.BLOCKED_SOURCE} {document.error}")
+    elif document.error:
         linkback.move_to(state.FAILED, f"The source could not be fetched: {document.error}")
     elif document.status == 410 or (
         document.status and is_gone_page(document.body, document.content_type)
