@@ -62,6 +62,18 @@ def _positive(name: str, environ: dict[str, str]) -> int:
     return value
 
 
+def _emails(name: str, raw: str) -> tuple[str, ...]:
+    addresses = _list(raw)
+    for address in addresses:
+        local, _, domain = address.rpartition("@")
+        if not local or not domain or any(c.isspace() for c in address):
+            raise ConfigError(
+                f"{name} must be comma-separated email addresses such as "
+                f"owner@example.org, not {raw!r}"
+            )
+    return addresses
+
+
 def _list(raw: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in raw.split(",") if part.strip())
 
@@ -95,6 +107,7 @@ class Config:
     akismet_key: str
     comment_thread_depth: int
     spam_retention_days: int
+    admin_email: tuple[str, ...] = ()
     linkback_host_limit: int = 30
     login_failure_limit: int = 5
     login_lockout_minutes: int = 15
@@ -136,6 +149,11 @@ VARIABLES: dict[str, tuple[str, str]] = {
         "Where mail goes: console: (printed), or smtp://user:pass@host:587 (smtps:// for TLS).",
     ),
     "PLNET_DEFAULT_FROM_EMAIL": ("plnet@localhost", "Sender address of mail plnet sends."),
+    "PLNET_ADMIN_EMAIL": (
+        "",
+        "Comma-separated addresses told of new and held comments on posts whose author has no "
+        "email (imported posts). Empty: the staff accounts' addresses.",
+    ),
     "PLNET_FETCH_ALLOWED_NETWORKS": (
         "",
         "Comma-separated CIDRs that outbound fetches may reach although private (e.g. 127.0.0.0/8). Empty: none.",
@@ -237,6 +255,7 @@ def load_config(environ: dict[str, str] | None = None) -> Config:
         site_name=_get(env, "PLNET_SITE_NAME"),
         email_url=_email_url("PLNET_EMAIL_URL", _get(env, "PLNET_EMAIL_URL")),
         default_from_email=_get(env, "PLNET_DEFAULT_FROM_EMAIL"),
+        admin_email=_emails("PLNET_ADMIN_EMAIL", _get(env, "PLNET_ADMIN_EMAIL")),
         fetch_allowed_networks=_networks(
             "PLNET_FETCH_ALLOWED_NETWORKS", _get(env, "PLNET_FETCH_ALLOWED_NETWORKS")
         ),

@@ -80,13 +80,13 @@ class CommentForm(forms.Form):
         return data
 
     def form_seconds(self) -> float | None:
-        """Seconds since the form was first shown, or None when the token is missing or forged
-        (then the timing check is skipped rather than guessed)."""
+        """Seconds since the form was first shown, or None when the token is missing, forged or
+        malformed (the form layer counts that as a failed check, see layers.form_checks)."""
         try:
             shown = signing.loads(self.cleaned_data.get("loaded") or "", salt=LOADED_SALT)
-        except signing.BadSignature:
+            return time.time() - float(shown)
+        except (signing.BadSignature, TypeError, ValueError):
             return None
-        return time.time() - float(shown)
 
 
 class ModerationEditForm(forms.ModelForm):

@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.mail import EmailMessage
 from django.db import transaction
@@ -47,7 +48,8 @@ def place_incoming(comment: Comment, *, request_meta: dict | None = None) -> Com
     Every incoming response goes through this one function, so the moderation rules and spam layers
     apply to Webmentions and pingbacks as to comments. `request_meta` carries what the request knew,
     all optional: "ip", "user_agent", "referrer", "honeypot" (the hidden field's value),
-    "honeypot_field" (its name), "form_seconds" (seconds from page load to submit).
+    "honeypot_field" (its name), "form_seconds" (seconds from page load to submit; present,
+    possibly None when the form's `loaded` token was missing or malformed, for form submissions only).
     The first layer that says spam decides; else a layer that holds; else the moderation rule.
     The decision (state, layer, reason, classifier score) is recorded on the comment.
     Returns the saved comment; mail to the post's author is enqueued after commit.
@@ -78,14 +80,19 @@ def place_update(comment: Comment, *, request_meta: dict | None = None) -> Comme
     spam stays spam and trash stays trash (only the owner takes a comment out of those), and a
     layer that would approve does not publish a held comment the owner has not seen. When the
     state changes, the deciding layer and reason are recorded as for a new comment, with
-    "updated:" in front of the reason. The caller decides that something changed (see
+    "updated:" in front of the reason. The owner's moderation rule (hold a first comment, hold
+    all) is not asked again: it decides whether a new comment waits, and this one was already
+    past it; only the spam layers (form, rules, classifier, Akismet) read the new words. The caller decides that something changed (see
     `spam_fields_changed`). Returns the saved comment.
     """
     meta = request_meta or {}
     comment.save()
     if comment.state not in _STRICTNESS or comment.state == Comment.State.SPAM:
         return comment
-    verdict = _verdict(comment, meta)
+    verdict = _verdict(comment, meta, rule=False)
+    if verdict is None:
+        comment.save(update_fields=["spam_score"])
+        return comment
     new_state = OUTCOME_STATE[verdict.outcome]
     # _verdict leaves the classifier's score of the new words on comment.spam_score
     if _STRICTNESS[new_state] > _STRICTNESS[comment.state]:
@@ -109,13 +116,15 @@ def spam_fields_changed(comment: Comment, fields: dict) -> bool:
     return any(name in fields and fields[name] != getattr(comment, name) for name in SPAM_FIELDS)
 
 
-def _verdict(comment: Comment, meta: dict) -> layers.Verdict:
+def _verdict(comment: Comment, meta: dict, *, rule: bool = True) -> layers.Verdict | None:
+    """The first spam verdict of the layers, else the first held one, else the owner's
+    moderation rule (or None when `rule` is False and no layer spoke)."""
     if layers.is_trusted(comment):
         return layers.Verdict(APPROVED, "moderation", "comment by the site's author or staff")
     rules = CommentSettings.load()
     held = None
     for ask in (
-        lambda: layers.form_checks(meta, rules),
+        lambda: layers.form_checks(meta, rules, comment),
         lambda: layers.rules_check(comment, rules),
         lambda: layers.classifier_verdict(comment),
         lambda: layers.akismet_verdict(comment, meta),
@@ -129,7 +138,7 @@ def _verdict(comment: Comment, meta: dict) -> layers.Verdict:
             return verdict
         if verdict.outcome == HELD and held is None:
             held = verdict
-    if held is not None:
+    if held is not None or not rule:
         return held
     return layers.moderation_rule(comment, rules)
 
@@ -175,15 +184,13 @@ def submit_comment(new: NewComment) -> Comment:
     submission, render the Markdown subset, and place it (`place_incoming`).
 
     Raises CommentRefused (with a sentence for the person) when the post is closed or not public,
-    the reply target is on another post or not published, or the same text was just sent.
+    the reply target is on another post, awaiting moderation or not published, or the same text
+    was just sent.
     """
     post = new.post
     if not comments_open(post):
         raise CommentRefused("Comments are closed on this post.")
-    if new.parent is not None and (
-        new.parent.post_id != post.pk or new.parent.state != Comment.State.APPROVED
-    ):
-        raise CommentRefused("The comment you are replying to is not on this post any more.")
+    _check_parent(new.parent, post)
     name, email, url = new.name, new.email, new.url
     user = new.user if getattr(new.user, "is_authenticated", False) else None
     if user is not None:
@@ -203,6 +210,19 @@ def submit_comment(new: NewComment) -> Comment:
         notify_replies=new.notify_replies and bool(email),
     )
     return place_incoming(comment, request_meta=new.request_meta)
+
+
+def _check_parent(parent: Comment | None, post) -> None:
+    """Raise CommentRefused unless parent (if any) is an approved comment on post; a pending
+    parent (say the person's own comment, still shown to them) is said to await moderation."""
+    if parent is None or (parent.post_id == post.pk and parent.state == Comment.State.APPROVED):
+        return
+    if parent.post_id == post.pk and parent.state == Comment.State.PENDING:
+        raise CommentRefused(
+            "The comment you are replying to is awaiting moderation; "
+            "you can reply once it is approved."
+        )
+    raise CommentRefused("The comment you are replying to is not on this post any more.")
 
 
 def _refuse_duplicate(post, text: str, email: str, ip: str | None) -> None:
@@ -420,25 +440,52 @@ def _absolute(path: str) -> str:
     return settings.SITE_URL + path
 
 
-def notify_post_author(comment: Comment) -> bool:
-    """Mail the post's author about a new comment (published or awaiting moderation), once.
+def owner_addresses(post) -> list[str]:
+    """Who is told of responses on post: its author's email; when the author has none (posts
+    imported from WordPress belong to imported accounts without one), PLNET_ADMIN_EMAIL, or when
+    that is empty the active staff accounts' addresses."""
+    author = post.author
+    if author is not None and author.email:
+        return [author.email]
+    if settings.PLNET.admin_email:
+        return list(settings.PLNET.admin_email)
+    staff = get_user_model().objects.filter(is_staff=True, is_active=True).exclude(email="")
+    return list(dict.fromkeys(staff.order_by("pk").values_list("email", flat=True)))
 
-    Skips spam, comments by the author themself, and authors without email. Returns True when
-    a mail was sent.
+
+def notify_post_author(comment: Comment) -> bool:
+    """Mail the post's owner (see owner_addresses) about a new response — a comment, pingback or
+    Webmention, published or awaiting moderation — once.
+
+    Skips spam and trash, and never mails people their own comment. Returns True when a mail was
+    sent.
     """
-    author = comment.post.author
-    if (
-        comment.author_notified_at
-        or comment.state in (Comment.State.SPAM, Comment.State.TRASH)
-        or author is None
-        or not author.email
-        or comment.user_id == author.pk
-    ):
+    post = comment.post
+    if comment.author_notified_at or comment.state in (Comment.State.SPAM, Comment.State.TRASH):
+        return False
+    if post.author_id is not None and comment.user_id == post.author_id:
+        return False
+    own = (comment.author_email or "").strip().lower()
+    to = [address for address in owner_addresses(post) if address.lower() != own]
+    if not to:
         return False
     waiting = comment.state == Comment.State.PENDING
     subject = f"[{settings.SITE_NAME}] {'Awaiting moderation' if waiting else 'New comment'}: "
-    body = (
-        f"{comment.display_name} wrote on “{comment.post}”:\n\n{comment.raw_content}\n\n"
+    EmailMessage(subject + str(post)[:80], _owner_mail_body(comment, waiting), to=to).send()
+    Comment.objects.filter(pk=comment.pk).update(author_notified_at=timezone.now())
+    return True
+
+
+def _owner_mail_body(comment: Comment, waiting: bool) -> str:
+    if comment.comment_type == Comment.Type.COMMENT:
+        opening = f"{comment.display_name} wrote on “{comment.post}”"
+    else:
+        kind = comment.get_comment_type_display().lower()
+        opening = (
+            f"{comment.display_name} sent a {kind} to “{comment.post}” from {comment.source_url}"
+        )
+    return (
+        f"{opening}:\n\n{comment.raw_content}\n\n"
         + (
             f"It awaits your moderation: {_absolute(reverse('conversation:moderation'))}\n"
             if waiting
@@ -446,9 +493,6 @@ def notify_post_author(comment: Comment) -> bool:
         )
         + f"Spam check: {comment.spam_layer} — {comment.spam_reason}\n"
     )
-    EmailMessage(subject + str(comment.post)[:80], body, to=[author.email]).send()
-    Comment.objects.filter(pk=comment.pk).update(author_notified_at=timezone.now())
-    return True
 
 
 def notify_replied_to(comment: Comment) -> bool:

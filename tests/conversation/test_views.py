@@ -232,6 +232,22 @@ def test_unpublished_post_refuses_without_showing_it(client, post, rules):
     assert missing.status_code == 400 and "lost?" in missing.content.decode()
 
 
+def test_reply_to_ones_own_pending_comment_says_it_awaits_moderation(client, post, rules):
+    assert send(client, post, text="My first words").status_code == 302
+    mine = Comment.objects.get()
+    assert mine.state == "pending"
+    response = send(client, post, parent=mine.pk, text="And a follow-up")
+    html = response.content.decode()
+    alert = lxml.html.fromstring(html).xpath("//*[@role='alert']")[0].text_content()
+    assert response.status_code == 400
+    assert (
+        "The comment you are replying to is awaiting moderation; you can reply once it is approved."
+    ) in alert
+    assert "not on this post any more" not in html
+    assert field_value(html, "text") == "And a follow-up"
+    assert Comment.objects.count() == 1
+
+
 def test_reply_to_another_posts_or_a_trashed_comment_is_refused(client, post, rules, make_comment):
     other = Post.objects.create(
         title="Other", slug="other", status="published", published_at=post.published_at
@@ -260,6 +276,36 @@ def test_signed_in_member_comments_without_retyping(client, post, rules, django_
     assert response.status_code == 302
     c = Comment.objects.get()
     assert (c.user, c.author_email, c.author_name) == (member, "cy@example.org", "cy")
+
+
+@pytest.mark.parametrize("loaded", [None, "", "not-a-token", "abc:def", "1700000000"])
+def test_a_missing_or_malformed_loaded_field_counts_as_too_fast(client, post, rules, loaded):
+    rules.min_seconds = 3
+    rules.save()
+    data = form_data(post)
+    if loaded is None:
+        del data["loaded"]
+    else:
+        data["loaded"] = loaded
+    assert client.post("/comments/post/", data).status_code == 302
+    c = Comment.objects.get()
+    assert (c.state, c.spam_layer, c.spam_reason) == (
+        "spam",
+        "form",
+        "the form's load time was missing or malformed",
+    )
+
+
+def test_a_member_without_the_loaded_field_is_not_held_for_it(
+    client, post, rules, django_user_model
+):
+    rules.min_seconds = 3
+    rules.save()
+    member = django_user_model.objects.create_user("cy", email="cy@example.org", password="pw")
+    client.force_login(member)
+    assert client.post("/comments/post/", {"post": post.pk, "text": "Hi"}).status_code == 302
+    c = Comment.objects.get()
+    assert (c.state, c.spam_layer) == ("pending", "moderation")
 
 
 # --- XSS: every vector renders inert ----------------------------------------------------------
@@ -543,7 +589,10 @@ REFUSALS = {
     "long comment": ({"text": "Kept. " + "x" * 10_000}, "at most 10000 characters"),
     "comments closed": ({}, "Comments are closed on this post."),
     "duplicate send": ({}, "You already sent this comment"),
-    "reply to a waiting comment": ({}, "not on this post any more"),
+    "reply to a waiting comment": (
+        {},
+        "is awaiting moderation; you can reply once it is approved.",
+    ),
     "expired CSRF token": ({}, "Your words are kept below"),
 }
 

@@ -86,3 +86,12 @@ def test_feed_settings_are_read(tmp_path):
     )
     assert (cfg.feed_min_interval_minutes, cfg.feed_max_interval_minutes) == (30, 60)
     assert cfg.feed_host_limit == 4
+
+
+def test_admin_email_is_a_list_of_addresses(tmp_path):
+    base = {"PLNET_DATA_DIR": str(tmp_path)}
+    assert load_config(base).admin_email == ()
+    cfg = load_config({**base, "PLNET_ADMIN_EMAIL": " owner@example.org, ed@example.org "})
+    assert cfg.admin_email == ("owner@example.org", "ed@example.org")
+    with pytest.raises(ConfigError, match="PLNET_ADMIN_EMAIL must be comma-separated email"):
+        load_config({**base, "PLNET_ADMIN_EMAIL": "owner at example.org"})
