@@ -132,6 +132,23 @@ def unique_slug(
     return slug
 
 
+def slug_problem(
+    slug: str, *, post_type: str, exclude_pk: int | None = None, top_level: bool = False
+) -> str | None:
+    """Why `save_post` would not keep this slug (it would add -2), for the person who typed it;
+    None when the slug is free."""
+    if top_level and post_type == Post.PostType.PAGE and is_reserved_page_slug(slug):
+        return f"“{slug}” is one of the site's own addresses: choose another slug."
+    holder = Post.objects.filter(post_type=post_type, slug=slug).exclude(pk=exclude_pk).first()
+    if holder is None:
+        return None
+    free = unique_slug(slug, post_type=post_type, exclude_pk=exclude_pk, top_level=top_level)
+    return (
+        f"The {holder.get_post_type_display().lower()} “{holder}” already has the slug “{slug}”:"
+        f" choose another (“{free}” is free)."
+    )
+
+
 # --- the lifecycle -------------------------------------------------------------------------------
 
 

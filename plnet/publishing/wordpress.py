@@ -611,13 +611,8 @@ class _Importer:
         if item.status not in STATUS:
             self.summary.note(f"status '{item.status}' read as draft")
         post = Post.objects.filter(wp_site=self.site_key, wp_post_id=item.post_id).first()
-        if item.post_type == "page" and not item.parent_id and is_reserved_page_slug(slug):
-            values["slug"] = unique_slug(
-                slug, post_type="page", exclude_pk=post and post.pk, top_level=True
-            )
-            self.summary.note(
-                f"page slug '{slug}' is one of plnet's own addresses: now '{values['slug']}'"
-            )
+        if item.post_type == "page" and not item.parent_id and slug:
+            self._free_page_slug(values, post)
         kind, created = item.post_type, post is None
         if not created and values["author_id"] is None:
             values["author_id"] = post.author_id  # the file names nobody: keep whoever it has
@@ -636,6 +631,27 @@ class _Importer:
         if item.parent_id:
             self.post_parents.append((post.pk, item.parent_id))
         return post, created
+
+    def _free_page_slug(self, values: dict, post: Post | None) -> None:
+        """Give a top-level page a slug no other top-level page holds (WordPress adds -2, -3…):
+        one of plnet's own addresses, or a page of another import or made here."""
+        slug = values["slug"]
+        if is_reserved_page_slug(slug):
+            why = "is one of plnet's own addresses"
+        elif (
+            Post.objects.pages()
+            .filter(slug=slug, parent__isnull=True)
+            .exclude(wp_site=self.site_key, wp_post_id__isnull=False)
+            .exclude(pk=post and post.pk)
+            .exists()
+        ):
+            why = "is taken by another page"
+        else:
+            return
+        values["slug"] = unique_slug(
+            slug, post_type="page", exclude_pk=post and post.pk, top_level=True
+        )
+        self.summary.note(f"page slug '{slug}' {why}: now '{values['slug']}'")
 
     def _reconcile_post(self, post: Post, values: dict, terms, read: str, written: str) -> None:
         """A post the export changed since the last import (or imported before digests were

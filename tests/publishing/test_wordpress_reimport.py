@@ -1,10 +1,14 @@
-"""Importing again after working in plnet: what was done here is never undone by a re-import.
+"""Importing again after working in plnet, or another site's export on top of the first.
 
 A post, page or category is updated only when the export changed since the last import and
 nobody changed it here; when both changed, plnet's version is kept and listed as a conflict.
+Pages of two imports never share an address.
 """
 
 from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
 
 import pytest
 
@@ -157,3 +161,44 @@ def test_a_comment_moderated_here_keeps_its_state_on_reimport():
     summary = import_wxr(MYTHZ)
     comment.refresh_from_db()
     assert comment.state == Comment.State.SPAM and summary.created["comment"] == 0
+
+
+def top_level_pages(path) -> dict[str, int]:
+    """slug → wp:post_id of the file's published top-level pages (read with ElementTree)."""
+    found = {}
+    for item in ET.parse(path).getroot().iter("item"):
+        fields = {re.sub(r"^\{.*\}", "", c.tag): (c.text or "") for c in item}
+        if (fields["post_type"], fields["status"], fields["post_parent"]) == (
+            "page",
+            "publish",
+            "0",
+        ):
+            found[fields["post_name"]] = int(fields["post_id"])
+    return found
+
+
+def test_pages_of_two_imports_never_share_an_address(client):
+    mythz, theme = top_level_pages(MYTHZ), top_level_pages(THEME)
+    shared = sorted(mythz.keys() & theme.keys())
+    assert shared == ["about"]
+    import_wxr(MYTHZ)
+
+    summary = import_wxr(THEME)
+
+    pages = Post.objects.pages().filter(parent__isnull=True, status="published")
+    paths = [p.get_absolute_url() for p in pages]
+    assert len(paths) == len(set(paths)) == len(mythz) + len(theme)
+    about = Post.objects.get(wp_site__contains="mythz", wp_post_id=mythz["about"])
+    tests_page = Post.objects.get(wp_post_id=theme["about"], wp_site__contains="wpthemetestdata")
+    assert (about.slug, tests_page.slug) == ("about", "about-2")
+    assert summary.notes["page slug 'about' is taken by another page: now 'about-2'"] == 1
+    assert "'about' is taken by another page: now 'about-2'" in "\n".join(summary.lines())
+    response = client.get("/about/")
+    assert response.status_code == 200 and response.context["post"] == about
+    assert client.get("/about-2/").context["post"] == tests_page
+    old = client.get(f"/mythz_blog/?page_id={mythz['about']}")
+    assert (old.status_code, old["Location"]) == (301, "/about/")
+    old = client.get(f"/?page_id={theme['about']}")
+    assert (old.status_code, old["Location"]) == (301, "/about-2/")
+    again = import_wxr(THEME)  # the renamed page keeps its new slug: nothing changes
+    assert sum(again.updated.values()) == 0 and sum(again.kept.values()) == 0
