@@ -117,6 +117,12 @@ class PostForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.instance.date_floating:  # an imported draft whose date was never set
+            self.initial["published_at"] = None
+            self.fields["published_at"].help_text = (
+                "Not set yet (the date in the WordPress export was only a placeholder). "
+                + self.fields["published_at"].help_text
+            )
         # The body is edited in the post's own format: imported posts keep their HTML.
         if self.instance.body_format == Post.BodyFormat.HTML:
             self.fields["body"].label = "Body (HTML)"

@@ -184,6 +184,11 @@ class Post(models.Model):
     excerpt = models.TextField(blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     published_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    date_floating = models.BooleanField(
+        default=False,
+        help_text="A draft whose date was never set (as WordPress's drafts without a GMT date):"
+        " publishing it dates it now.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     author = models.ForeignKey(

@@ -187,7 +187,10 @@ def save_post(
     Decides the real status with `resolve_status`, gives it a unique slug when it has none (or
     a clashing one), sets categories and tags when given (None leaves them as they are), and
     after commit runs the hook that fits: published, updated, or deleted (withdrawn).
-    Raises PublishingError for an unknown status or a schedule without a date.
+    A draft whose date was never set (`date_floating`) given back its placeholder date counts
+    as given no date, so publishing it dates it now; a status other than draft, or a date of its
+    own, ends the floating. Raises PublishingError for an unknown status or a schedule without
+    a date.
     """
     old = Post.objects.filter(pk=post.pk).first() if post.pk else None
     was_public = bool(old and old.is_public)
@@ -195,7 +198,11 @@ def save_post(
     old_html = old.content_html if was_public else ""
     if status not in Status.values:
         raise PublishingError(f"Unknown status {status!r}.")
+    if old is not None and old.date_floating and published_at == old.published_at:
+        published_at = None  # the placeholder date of a draft whose date was never set
     post.status, post.published_at = resolve_status(status, published_at, timezone.now())
+    if post.status != Status.DRAFT or published_at is not None:
+        post.date_floating = False  # the post has a date of its own now
     post.slug = unique_slug(
         post.slug or post.title,
         post_type=post.post_type,

@@ -100,7 +100,7 @@ _ENTITY = re.compile(r"&.+?;")
 # The post fields an import writes: compared to tell an edit made here from a newer export.
 POST_FIELDS = (
     "post_type", "title", "slug", "body", "body_format", "excerpt", "status", "published_at",
-    "author_id", "menu_order", "comment_status", "ping_status", "sticky", "password", "guid",
+    "date_floating", "author_id", "menu_order", "comment_status", "ping_status", "sticky", "password", "guid",
 )  # fmt: skip
 # Parts of an item that say nothing about the post (where it sits in the file, its comments,
 # which are keyed one by one, and meta fields plnet does not import).
@@ -600,6 +600,9 @@ class _Importer:
             "excerpt": plain_text(item.excerpt),
             "status": status,
             "published_at": when,
+            # WordPress leaves a draft's GMT date unset until someone sets a date: publishing
+            # it dates it then (wp_insert_post), so the export's date is only a placeholder.
+            "date_floating": status == Post.Status.DRAFT and item.post_date_gmt is None,
             "author_id": self._author_id(item.creator),
             "menu_order": item.menu_order,
             "comment_status": "open" if item.comment_status == "open" else "closed",

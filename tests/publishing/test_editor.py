@@ -224,3 +224,70 @@ def test_categories_are_sorted_by_their_full_path(writer):
         "Music",
         "Music › Bach",
     ]
+
+
+# --- imported drafts whose date was never set ("floating", post_date_gmt 0000-00-00) ----------
+
+
+def floating_draft_ids(path) -> set[int]:
+    """wp:post_id of the file's draft posts without a GMT date (read with ElementTree)."""
+    import xml.etree.ElementTree as ET
+
+    found = set()
+    for item in ET.parse(path).getroot().iter("item"):
+        fields = {re.sub(r"^\{.*\}", "", c.tag): (c.text or "") for c in item}
+        if fields["status"] == "draft" and fields["post_date_gmt"].startswith("0000-00-00"):
+            found.add(int(fields["post_id"]))
+    return found
+
+
+@pytest.fixture
+def mythz():
+    from plnet.publishing.wordpress import import_wxr
+    from tests.conftest import CORPUS
+
+    path = CORPUS / "wxr/real-blogs/mythz-blog-wordpress-3.3.1-wxr1.1.xml"
+    import_wxr(path)
+    return floating_draft_ids(path)
+
+
+def test_imported_drafts_without_a_date_are_floating(mythz):
+    assert mythz == {264, 415, 746}
+    floating = Post.objects.filter(date_floating=True)
+    assert set(floating.values_list("wp_post_id", flat=True)) == mythz
+
+
+def test_publishing_a_floating_draft_in_the_editor_dates_it_now(admin_client, mythz):
+    draft = Post.objects.get(wp_post_id=415)
+    assert draft.published_at.year == 2010  # the export's placeholder date
+    form = admin_client.get(f"/write/{draft.pk}/").content.decode()
+    field = re.search(r'<input[^>]*name="published_at"[^>]*>', form).group(0)
+    assert "value=" not in field and "2010" not in field
+    assert "Not set yet" in form
+    before = timezone.now()
+    data = {
+        "title": draft.title, "slug": "", "body": draft.body, "excerpt": "", "tags": "",
+        "status": "published", "published_at": "", "comment_status": "open",
+    }  # fmt: skip
+    assert admin_client.post(f"/write/{draft.pk}/", data).status_code == 302
+    draft.refresh_from_db()
+    assert draft.status == "published" and not draft.date_floating
+    assert before <= draft.published_at <= timezone.now()
+    home = admin_client.get("/").context["page_obj"].object_list
+    assert list(home)[0] == draft
+
+
+def test_a_floating_draft_given_back_its_placeholder_date_is_dated_now(mythz):
+    draft = Post.objects.get(wp_post_id=264)
+    before = timezone.now()
+    services.save_post(draft, status="published", published_at=draft.published_at)  # the admin
+    assert before <= draft.published_at and not draft.date_floating
+
+
+def test_a_floating_draft_given_a_date_keeps_it(mythz):
+    draft = Post.objects.get(wp_post_id=746)
+    when = dt.datetime(2011, 6, 4, 5, 13, tzinfo=dt.UTC)
+    services.save_draft(draft, published_at=when)
+    assert (draft.published_at, draft.date_floating) == (when, False)
+    services.publish_post(draft, at=when)
+    assert (draft.status, draft.published_at) == ("published", when)
