@@ -116,6 +116,15 @@ class PostQuerySet(models.QuerySet):
         )
         return self.filter(published_at__gte=start, published_at__lt=end)
 
+    def newest_first(self):
+        """Newest first, as WordPress's list of posts: by publication date, drafts (whose
+        date is not theirs yet) by when they were last modified; ties by id."""
+        when = models.Case(
+            models.When(status=Post.Status.DRAFT, then=models.F("updated_at")),
+            default=Coalesce("published_at", "updated_at"),
+        )
+        return self.annotate(listed_at=when).order_by("-listed_at", "-id")
+
     def sticky_first(self):
         """Sticky posts first, then newest first (the home page's order)."""
         return self.order_by("-sticky", "-published_at", "-id")

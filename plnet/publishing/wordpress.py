@@ -121,10 +121,12 @@ def digest(data) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def item_digest(item: wxr.WxrItem) -> str:
-    """Digest of what the export says about an item (not its comments or place in the file)."""
+def item_digest(item: wxr.WxrItem, author_id: int | None = None) -> str:
+    """Digest of what the export says about an item (not its comments or place in the file),
+    with the account its author was given (so that a new `author_map` counts as a change)."""
     fields = dataclasses.asdict(item)
-    return digest({k: v for k, v in fields.items() if k not in _NOT_DIGESTED})
+    data = {k: v for k, v in fields.items() if k not in _NOT_DIGESTED}
+    return digest({**data, "account": author_id})
 
 
 def post_state_digest(fields: dict, category_ids: set[int], tag_ids: set[int]) -> str:
@@ -205,6 +207,7 @@ def import_wxr(
     *,
     progress: Callable[[ImportSummary], None] | None = None,
     author_default: str | None = None,
+    author_map: dict[str, str] | None = None,
     dry_run: bool = False,
 ) -> ImportSummary:
     """Import one WXR file (a path or a binary file object) in a single transaction.
@@ -213,12 +216,14 @@ def import_wxr(
     who gets the items that name no author. With `dry_run`, everything is done and then rolled
     back. After commit, when comments labelled approved or spam came in, the spam filter is
     retrained in the background. Raises `plnet.protocols.wxr.WxrError` (nothing written) when the file is refused, and
-    `LookupError` when `author_default` is not a user.
+    `LookupError` when `author_default` is not a user. `author_map` maps WordPress logins to
+    existing usernames: those authors' items go to these accounts (no account is made for
+    them); it raises `LookupError` too when a username is not a user.
     """
     name = source if isinstance(source, str | Path) else getattr(source, "name", "uploaded file")
     summary = ImportSummary(file=str(name), dry_run=dry_run)
     with transaction.atomic():
-        importer = _Importer(summary, author_default)
+        importer = _Importer(summary, author_default, author_map or {})
         for record in wxr.parse(source):
             importer.add(record)
             if isinstance(record, wxr.WxrItem) and progress is not None:
@@ -298,7 +303,9 @@ class _Importer:
     """Writes records one by one; remembers only what later records need (terms, authors,
     parents to link once every item is in)."""
 
-    def __init__(self, summary: ImportSummary, author_default: str | None):
+    def __init__(
+        self, summary: ImportSummary, author_default: str | None, author_map: dict[str, str]
+    ):
         self.summary = summary
         self.site: wxr.WxrSite | None = None
         self.site_key = ""
@@ -318,10 +325,17 @@ class _Importer:
         self.attachment_parents: list[tuple[int, int]] = []
         self.default_user_id = None
         if author_default:
-            user = get_user_model().objects.filter(username=author_default).first()
-            if user is None:
-                raise LookupError(f"no user named {author_default!r}")
-            self.default_user_id = user.pk
+            self.default_user_id = self._existing_user_id(author_default)
+        self.mapped = {wp_login_key(login): name for login, name in author_map.items()}
+        for key, username in self.mapped.items():
+            self.users[key] = self._existing_user_id(username)
+
+    @staticmethod
+    def _existing_user_id(username: str) -> int:
+        user = get_user_model().objects.filter(username=username).first()
+        if user is None:
+            raise LookupError(f"no user named {username!r}")
+        return user.pk
 
     # --- dispatch ------------------------------------------------------------------------
 
@@ -388,6 +402,9 @@ class _Importer:
             self.summary.skip("author without a login")
             return
         user_id = self._user_id(author.login, author)
+        if wp_login_key(author.login) in self.mapped:
+            key = wp_login_key(author.login)
+            self.summary.note(f"author '{key}' imported as the account '{self.mapped[key]}'")
         if author.author_id is not None:
             self.user_by_wp_id[author.author_id] = user_id
 
@@ -617,9 +634,10 @@ class _Importer:
         if item.post_type == "page" and not item.parent_id and slug:
             self._free_page_slug(values, post)
         kind, created = item.post_type, post is None
+        read = item_digest(item, values["author_id"])
         if not created and values["author_id"] is None:
             values["author_id"] = post.author_id  # the file names nobody: keep whoever it has
-        read, written = item_digest(item), post_state_digest(values, *terms)
+        written = post_state_digest(values, *terms)
         if created:
             post = Post(wp_site=self.site_key, wp_post_id=item.post_id, **values)
             post.created_at = when or timezone.now()

@@ -291,3 +291,77 @@ def test_a_floating_draft_given_a_date_keeps_it(mythz):
     assert (draft.published_at, draft.date_floating) == (when, False)
     services.publish_post(draft, at=when)
     assert (draft.status, draft.published_at) == ("published", when)
+
+
+# --- the list of posts at /write/posts/ -----------------------------------------------------
+
+
+def listed_titles(client) -> list[str]:
+    return [p.title for p in client.get("/write/posts/").context["page_obj"].object_list]
+
+
+def test_posts_are_listed_newest_first_drafts_by_when_they_were_modified(writer, make_post):
+    make_post("Older", when=dt.datetime(2020, 1, 2, tzinfo=dt.UTC))
+    make_post("Newer", when=dt.datetime(2020, 5, 2, tzinfo=dt.UTC))
+    make_post("Oldest, made last", when=dt.datetime(2019, 1, 2, tzinfo=dt.UTC))
+    make_post("Draft", when=dt.datetime(2001, 1, 1, tzinfo=dt.UTC), status="draft")
+    assert listed_titles(writer) == ["Draft", "Newer", "Older", "Oldest, made last"]
+
+
+def mythz_counts(path) -> dict[str, int]:
+    """Posts by dc:creator in the export (read with ElementTree)."""
+    import xml.etree.ElementTree as ET
+    from collections import Counter
+
+    counts = Counter()
+    for item in ET.parse(path).getroot().iter("item"):
+        if item.findtext("{http://wordpress.org/export/1.1/}post_type") == "post":
+            counts[item.findtext("{http://purl.org/dc/elements/1.1/}creator")] += 1
+    return counts
+
+
+def test_author_map_gives_the_imported_posts_to_an_existing_account(
+    writer, author, django_user_model
+):
+    from django.core.management import call_command
+
+    from tests.conftest import CORPUS
+
+    path = CORPUS / "wxr/real-blogs/mythz-blog-wordpress-3.3.1-wxr1.1.xml"
+    counts = mythz_counts(path)
+    assert counts == {"mythz": 26, "admin": 3}
+    call_command("import_wordpress", str(path), "--author-map", "mythz=ana", verbosity=0)
+    assert not django_user_model.objects.filter(wp_login="mythz").exists()
+    assert Post.objects.posts().filter(author=author).count() == 26
+    listing = writer.get("/write/posts/")
+    assert listing.context["page_obj"].paginator.count == 26
+    assert "<h1>Your posts</h1>" in listing.content.decode()
+
+
+def test_a_reimport_with_an_author_map_moves_posts_not_edited_here(author, django_user_model):
+    from plnet.publishing.wordpress import import_wxr
+    from tests.conftest import CORPUS
+
+    path = CORPUS / "wxr/real-blogs/mythz-blog-wordpress-3.3.1-wxr1.1.xml"
+    import_wxr(path)
+    mythz = django_user_model.objects.get(wp_login="mythz")
+    Post.objects.filter(wp_post_id=176).update(title="Edited here")
+    summary = import_wxr(path, author_map={"mythz": "ana"})
+    assert Post.objects.posts().filter(author=author).count() == 25
+    assert Post.objects.get(wp_post_id=176).author == mythz  # an edit here is kept
+    assert summary.kept["post"] == 1 and summary.updated["post"] == 25
+    with pytest.raises(LookupError):
+        import_wxr(path, author_map={"mythz": "nobody"})
+
+
+def test_editors_see_every_post_with_its_author(client, make_post, author, other_author):
+    make_post("Ana's", when=dt.datetime(2020, 1, 2, tzinfo=dt.UTC))
+    make_post("Bo's", author=other_author, when=dt.datetime(2020, 1, 3, tzinfo=dt.UTC))
+    client.force_login(other_author)
+    assert listed_titles(client) == ["Bo's"]
+    other_author.user_permissions.add(Permission.objects.get(codename="change_post"))
+    response = client.get("/write/posts/")
+    assert listed_titles(client) == ["Bo's", "Ana's"]
+    html = response.content.decode()
+    assert "<h1>Posts</h1>" in html and '<th scope="col">Author</th>' in html
+    assert "<td>Ana Lima</td>" in html and "<td>bo</td>" in html
