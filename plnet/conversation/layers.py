@@ -70,6 +70,8 @@ def rules_check(comment: Comment, rules: CommentSettings) -> Verdict | None:
     if rules.rate_limit_per_hour and comment.author_ip:
         since = timezone.now() - dt.timedelta(hours=1)
         recent = Comment.objects.filter(author_ip=comment.author_ip, created_at__gte=since)
+        if comment.pk:  # a stored comment moderated again does not count against itself
+            recent = recent.exclude(pk=comment.pk)
         if recent.count() >= rules.rate_limit_per_hour:
             return Verdict(HELD, "rules", f"more than {rules.rate_limit_per_hour} in an hour")
     links = count_links(comment.raw_content or comment.content)

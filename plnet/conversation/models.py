@@ -43,7 +43,7 @@ class CommentQuerySet(models.QuerySet):
 
         Likes, reposts, bookmarks, mentions, pingbacks and trackbacks are shown apart, as responses.
         """
-        return self.filter(comment_type__in=[Comment.Type.COMMENT, Comment.Type.REPLY])
+        return self.filter(comment_type__in=Comment.CONVERSATIONAL)
 
     def by_author_email(self, email: str):
         """Comments whose author email is `email`, compared without regard to case."""
@@ -110,6 +110,9 @@ class Comment(models.Model):
     replies_notified_at = models.DateTimeField(null=True, blank=True)
 
     objects = CommentQuerySet.as_manager()
+
+    # What the comment thread holds (see CommentQuerySet.conversational).
+    CONVERSATIONAL = frozenset({Type.COMMENT, Type.REPLY})
 
     # The lifecycle: which state may follow which. Moderators may rescue from spam and trash;
     # nothing leaves except by being emptied after the retention period (see services).

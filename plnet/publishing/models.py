@@ -129,6 +129,22 @@ class PostQuerySet(models.QuerySet):
         """Sticky posts first, then newest first (the home page's order)."""
         return self.order_by("-sticky", "-published_at", "-id")
 
+    def with_terms(self):
+        """Load categories (with two levels of parents, for their paths) and tags with the
+        posts, two queries in all, for `category_list` and `tag_list`.
+
+        Into plain lists (`to_attr`): prefetching into `post.tags.all()` made Django build a
+        filtered queryset per post (taggit's manager and the many-to-many one), about 1 ms each
+        on a listing of ten, though nothing was asked of them."""
+        return self.prefetch_related(
+            models.Prefetch(
+                "categories",
+                queryset=Category.objects.select_related("parent__parent"),
+                to_attr="prefetched_categories",
+            ),
+            models.Prefetch("tags", to_attr="prefetched_tags"),
+        )
+
     def with_comment_counts(self):
         """Annotate `approved_comment_count`: the approved comments each post's thread shows
         (typed comments and Webmention replies; likes, reposts, mentions and pingbacks are
@@ -274,6 +290,20 @@ class Post(models.Model):
             return html_to_text(self.excerpt)
         words = self.search_text.split()
         return " ".join(words[:55]) + (" …" if len(words) > 55 else "")
+
+    @property
+    def category_list(self) -> list[Category]:
+        """The post's categories (by name): as `with_terms` loaded them, else from the database."""
+        if "prefetched_categories" in self.__dict__:
+            return self.prefetched_categories
+        return list(self.categories.all())
+
+    @property
+    def tag_list(self) -> list:
+        """The post's tags (in the order given): as `with_terms` loaded them, else asked for."""
+        if "prefetched_tags" in self.__dict__:
+            return self.prefetched_tags
+        return list(self.tags.all())
 
     @property
     def is_public(self) -> bool:

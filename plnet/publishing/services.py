@@ -13,6 +13,7 @@ import datetime as dt
 import functools
 import logging
 import re
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Q
@@ -20,8 +21,10 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from django.utils.text import slugify
 
+from . import sitecache
 from .models import Category, LegacyURL, Post, Tombstone
 from .search import search_posts  # noqa: F401  (a verb of this app, implemented beside it)
+from .sitecache import published_changed
 
 log = logging.getLogger("plnet.publishing")
 Status = Post.Status
@@ -216,6 +219,7 @@ def save_post(
         post.tags.set(tags, clear=True)
     if was_public and post.is_public:
         keep_old_url(post, old_url)
+    published_changed()  # a page's title, a new year, … (after commit)
     _run_hooks(post, was_public=was_public, old_url=old_url, old_html=old_html)
     return post
 
@@ -268,6 +272,7 @@ def delete_post(post: Post) -> None:
     path = post.get_absolute_url()
     url = settings.SITE_URL + path
     post.delete()
+    published_changed()
     if was_public:
         Tombstone.objects.get_or_create(path=path)
         _after_commit(on_post_deleted, pk, url, html)
@@ -282,6 +287,7 @@ def publish_due_post(post_id: int) -> bool:
     """
     updated = Post.objects.due().filter(pk=post_id).update(status=Status.PUBLISHED)
     if updated:
+        published_changed()
         _after_commit(on_post_published, post_id)
     return bool(updated)
 
@@ -294,6 +300,21 @@ def enqueue_due_posts() -> int:
     for pk in ids:
         publish_scheduled_post.enqueue(pk)
     return len(ids)
+
+
+@transaction.atomic
+def save_category(category: Category) -> Category:
+    """Save a new or edited category; the site's navigation shows it from the next request."""
+    category.save()
+    published_changed()
+    return category
+
+
+@transaction.atomic
+def delete_category(category: Category) -> None:
+    """Delete a category (its posts stay, filed under the others they have)."""
+    category.delete()
+    published_changed()
 
 
 # --- a post's place in the story ------------------------------------------------------------------
@@ -330,3 +351,28 @@ def adjacent_posts(post: Post) -> tuple[Post | None, Post | None]:
     previous = public.filter(_before(post)).order_by("-published_at", "-pk").first()
     following = public.filter(_after(post)).order_by("published_at", "pk").first()
     return previous, following
+
+
+@dataclass(frozen=True, slots=True)
+class Neighbour:
+    """A previous or next post as the post page links to it."""
+
+    title: str
+    url: str
+
+
+def place_in_story(post: Post) -> tuple[Neighbour | None, Neighbour | None, int | None]:
+    """(previous, next, number): `adjacent_posts` and `post_number` as the post page shows
+    them, kept in the shared cache until publishing changes something (three queries saved
+    per view; see `sitecache`)."""
+
+    def build():
+        previous, following = adjacent_posts(post)
+        return _neighbour(previous), _neighbour(following), post_number(post)
+
+    facts = (post.pk, post.post_type, post.status, post.published_at, post.author_id)
+    return sitecache.remember("story", build, *facts)
+
+
+def _neighbour(post: Post | None) -> Neighbour | None:
+    return post and Neighbour(post.title, post.get_absolute_url())

@@ -56,6 +56,7 @@ from plnet.protocols.wpautop import autop
 
 from .models import Attachment, Category, LegacyURL, Post
 from .services import is_reserved_page_slug, unique_slug
+from .sitecache import published_changed
 
 STATUS = {
     "publish": Post.Status.PUBLISHED,
@@ -231,7 +232,9 @@ def import_wxr(
         importer.finish()
         if dry_run:
             transaction.set_rollback(True)
-        elif summary.comments[Comment.State.SPAM] or summary.comments[Comment.State.APPROVED]:
+            return summary
+        published_changed()  # new pages, categories, years (after commit)
+        if summary.comments[Comment.State.SPAM] or summary.comments[Comment.State.APPROVED]:
             # the imported moderation history is training data for this site's spam filter
             transaction.on_commit(_retrain_spam_filter)
     return summary

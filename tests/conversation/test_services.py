@@ -100,6 +100,43 @@ def test_the_posts_author_is_trusted(post, rules, author):
     assert (c.state, c.spam_layer) == ("approved", "moderation")
 
 
+# --- re-moderating an update (an edited Webmention source) ---------------------------------------
+
+
+def test_place_update_only_tightens(post, rules, make_comment):
+    make_comment(state="approved")  # bo@example.net is known: the moderation rule approves
+    rules.rate_limit_per_hour = 1
+    rules.save()
+    comment = services.place_incoming(new(post), request_meta={"ip": "192.0.2.7"})
+    assert comment.state == "approved"
+    # the comment itself does not count against its IP's hourly rate when moderated again
+    comment.raw_content = "I liked this a lot."
+    services.place_update(comment, request_meta={"ip": "192.0.2.7"})
+    assert Comment.objects.get(pk=comment.pk).state == "approved"
+    comment.raw_content = "see http://a.example and http://b.example"
+    services.place_update(comment)
+    comment.refresh_from_db()
+    assert (comment.state, comment.spam_reason) == ("pending", "updated: 2 links (limit 2)")
+    # held stays held when the links go again: no layer publishes what the owner has not seen
+    comment.raw_content = "I liked this."
+    services.place_update(comment)
+    comment.refresh_from_db()
+    assert (comment.state, comment.raw_content) == ("pending", "I liked this.")
+    comment.move_to("trash", layer="moderator", reason="binned")
+    rules.disallowed_words = "liked"
+    rules.save()
+    services.place_update(comment)
+    assert Comment.objects.get(pk=comment.pk).state == "trash"
+
+
+def test_spam_fields_changed(make_comment):
+    comment = make_comment()
+    assert not services.spam_fields_changed(comment, {"raw_content": comment.raw_content})
+    assert not services.spam_fields_changed(comment, {"comment_type": "like"})
+    assert services.spam_fields_changed(comment, {"author_url": "https://spam.example/"})
+    assert services.spam_fields_changed(comment, {"content": "<p>new</p>"})
+
+
 # --- submitting from the form -----------------------------------------------------------------
 
 

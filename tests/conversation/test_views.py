@@ -149,6 +149,26 @@ def test_invalid_fields_rerender_with_the_words_kept(client, post, rules, fields
     assert Comment.objects.count() == 0
 
 
+def test_the_cached_empty_form_never_stands_in_for_a_bound_or_a_members_one(
+    client, post, rules, django_user_model
+):
+    """A visitor's empty form is cached: after one was served, a refused comment still comes
+    back with its errors and words, and a member still sees their own form."""
+    empty = client.get(post.get_absolute_url()).content.decode()
+    assert field_value(empty, "text") == "" and 'name="name"' in empty
+    response = send(client, post, text="Kept words.", email="not-an-email")
+    html = response.content.decode()
+    assert response.status_code == 400 and "Enter a valid email address." in html
+    assert field_value(html, "text") == "Kept words." and field_value(html, "name") == "Bo Reader"
+    again = client.get(post.get_absolute_url()).content.decode()
+    assert "Kept words." not in again and "Enter a valid email" not in again
+    member = django_user_model.objects.create_user("cy", email="cy@example.org", password="pw")
+    client.force_login(member)
+    html = client.get(post.get_absolute_url()).content.decode()
+    assert "Commenting as <strong>cy</strong>" in html
+    assert re.search(r'<input type="hidden" name="name"[^>]*id="id_name"', html)
+
+
 def test_missing_or_wrong_csrf_token_keeps_the_words(post, rules):
     client = Client(enforce_csrf_checks=True)
     client.get(post.get_absolute_url())  # sets the CSRF cookie

@@ -190,6 +190,62 @@ def test_update_changes_the_stored_comment(
     assert "Second version" in comment.content and "First" not in comment.content
 
 
+def _approved_response(post, target, local_server, run_on_commit, content="First version"):
+    """A Webmention received, held as a first comment, then approved by the owner."""
+    from plnet.conversation.services import moderate
+
+    local_server.routes["/n"] = (200, HTML, h_entry(target, content=content))
+    run_on_commit(receive, local_server.url("/n"), target)
+    comment = Comment.objects.get()
+    assert comment.state == "pending"
+    moderate(comment, "approve", by=post.author)
+    age_fetches()
+    return comment
+
+
+def test_update_with_new_words_is_moderated_again(
+    post, target, local_server, allow_loopback_fetch, run_on_commit
+):
+    """Regression: an approved response whose source was edited into spam stayed published."""
+    from plnet.conversation.models import CommentSettings
+
+    rules = CommentSettings.load()
+    rules.disallowed_words = "cheap pills"
+    rules.save()
+    comment = _approved_response(post, target, local_server, run_on_commit)
+    local_server.routes["/n"] = (200, HTML, h_entry(target, content="Buy cheap pills now"))
+    run_on_commit(receive, local_server.url("/n"), target)
+    comment.refresh_from_db()
+    assert "cheap pills" in comment.content
+    assert (comment.state, comment.spam_layer) == ("spam", "rules")
+    assert comment.spam_reason == "updated: contains the disallowed word 'cheap pills'"
+    # spam stays spam, even when the source is edited back to harmless words
+    age_fetches()
+    local_server.routes["/n"] = (200, HTML, h_entry(target, content="Sorry, just a thought"))
+    run_on_commit(receive, local_server.url("/n"), target)
+    comment.refresh_from_db()
+    assert "just a thought" in comment.content
+    assert comment.state == "spam"
+
+
+def test_update_with_many_links_is_held_and_unchanged_words_keep_the_state(
+    post, target, local_server, allow_loopback_fetch, run_on_commit
+):
+    comment = _approved_response(post, target, local_server, run_on_commit)
+    # same words, another kind of response: nothing the spam layers read changed
+    local_server.routes["/n"] = (200, HTML, h_entry(target, "u-like-of", content="First version"))
+    run_on_commit(receive, local_server.url("/n"), target)
+    comment.refresh_from_db()
+    assert (comment.comment_type, comment.state) == ("like", "approved")
+    age_fetches()
+    links = "see https://a.example/x and https://b.example/y"
+    local_server.routes["/n"] = (200, HTML, h_entry(target, content=links))
+    run_on_commit(receive, local_server.url("/n"), target)
+    comment.refresh_from_db()
+    assert (comment.state, comment.spam_layer) == ("pending", "rules")
+    assert comment.spam_reason == "updated: 2 links (limit 2)"
+
+
 @pytest.mark.parametrize(
     "gone",
     [

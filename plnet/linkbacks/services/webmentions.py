@@ -1,5 +1,7 @@
 """Receiving Webmentions (§3.2): check cheaply and queue (`receive_webmention`), then verify in a
-task (`verify_webmention`) and create, update or remove the comment from the source's microformats."""
+task (`verify_webmention`) and create, update or remove the comment from the source's microformats.
+An update whose words or author changed is moderated again (`conversation.services.place_update`,
+§3.2.3 "Updating existing Webmentions"): it can be held or marked spam, never released."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from plnet.conversation.models import Comment
-from plnet.conversation.services import place_incoming
+from plnet.conversation.services import place_incoming, place_update, spam_fields_changed
 from plnet.core.html import clean_comment_html
 from plnet.protocols.html import absolutize
 from plnet.protocols.microformats import SourceEntry, parse_source
@@ -173,8 +175,11 @@ def _store_response(linkback: ReceivedLinkback, entry: SourceEntry, source_url: 
     }
     comment = linkback.comment
     if comment is not None:
+        changed = spam_fields_changed(comment, fields)
         for name, value in fields.items():
             setattr(comment, name, value)
+        if changed:  # new words are moderated again (§3.2.3 update: the source was edited)
+            return place_update(comment, request_meta=request_meta(linkback))
         comment.save()
         return comment
     comment = Comment(post=linkback.post, author_ip=linkback.remote_ip, **fields)
