@@ -106,6 +106,15 @@ class ModerationEditForm(forms.ModelForm):
             "raw_content": "Comment (Markdown)",
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Edited in its own format: a comment imported from WordPress keeps its HTML.
+        if self.instance.is_html:
+            self.fields["raw_content"].label = "Comment (HTML)"
+            self.fields[
+                "raw_content"
+            ].help_text = "Imported from WordPress: HTML, sanitised when shown."
+
 
 class ModerationReplyForm(forms.Form):
     text = forms.CharField(label="Your reply", max_length=MAX_TEXT, widget=forms.Textarea)

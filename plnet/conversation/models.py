@@ -165,6 +165,12 @@ class Comment(models.Model):
         return url if url.lower().startswith(("http://", "https://")) else ""
 
     @property
+    def is_html(self) -> bool:
+        """Is `raw_content` HTML (a comment imported from WordPress, kept as WordPress wrote
+        it) rather than the Markdown typed here?"""
+        return self.wp_comment_id is not None
+
+    @property
     def display_name(self) -> str:
         """The name shown: the member's public name, else the name typed, else Anonymous."""
         if self.user_id and not self.author_name:

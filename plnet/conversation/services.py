@@ -19,8 +19,9 @@ from django.db.models import Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from plnet.core.html import render_comment_markdown
+from plnet.core.html import clean_comment_html, render_comment_markdown
 from plnet.protocols.spam import APPROVED, HELD, SPAM
+from plnet.protocols.wpautop import autop
 
 from . import layers
 from .models import Comment, CommentSettings
@@ -297,9 +298,14 @@ def moderate_many(ids: list[int], action: str, *, by) -> int:
 
 @transaction.atomic
 def edit_comment(comment: Comment, *, text: str, name: str, email: str, url: str) -> Comment:
-    """Change a comment's words or author fields (a moderator's edit); re-renders the HTML."""
+    """Change a comment's words or author fields (a moderator's edit); re-renders the HTML
+    from the words in their own format: Markdown, or HTML for an imported comment (paragraphs
+    added as WordPress does, then sanitised, as the import did)."""
     comment.raw_content = text
-    comment.content = render_comment_markdown(text)
+    if comment.is_html:
+        comment.content = clean_comment_html(autop(text))
+    else:
+        comment.content = render_comment_markdown(text)
     comment.author_name, comment.author_email, comment.author_url = name, email, url
     comment.save()
     return comment

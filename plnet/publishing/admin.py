@@ -7,6 +7,7 @@ a post published in the admin runs the same after-commit hooks and the site's na
 from django.contrib import admin
 
 from . import services
+from .forms import PostAdminForm
 from .models import Attachment, Category, LegacyURL, Post
 
 
@@ -17,6 +18,7 @@ class LegacyURLInline(admin.TabularInline):
 
 @admin.register(Post)
 class PostAdmin(admin.ModelAdmin):
+    form = PostAdminForm
     list_display = ("title", "post_type", "status", "author", "published_at", "sticky")
     list_filter = ("post_type", "status", "author", "comment_status", "sticky", "categories")
     search_fields = ("title", "body", "slug", "guid")

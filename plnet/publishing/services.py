@@ -135,6 +135,23 @@ def unique_slug(
     return slug
 
 
+def slug_problem(
+    slug: str, *, post_type: str, exclude_pk: int | None = None, top_level: bool = False
+) -> str | None:
+    """Why `save_post` would not keep this slug (it would add -2), for the person who typed it;
+    None when the slug is free."""
+    if top_level and post_type == Post.PostType.PAGE and is_reserved_page_slug(slug):
+        return f"“{slug}” is one of the site's own addresses: choose another slug."
+    holder = Post.objects.filter(post_type=post_type, slug=slug).exclude(pk=exclude_pk).first()
+    if holder is None:
+        return None
+    free = unique_slug(slug, post_type=post_type, exclude_pk=exclude_pk, top_level=top_level)
+    return (
+        f"The {holder.get_post_type_display().lower()} “{holder}” already has the slug “{slug}”:"
+        f" choose another (“{free}” is free)."
+    )
+
+
 # --- the lifecycle -------------------------------------------------------------------------------
 
 
@@ -173,7 +190,10 @@ def save_post(
     Decides the real status with `resolve_status`, gives it a unique slug when it has none (or
     a clashing one), sets categories and tags when given (None leaves them as they are), and
     after commit runs the hook that fits: published, updated, or deleted (withdrawn).
-    Raises PublishingError for an unknown status or a schedule without a date.
+    A draft whose date was never set (`date_floating`) given back its placeholder date counts
+    as given no date, so publishing it dates it now; a status other than draft, or a date of its
+    own, ends the floating. Raises PublishingError for an unknown status or a schedule without
+    a date.
     """
     old = Post.objects.filter(pk=post.pk).first() if post.pk else None
     was_public = bool(old and old.is_public)
@@ -181,7 +201,11 @@ def save_post(
     old_html = old.content_html if was_public else ""
     if status not in Status.values:
         raise PublishingError(f"Unknown status {status!r}.")
+    if old is not None and old.date_floating and published_at == old.published_at:
+        published_at = None  # the placeholder date of a draft whose date was never set
     post.status, post.published_at = resolve_status(status, published_at, timezone.now())
+    if post.status != Status.DRAFT or published_at is not None:
+        post.date_floating = False  # the post has a date of its own now
     post.slug = unique_slug(
         post.slug or post.title,
         post_type=post.post_type,

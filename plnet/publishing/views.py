@@ -30,7 +30,7 @@ from taggit.models import Tag
 from plnet.conversation.services import approved_comments_prefetch, conversational_count
 
 from . import services, uploads
-from .access import can_edit, can_read, can_write, visible_to
+from .access import can_edit, can_edit_all, can_read, can_write, visible_to
 from .forms import PostForm
 from .models import Attachment, Category, Post
 
@@ -310,8 +310,12 @@ def _writer_or_404(request):
 @login_required
 def my_posts(request):
     _writer_or_404(request)
-    posts = Post.objects.posts().filter(author=request.user).order_by("-updated_at")
-    return render(request, "publishing/my_posts.html", {"page_obj": _page_of(request, posts)})
+    everyone = can_edit_all(request.user)  # WordPress's "All posts" for editors
+    posts = Post.objects.posts().select_related("author").newest_first()
+    if not everyone:
+        posts = posts.filter(author=request.user)
+    context = {"page_obj": _page_of(request, posts), "everyone": everyone}
+    return render(request, "publishing/my_posts.html", context)
 
 
 @login_required

@@ -651,3 +651,33 @@ def test_the_comments_are_one_labelled_section_with_one_id(
     assert not section.xpath(".//section[not(@id='respond')]") and not section.xpath(
         "ancestor::section"
     )
+
+
+def test_an_imported_html_comment_is_edited_as_html(client, staff):
+    from plnet.publishing.wordpress import import_wxr
+    from tests.conftest import CORPUS
+
+    import_wxr(CORPUS / "wxr/theme-test-data/themeunittestdata.wordpress.xml")
+    c = Comment.objects.get(wp_comment_id=881)
+    assert c.raw_content.startswith("<strong>Headings</strong>\n<h1>Header one</h1>")
+    imported_html = c.content
+    client.force_login(staff)
+    form = client.get(f"/moderation/{c.pk}/").content.decode()
+    assert re.search(r'<label for="id_raw_content">Comment \(HTML\):?</label>', form)
+    assert "Comment (Markdown)" not in form
+    response = client.post(
+        f"/moderation/{c.pk}/",
+        {"author_name": c.author_name, "author_email": c.author_email,
+         "author_url": c.author_url, "raw_content": c.raw_content},
+    )  # fmt: skip
+    assert response.status_code == 302
+    c.refresh_from_db()
+    assert c.content == imported_html  # saved unchanged: shown unchanged
+    assert "<strong>Headings</strong>" in c.content and "&lt;strong&gt;" not in c.content
+    response = client.post(
+        f"/moderation/{c.pk}/",
+        {"author_name": c.author_name, "author_email": c.author_email, "author_url": "",
+         "raw_content": "Now <em>shorter</em>.<script>alert(1)</script>"},
+    )  # fmt: skip
+    c.refresh_from_db()
+    assert c.content == "<p>Now <em>shorter</em>.</p>\n"
