@@ -13,6 +13,7 @@ from django.urls import resolve, reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from plnet.core.ids import parse_id, parse_ids
 from plnet.publishing.access import can_read
 from plnet.publishing.models import Post
 from plnet.publishing.views import UNLOCKED
@@ -79,8 +80,8 @@ def _unlocked(request, post) -> bool:
 @require_POST
 def post_comment(request):
     form = CommentForm(request.POST, user=request.user)
-    post_id = request.POST.get("post", "")
-    post = Post.objects.filter(pk=int(post_id)).first() if post_id.isdigit() else None
+    post_id = parse_id(request.POST.get("post"))
+    post = Post.objects.filter(pk=post_id).first() if post_id else None
     if post is None:
         return _refuse(request, None, form, "This post does not exist (any more).")
     if not post.is_public:
@@ -167,7 +168,7 @@ def moderation(request):
 def moderation_action(request):
     comments = _comments_or_404(request)
     action = request.POST.get("action", "")
-    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+    ids = parse_ids(request.POST.getlist("ids"))
     back = request.POST.get("state", "pending")
     if action not in services.ACTIONS or not ids:
         messages.error(request, "Choose at least one comment and an action.")

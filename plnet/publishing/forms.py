@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import forms
 
+from plnet.core.ids import IdMultipleChoiceField
+
 from . import uploads
 from .models import Category, Post
 
@@ -35,7 +37,7 @@ class _CategoriesByPath(forms.models.ModelChoiceIterator):
             yield self.choice(category)
 
 
-class CategoryChoice(forms.ModelMultipleChoiceField):
+class CategoryChoice(IdMultipleChoiceField):
     """Categories shown with their place in the tree ("Learning › MOOCs"), sorted by it."""
 
     iterator = _CategoriesByPath

@@ -28,6 +28,8 @@ from django.utils.crypto import constant_time_compare
 from django.views.decorators.http import require_GET, require_POST
 from taggit.models import Tag
 
+from plnet.core.ids import parse_id
+
 from . import services, uploads
 from .access import can_edit, can_read, can_write, visible_to
 from .forms import PostForm
@@ -109,8 +111,8 @@ def _wordpress_query_target(query) -> str | None:
     if feed is not None and feed not in FEED_KINDS:
         raise Http404("No such feed")
     if "cat" in query:
-        term_id = query["cat"]
-        cat = Category.objects.filter(wp_term_id=term_id).first() if term_id.isdigit() else None
+        term_id = parse_id(query["cat"])
+        cat = Category.objects.filter(wp_term_id=term_id).first() if term_id else None
         if cat is None:
             raise Http404("No such category")
         if feed is None:

@@ -12,6 +12,7 @@ from functools import wraps
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from plnet.core.ids import parse_id
 from plnet.reader import actions
 from plnet.reader.models import Subscription
 from plnet.reader.river import PAGE_SIZE, BadFilter, RiverFilter, river
@@ -102,9 +103,9 @@ def entries(request):
     except BadFilter as exc:
         return _error(400, str(exc))
     raw_limit = request.GET.get("limit") or str(PAGE_SIZE)
-    if not raw_limit.isdigit():
+    limit = parse_id(raw_limit)
+    if limit is None:
         return _error(400, f"limit must be a whole number from 1 to {MAX_LIMIT}")
-    limit = int(raw_limit)
     page = river(request.user, f, limit=max(1, min(limit, MAX_LIMIT)))
     return JsonResponse(
         {

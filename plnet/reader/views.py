@@ -17,6 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
+from plnet.core.ids import parse_id
 from plnet.protocols.opml import OpmlError
 from plnet.reader import actions, services
 from plnet.reader.forms import (
@@ -248,7 +249,9 @@ def folders_view(request):
     form = FolderForm(request.POST or None, instance=Folder(user=request.user))
     if request.method == "POST":
         if request.POST.get("delete"):
-            get_object_or_404(Folder, pk=request.POST["delete"], user=request.user).delete()
+            get_object_or_404(
+                Folder, pk=parse_id(request.POST["delete"]), user=request.user
+            ).delete()
             messages.success(request, "Folder removed (its sources are still followed).")
             return redirect("reader:folders")
         if form.is_valid():
@@ -290,7 +293,7 @@ def settings_view(request):
     new_token = ""
     if request.method == "POST":
         if request.POST.get("revoke"):
-            ApiToken.objects.filter(pk=request.POST["revoke"], user=request.user).delete()
+            ApiToken.objects.filter(pk=parse_id(request.POST["revoke"]), user=request.user).delete()
             messages.success(request, "Token revoked.")
             return redirect("reader:settings")
         if form.is_valid():
