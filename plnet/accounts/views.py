@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from .avatars import identicon_svg
 from .forms import ProfileForm
@@ -33,7 +33,7 @@ def profile(request):
     return render(request, "accounts/profile.html", {"form": form})
 
 
-@require_GET
+@require_safe
 def avatar(request, username):
     person = get_object_or_404(get_user_model(), username=username)
     response = HttpResponse(

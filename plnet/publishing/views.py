@@ -25,7 +25,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 from taggit.models import Tag
 
 from plnet.core.ids import parse_id
@@ -177,7 +177,7 @@ def attachment(request, pk):
     return render(request, "publishing/attachment.html", {"attachment": found})
 
 
-@require_GET
+@require_safe
 def media(request, path):
     """An uploaded file, streamed with its content type (found by content when uploaded),
     never sniffed as anything else. Only paths of known uploads answer; the rest are 404.

@@ -27,6 +27,13 @@ def _error(status: int, message: str) -> JsonResponse:
     return response
 
 
+def _not_allowed(*methods: str) -> JsonResponse:
+    """405 with the Allow header naming the methods this address answers (RFC 9110 §15.5.6)."""
+    response = _error(405, f"use {' or '.join(m for m in methods if m != 'HEAD')}")
+    response["Allow"] = ", ".join(methods)
+    return response
+
+
 def token_required(view):
     """Authenticate `Authorization: Bearer TOKEN`; answer 401 without a valid one."""
 
@@ -84,8 +91,8 @@ def entry_json(entry, read: bool, starred: bool) -> dict:
 
 @token_required
 def sources(request):
-    if request.method != "GET":
-        return _error(405, "use GET")
+    if request.method not in {"GET", "HEAD"}:
+        return _not_allowed("GET", "HEAD")
     subs = (
         Subscription.objects.filter(user=request.user)
         .select_related("source", "person", "folder")
@@ -96,8 +103,8 @@ def sources(request):
 
 @token_required
 def entries(request):
-    if request.method != "GET":
-        return _error(405, "use GET")
+    if request.method not in {"GET", "HEAD"}:
+        return _not_allowed("GET", "HEAD")
     try:
         f = RiverFilter.from_params(request.GET)
     except BadFilter as exc:
@@ -129,10 +136,10 @@ def entry(request, entry_id: int):
         if not marks or not all(isinstance(v, bool) for v in marks.values()):
             return _error(400, 'send {"read": true|false} and/or {"starred": true|false}')
         state = actions.set_marks(request.user, found, **marks)
-    elif request.method == "GET":
+    elif request.method in {"GET", "HEAD"}:
         state = found.states.filter(user=request.user).first()
     else:
-        return _error(405, "use GET or PATCH")
+        return _not_allowed("GET", "HEAD", "PATCH")
     return JsonResponse(
         entry_json(found, bool(state and state.read), bool(state and state.starred))
     )

@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from plnet.core.ids import parse_id
 from plnet.protocols.opml import OpmlError
@@ -66,7 +66,7 @@ def _source_options(user, selected: int | None) -> str:
 
 
 @login_required
-@require_GET
+@require_safe
 def river_view(request):
     try:
         f = RiverFilter.from_params(request.GET)
@@ -278,7 +278,7 @@ def opml_import(request):
 
 
 @login_required
-@require_GET
+@require_safe
 def opml_export(request):
     response = HttpResponse(
         actions.export_opml(request.user), content_type="text/x-opml; charset=utf-8"
