@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,6 +22,15 @@ def locked_out(request, original_response=None, credentials=None):
         "minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
     }
     return render(request, "registration/locked_out.html", context, status=429)
+
+
+class SignInView(auth_views.LoginView):
+    """Django's sign-in page, named like every other page. LoginView puts `site_name` in its
+    context from get_current_site(), which without django.contrib.sites is the request's host
+    ("127.0.0.1:8000"), hiding the site's name (PLNET_SITE_NAME) given to every page."""
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "site_name": settings.SITE_NAME}
 
 
 @login_required
