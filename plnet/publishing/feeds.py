@@ -286,7 +286,10 @@ class PostCommentsFeed(CommentsFeed):
             posts = Post.objects.posts().published().published_on(int(year), int(month), int(day))
         except ValueError:
             raise Http404("No such date") from None
-        return get_object_or_404(posts.filter(password=""), slug=slug)
+        post = get_object_or_404(posts, slug=slug)
+        if not post.has_comment_feed:
+            raise Http404("This post's comments have no feed")
+        return post
 
     def title(self, obj):
         return f"Comments on: {obj.title or '(untitled)'}"

@@ -290,3 +290,25 @@ def test_every_url_in_every_feed_is_absolute(client, make_post):
                 assert set(urls) == expected_post_urls, url + kind
             else:
                 assert urls == [f"{SITE}/2024/01/01/older/"], url + kind
+
+
+def test_a_post_page_advertises_only_feeds_that_exist(client, small_site, author, make_post):
+    """A protected post (and a private one, seen by its author) has no comment feed: its page
+    must not link one (it was a 404 for feed readers)."""
+    private = make_post("Mine", slug="mine", status="private")
+    client.force_login(author)
+    advertised = {}
+    for post in (small_site["first"], small_site["protected"], private):
+        page = client.get(post.get_absolute_url())
+        assert page.status_code == 200
+        head = lxml_html.fromstring(page.content).head
+        hrefs = [link.get("href") for link in head.iter("link") if link.get("rel") == "alternate"]
+        advertised[post.slug] = [h.removeprefix(SITE) for h in hrefs]
+        for path in advertised[post.slug]:
+            assert client.get(path).status_code == 200, (post.slug, path)
+    site_feeds = ["/feed/", "/feed/atom/", "/comments/feed/"]
+    assert advertised == {
+        "why": [*site_feeds, "/2024/05/01/why/feed/"],
+        "locked": site_feeds,
+        "mine": site_feeds,
+    }
