@@ -6,7 +6,7 @@ from django import forms
 
 from plnet.core.ids import IdMultipleChoiceField
 
-from . import uploads
+from . import services, uploads
 from .models import Category, Post
 
 
@@ -123,6 +123,23 @@ class PostForm(forms.ModelForm):
         if self.instance.body_format == Post.BodyFormat.HTML:
             self.fields["body"].label = "Body (HTML)"
             self.fields["body"].help_text = "Imported from WordPress: HTML, sanitised when shown."
+
+    def clean_slug(self):
+        """A slug the author typed that another post already has is refused, naming a free one
+        (the service would otherwise quietly add -2, -3…). Empty: made from the title."""
+        slug = self.cleaned_data.get("slug") or ""
+        if not slug or slug == self.instance.slug:
+            return slug
+        others = Post.objects.filter(post_type=self.instance.post_type).exclude(pk=self.instance.pk)
+        if others.filter(slug=slug).exists():
+            free = services.unique_slug(
+                slug, post_type=self.instance.post_type, exclude_pk=self.instance.pk
+            )
+            raise forms.ValidationError(
+                f"Another post already has the slug “{slug}”. Choose another one, such as "
+                f"“{free}”, or leave it empty to make one from the title."
+            )
+        return slug
 
     def clean_image(self):
         """Accept only real JPEG, PNG, GIF or WebP images under the size cap (by content)."""

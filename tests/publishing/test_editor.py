@@ -224,3 +224,22 @@ def test_categories_are_sorted_by_their_full_path(writer):
         "Music",
         "Music › Bach",
     ]
+
+
+def test_a_slug_already_taken_is_a_form_error_naming_a_free_one(writer, make_post):
+    make_post("Teaching with feeds", slug="teaching-with-feeds")
+    make_post("Teaching with feeds again", slug="teaching-with-feeds-2")
+    response = writer.post("/write/", form_data(title="New", slug="teaching-with-feeds"))
+    assert response.status_code == 200
+    assert response.context["form"].errors["slug"] == [
+        "Another post already has the slug “teaching-with-feeds”. Choose another one, such as "
+        "“teaching-with-feeds-3”, or leave it empty to make one from the title."
+    ]
+    assert "Another post already has the slug “teaching-with-feeds”" in response.content.decode()
+    assert not Post.objects.filter(title="New").exists()
+    # its own slug, and a free one, are accepted as typed
+    mine = make_post("Mine", slug="mine")
+    edit = form_data(title="Mine", slug="mine", body="changed")
+    assert writer.post(f"/write/{mine.pk}/", edit).status_code == 302
+    assert writer.post("/write/", form_data(title="New", slug="fresh")).status_code == 302
+    assert Post.objects.get(title="New").slug == "fresh"
