@@ -3,6 +3,10 @@ PostgreSQL full-text search, chosen by the database vendor.
 
 The FTS5 table holds, per entry id (rowid), the title and the plain text of the content. Services
 call `index_entries` after storing; a trigger removes rows when entries are deleted.
+
+Words in scripts written without spaces (Chinese, Japanese, Thai…: see plnet.core.search) are
+matched on SQLite as substrings of the indexed title and text (LIKE over the FTS5 table's own
+copy of them), the query's other words through the index.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 
+from plnet.core.search import split_terms
 from plnet.protocols.feeds import plain_text
 
 INDEXED_CHARS = 20_000
@@ -54,14 +59,24 @@ def index_entries(entries) -> None:
 def matching(queryset: QuerySet, text: str) -> QuerySet:
     """Filter an Entry queryset to entries matching the member's words (all of them)."""
     if _is_sqlite():
-        query = fts5_query(text)
-        if not query:
-            return queryset
-        return queryset.filter(
-            id__in=RawSQL(
-                "SELECT rowid FROM reader_entry_fts WHERE reader_entry_fts MATCH %s", [query]
+        words, substrings = split_terms(text)
+        query = fts5_query(" ".join(words))
+        if query:
+            queryset = queryset.filter(
+                id__in=RawSQL(
+                    "SELECT rowid FROM reader_entry_fts WHERE reader_entry_fts MATCH %s", [query]
+                )
             )
-        )
+        for term in substrings:
+            pattern = "%" + term.replace("\\", "\\\\").replace("_", "\\_") + "%"
+            queryset = queryset.filter(
+                id__in=RawSQL(
+                    "SELECT rowid FROM reader_entry_fts "
+                    "WHERE title LIKE %s ESCAPE '\\' OR body LIKE %s ESCAPE '\\'",
+                    [pattern, pattern],
+                )
+            )
+        return queryset
     from django.contrib.postgres.search import SearchQuery, SearchVector
 
     return queryset.annotate(search=SearchVector("title", "excerpt", "content_html")).filter(
