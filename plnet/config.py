@@ -92,6 +92,7 @@ class Config:
     login_failure_limit: int = 5
     login_lockout_minutes: int = 15
     upload_max_bytes: int = 10_000_000
+    env_file: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -156,6 +157,11 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "PLNET_UPLOAD_MAX_BYTES": (
         "10000000",
         "Largest image the editor accepts, in bytes (stored in $PLNET_DATA_DIR/uploads).",
+    ),
+    "PLNET_ENV_FILE": (
+        "",
+        "The file of variables the plnet command reads first (empty: .env in the current "
+        "folder, if any); variables already set in the environment win.",
     ),
 }
 
@@ -230,5 +236,6 @@ def load_config(environ: dict[str, str] | None = None) -> Config:
             "PLNET_LOGIN_LOCKOUT_MINUTES", _get(env, "PLNET_LOGIN_LOCKOUT_MINUTES")
         ),
         upload_max_bytes=_int("PLNET_UPLOAD_MAX_BYTES", _get(env, "PLNET_UPLOAD_MAX_BYTES")),
+        env_file=_get(env, "PLNET_ENV_FILE"),
         extra={k: env[k] for k in unknown},
     )

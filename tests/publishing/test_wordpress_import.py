@@ -884,3 +884,11 @@ def test_a_malformed_creator_is_the_author_wordpress_would_find():
     assert summary.created["author"] == 1
     assert list(get_user_model().objects.values_list("username", "wp_login")) == [("ana", "ana")]
     assert Post.objects.get(wp_post_id=5).author.username == "ana"
+
+
+def test_command_given_a_device_says_it_is_not_a_regular_file():
+    with pytest.raises(CommandError) as refused:
+        call_command("import_wordpress", "/dev/null")
+    assert str(refused.value) == (
+        "/dev/null is not a regular file (a device, pipe or socket): give the WXR export file."
+    )
