@@ -236,6 +236,12 @@ def category(request, path):
     return render(request, "publishing/archive.html", context)
 
 
+def categories(request):
+    """Every category with published posts, as a tree, with its number of posts."""
+    tree = services.category_tree()
+    return render(request, "publishing/categories.html", {"categories": tree})
+
+
 def tag(request, slug):
     the_tag = get_object_or_404(Tag, slug=slug)
     posts = _listing(Post.objects.filter(tags__slug=slug).distinct())

@@ -1,7 +1,8 @@
 """The site's own navigation, shown on every page by base.html: its top-level pages (WordPress's
-page menu order), its top-level categories and the years of its archive.
+page menu order), its busiest top-level categories (at most MAX_CATEGORIES, those with published
+posts; /category/ lists them all) and the years of its archive.
 
-Three small queries per page, each reading a few columns; nothing is cached between requests,
+Four small queries per page, each reading a few columns; nothing is cached between requests,
 so a new page or post shows at once.
 """
 
@@ -9,16 +10,20 @@ from django import template
 from django.urls import reverse
 from django.utils import timezone
 
-from plnet.publishing.models import Category, Post
+from plnet.publishing.models import Post
+from plnet.publishing.services import category_tree
 
 register = template.Library()
 
 MAX_PAGES = 12
+MAX_CATEGORIES = 15
 
 
 @register.simple_tag
 def site_navigation() -> dict:
-    """{"pages": [(title, url)], "categories": [(name, url)], "years": [(year, url)]}."""
+    """{"pages": [(title, url)], "categories": [(name, url)], "more_categories": bool,
+    "years": [(year, url)]}. Categories: the top-level ones with the most published posts (in
+    them and their subcategories), at most MAX_CATEGORIES, by name; empty ones never."""
     pages = (
         Post.objects.pages()
         .published()
@@ -26,7 +31,9 @@ def site_navigation() -> dict:
         .order_by("menu_order", "title", "pk")
         .values_list("title", "slug", "pk")[:MAX_PAGES]
     )
-    categories = Category.objects.filter(parent=None).order_by("name").values_list("name", "slug")
+    roots = category_tree()
+    busiest = sorted(roots, key=lambda c: (-c.total, c.name.casefold()))[:MAX_CATEGORIES]
+    categories = sorted(busiest, key=lambda c: c.name.casefold())
     years = (
         Post.objects.posts()
         .published()
@@ -37,10 +44,8 @@ def site_navigation() -> dict:
             (title or slug, reverse("publishing:page", kwargs={"path": slug or str(pk)}))
             for title, slug, pk in pages
         ],
-        "categories": [
-            (name, reverse("publishing:category", kwargs={"path": slug}))
-            for name, slug in categories
-        ],
+        "categories": [(c.name, c.get_absolute_url()) for c in categories],
+        "more_categories": len(roots) > len(categories) or any(c.children for c in categories),
         "years": [
             (y.year, reverse("publishing:year", kwargs={"year": f"{y.year:04d}"})) for y in years
         ],
