@@ -119,11 +119,16 @@ def post_comment(request):
     return HttpResponseRedirect(f"{post.get_absolute_url()}#comment-{comment.pk}")
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @csrf_exempt  # one-click unsubscribe (RFC 8058) posts without a token; the signed link is the key
 def unsubscribe(request, token):
+    """GET or POST unsubscribes; HEAD (a link checker, a mail scanner) only checks the link."""
     try:
-        changed = services.unsubscribe(token)
+        if request.method == "HEAD":
+            services.unsubscribe_email(token)
+            changed = 0
+        else:
+            changed = services.unsubscribe(token)
     except signing.BadSignature:
         raise Http404("No such subscription") from None
     return render(request, "conversation/unsubscribed.html", {"changed": changed})
