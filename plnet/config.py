@@ -115,6 +115,7 @@ class Config:
     feed_min_interval_minutes: int = 15
     feed_max_interval_minutes: int = 1440
     feed_host_limit: int = 2
+    env_file: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -196,6 +197,11 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "PLNET_FEED_HOST_LIMIT": (
         "2",
         "Feeds fetched at the same time from one host by the reader.",
+    ),
+    "PLNET_ENV_FILE": (
+        "",
+        "The file of variables the plnet command reads first (empty: .env in the current "
+        "folder, if any); variables already set in the environment win.",
     ),
 }
 
@@ -281,5 +287,6 @@ def load_config(environ: dict[str, str] | None = None) -> Config:
         feed_min_interval_minutes=feed_min,
         feed_max_interval_minutes=feed_max,
         feed_host_limit=_positive("PLNET_FEED_HOST_LIMIT", env),
+        env_file=_get(env, "PLNET_ENV_FILE"),
         extra={k: env[k] for k in unknown},
     )

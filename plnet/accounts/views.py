@@ -5,10 +5,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from .avatars import identicon_svg
 from .forms import ProfileForm
@@ -23,6 +24,15 @@ def locked_out(request, original_response=None, credentials=None):
     return render(request, "registration/locked_out.html", context, status=429)
 
 
+class SignInView(auth_views.LoginView):
+    """Django's sign-in page, named like every other page. LoginView puts `site_name` in its
+    context from get_current_site(), which without django.contrib.sites is the request's host
+    ("127.0.0.1:8000"), hiding the site's name (PLNET_SITE_NAME) given to every page."""
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "site_name": settings.SITE_NAME}
+
+
 @login_required
 def profile(request):
     form = ProfileForm(request.POST or None, instance=request.user)
@@ -33,7 +43,7 @@ def profile(request):
     return render(request, "accounts/profile.html", {"form": form})
 
 
-@require_GET
+@require_safe
 def avatar(request, username):
     person = get_object_or_404(get_user_model(), username=username)
     response = HttpResponse(

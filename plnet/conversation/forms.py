@@ -8,6 +8,8 @@ import time
 from django import forms
 from django.core import signing
 
+from plnet.core.ids import IdField
+
 from .models import Comment, CommentSettings
 
 HONEYPOT_FIELD = "contact_me_by_fax_only"
@@ -24,8 +26,8 @@ class CommentForm(forms.Form):
     """A comment or reply. Name and email are required unless the person is signed in; the
     honeypot field is hidden from people (CSS and aria-hidden) and must stay empty."""
 
-    post = forms.IntegerField(widget=forms.HiddenInput)
-    parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    post = IdField(widget=forms.HiddenInput)
+    parent = IdField(required=False, widget=forms.HiddenInput)
     loaded = forms.CharField(required=False, widget=forms.HiddenInput)
     name = forms.CharField(label="Name", max_length=250, required=False)
     email = forms.EmailField(

@@ -433,12 +433,20 @@ def unsubscribe_token(email: str) -> str:
     return signing.dumps(email.strip().lower(), salt=UNSUBSCRIBE_SALT)
 
 
+def unsubscribe_email(token: str) -> str:
+    """The email an unsubscribe token stands for (nothing changed).
+
+    Raises signing.BadSignature for a forged or damaged token.
+    """
+    return signing.loads(token, salt=UNSUBSCRIBE_SALT)
+
+
 def unsubscribe(token: str) -> int:
     """Stop reply mail to the email the token stands for; return the comments changed.
 
     Raises signing.BadSignature for a forged or damaged token.
     """
-    email = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    email = unsubscribe_email(token)
     return Comment.objects.by_author_email(email).update(notify_replies=False)
 
 

@@ -13,6 +13,7 @@ from django.urls import resolve, reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from plnet.core.ids import parse_id, parse_ids
 from plnet.publishing.access import can_read
 from plnet.publishing.models import Post
 from plnet.publishing.views import UNLOCKED
@@ -79,8 +80,8 @@ def _unlocked(request, post) -> bool:
 @require_POST
 def post_comment(request):
     form = CommentForm(request.POST, user=request.user)
-    post_id = request.POST.get("post", "")
-    post = Post.objects.filter(pk=int(post_id)).first() if post_id.isdigit() else None
+    post_id = parse_id(request.POST.get("post"))
+    post = Post.objects.filter(pk=post_id).first() if post_id else None
     if post is None:
         return _refuse(request, None, form, "This post does not exist (any more).")
     if not post.is_public:
@@ -118,11 +119,16 @@ def post_comment(request):
     return HttpResponseRedirect(f"{post.get_absolute_url()}#comment-{comment.pk}")
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @csrf_exempt  # one-click unsubscribe (RFC 8058) posts without a token; the signed link is the key
 def unsubscribe(request, token):
+    """GET or POST unsubscribes; HEAD (a link checker, a mail scanner) only checks the link."""
     try:
-        changed = services.unsubscribe(token)
+        if request.method == "HEAD":
+            services.unsubscribe_email(token)
+            changed = 0
+        else:
+            changed = services.unsubscribe(token)
     except signing.BadSignature:
         raise Http404("No such subscription") from None
     return render(request, "conversation/unsubscribed.html", {"changed": changed})
@@ -167,7 +173,7 @@ def moderation(request):
 def moderation_action(request):
     comments = _comments_or_404(request)
     action = request.POST.get("action", "")
-    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+    ids = parse_ids(request.POST.getlist("ids"))
     back = request.POST.get("state", "pending")
     if action not in services.ACTIONS or not ids:
         messages.error(request, "Choose at least one comment and an action.")

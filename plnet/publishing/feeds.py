@@ -2,7 +2,8 @@
 Atom 1.0 beside each one, for the site, each category, tag and author, and the comments.
 
 Built on django.contrib.syndication. Every link is absolute from settings.SITE_URL (not from the
-request's host), entries carry the full sanitised content (`content:encoded` in RSS, `<content>`
+request's host) — including the URLs inside each entry's HTML (an uploaded image is stored as
+`/media/…`, and RSS has no xml:base to resolve it) — entries carry the full sanitised content (`content:encoded` in RSS, `<content>`
 in Atom) besides the summary, and imported posts keep their WordPress guid so feed readers do not
 show them again as new. Password-protected posts appear with their title only.
 """
@@ -21,6 +22,7 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from taggit.models import Tag
 
 from plnet.conversation.models import Comment
+from plnet.protocols.html import absolutize
 
 from .models import Category, Post
 
@@ -31,6 +33,13 @@ PROTECTED_SUMMARY = "There is no excerpt because this is a protected post."
 def absolute(path: str) -> str:
     """settings.SITE_URL + path (path starts with '/')."""
     return settings.SITE_URL + path
+
+
+def absolute_html(html: str, permalink: str) -> str:
+    """An entry's HTML with its relative URLs (href, src, srcset, …) made absolute, resolved
+    against the entry's absolute permalink as a browser on that page would resolve them
+    ("#note-1" becomes permalink#note-1): readers show it far from our pages."""
+    return absolutize(html, permalink, fragments=True) if html else html
 
 
 # Characters XML 1.0 cannot carry (§2.2): one of them in a title or a comment would make Django
@@ -141,7 +150,9 @@ class PostFeed(Feed):
         return [c.name for c in item.categories.all()] + [t.name for t in item.tags.all()]
 
     def item_extra_kwargs(self, item: Post):
-        return {"content_html": "" if item.is_protected else item.content_html}
+        if item.is_protected:
+            return {"content_html": ""}
+        return {"content_html": absolute_html(item.content_html, self.item_link(item))}
 
     def item_comments(self, item: Post):
         return self.item_link(item) + "#comments"
@@ -249,7 +260,7 @@ class CommentsFeed(Feed):
         return f"Comment on {item.post.title or '(untitled)'} by {item.author_name or 'Anonymous'}"
 
     def item_description(self, item: Comment):
-        return item.content
+        return absolute_html(item.content, self.item_link(item))
 
     def item_link(self, item: Comment):
         return absolute(item.get_absolute_url())
@@ -275,7 +286,10 @@ class PostCommentsFeed(CommentsFeed):
             posts = Post.objects.posts().published().published_on(int(year), int(month), int(day))
         except ValueError:
             raise Http404("No such date") from None
-        return get_object_or_404(posts.filter(password=""), slug=slug)
+        post = get_object_or_404(posts, slug=slug)
+        if not post.has_comment_feed:
+            raise Http404("This post's comments have no feed")
+        return post
 
     def title(self, obj):
         return f"Comments on: {obj.title or '(untitled)'}"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import forms
 
+from plnet.core.ids import IdMultipleChoiceField
+
 from . import services, uploads
 from .models import Category, Post
 
@@ -35,7 +37,7 @@ class _CategoriesByPath(forms.models.ModelChoiceIterator):
             yield self.choice(category)
 
 
-class CategoryChoice(forms.ModelMultipleChoiceField):
+class CategoryChoice(IdMultipleChoiceField):
     """Categories shown with their place in the tree ("Learning › MOOCs"), sorted by it."""
 
     iterator = _CategoriesByPath
@@ -127,6 +129,23 @@ class PostForm(forms.ModelForm):
         if self.instance.body_format == Post.BodyFormat.HTML:
             self.fields["body"].label = "Body (HTML)"
             self.fields["body"].help_text = "Imported from WordPress: HTML, sanitised when shown."
+
+    def clean_slug(self):
+        """A slug the author typed that another post already has is refused, naming a free one
+        (the service would otherwise quietly add -2, -3…). Empty: made from the title."""
+        slug = self.cleaned_data.get("slug") or ""
+        if not slug or slug == self.instance.slug:
+            return slug
+        others = Post.objects.filter(post_type=self.instance.post_type).exclude(pk=self.instance.pk)
+        if others.filter(slug=slug).exists():
+            free = services.unique_slug(
+                slug, post_type=self.instance.post_type, exclude_pk=self.instance.pk
+            )
+            raise forms.ValidationError(
+                f"Another post already has the slug “{slug}”. Choose another one, such as "
+                f"“{free}”, or leave it empty to make one from the title."
+            )
+        return slug
 
     def clean_image(self):
         """Accept only real JPEG, PNG, GIF or WebP images under the size cap (by content)."""

@@ -284,6 +284,12 @@ class Post(models.Model):
         return bool(self.password)
 
     @property
+    def has_comment_feed(self) -> bool:
+        """Its comments have a feed at <permalink>feed/: a public post without a password (a
+        protected post's comments stay behind its password; drafts and pages have none)."""
+        return self.post_type == self.PostType.POST and self.is_public and not self.is_protected
+
+    @property
     def summary(self) -> str:
         """Plain-text summary: the excerpt, else the body's first 55 words (WordPress's length)."""
         if self.excerpt:

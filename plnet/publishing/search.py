@@ -11,6 +11,11 @@ PostgreSQL: `SearchVector` / `SearchQuery` / `SearchRank` from django.contrib.po
 title A, excerpt B, body C. No extension or extra table is needed.
 
 Either way `search_posts(query)` returns published posts, best match first.
+
+Words in scripts written without spaces (Chinese, Japanese, Thai…: see plnet.core.search) are
+not tokens FTS5's unicode61 can find inside a run of text; on SQLite they are matched as
+substrings of the title, excerpt and text (LIKE, a scan of the published posts, measured in
+bench/bench_search.py), together with the index for the query's other words.
 """
 
 from __future__ import annotations
@@ -18,7 +23,9 @@ from __future__ import annotations
 import re
 
 from django.db import connection, connections
-from django.db.models import Case, IntegerField, When
+from django.db.models import Case, IntegerField, Q, When
+
+from plnet.core.search import split_terms
 
 from .models import Post
 
@@ -97,12 +104,19 @@ def fts5_query(text: str) -> str:
     return " ".join(quoted)
 
 
-def _sqlite_ranked_ids(text: str) -> list[int]:
+def _sqlite_ranked_ids(text: str, among=None) -> list[int]:
+    """Ids of the posts matching text's words, best first (bm25), at most MAX_RESULTS * 2;
+    among (a Post queryset) limits them to its posts before the cut."""
     match = fts5_query(text)
     if not match:
         return []
+    sql, params = SEARCH, [match, MAX_RESULTS * 2]
+    if among is not None:
+        subquery, sub_params = among.values("pk").query.sql_with_params()
+        sql = SEARCH.replace(" ORDER BY", f" AND rowid IN ({subquery}) ORDER BY")
+        params = [match, *sub_params, MAX_RESULTS * 2]
     with connection.cursor() as cursor:
-        cursor.execute(SEARCH, [match, MAX_RESULTS * 2])
+        cursor.execute(sql, params)
         return [row[0] for row in cursor.fetchall()]
 
 
@@ -136,12 +150,38 @@ def search_posts(text: str):
     text = text.replace("\x00", "")  # PostgreSQL refuses NUL in a query
     if connection.vendor == "postgresql":
         return _for_listing(_postgres_search(text))[:MAX_RESULTS]
+    words, substrings = split_terms(text)
+    if substrings:
+        return _sqlite_substring_search(words, substrings)
     ids = _sqlite_ranked_ids(text)
     if not ids:
         return Post.objects.none()
     order = Case(*[When(pk=pk, then=i) for i, pk in enumerate(ids)], output_field=IntegerField())
     visible = Post.objects.published().filter(password="", pk__in=ids)
     return _for_listing(visible).order_by(order)[:MAX_RESULTS]
+
+
+def _sqlite_substring_search(words: list[str], substrings: list[str]):
+    """Published, unprotected posts containing every substring (in title, excerpt or text) and
+    every word (FTS5): ranked by the index when there are words, else title matches first,
+    newest first."""
+    visible = Post.objects.published().filter(password="")
+    for term in substrings:
+        visible = visible.filter(
+            Q(title__icontains=term) | Q(excerpt__icontains=term) | Q(search_text__icontains=term)
+        )
+    if words:
+        # rank by the index among the posts holding the substrings (no cut before intersecting)
+        ids = _sqlite_ranked_ids(" ".join(words), among=visible)
+        order = Case(
+            *[When(pk=pk, then=i) for i, pk in enumerate(ids)], output_field=IntegerField()
+        )
+        ranked = visible.filter(pk__in=ids).order_by(order)
+    else:
+        in_title = Q.create([("title__icontains", t) for t in substrings], connector=Q.OR)
+        title_first = Case(When(in_title, then=0), default=1, output_field=IntegerField())
+        ranked = visible.order_by(title_first, "-published_at", "-id")
+    return _for_listing(ranked)[:MAX_RESULTS]
 
 
 def _for_listing(queryset):

@@ -49,6 +49,7 @@ urlpatterns = [
     re_path(r"^(?P<year>\d{4})/(?P<month>\d{2})/$", views.archive, name="month"),
     re_path(rf"^{DATE}/$", views.archive, name="day"),
     re_path(rf"^{DATE}/(?P<slug>{SLUG})/$", views.post_detail, name="post"),
+    path("category/", views.categories, name="categories"),
     re_path(rf"^category/(?P<path>{PATH})/$", views.category, name="category"),
     re_path(rf"^tag/(?P<slug>{SLUG})/$", views.tag, name="tag"),
     re_path(rf"^author/(?P<username>{SLUG})/$", views.author, name="author"),

@@ -24,10 +24,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 from taggit.models import Tag
 
 from plnet.conversation.services import approved_comments_prefetch, conversational_count
+from plnet.core.ids import parse_id
 
 from . import services, uploads
 from .access import can_edit, can_edit_all, can_read, can_write, visible_to
@@ -112,8 +113,8 @@ def _wordpress_query_target(query) -> str | None:
     if feed is not None and feed not in FEED_KINDS:
         raise Http404("No such feed")
     if "cat" in query:
-        term_id = query["cat"]
-        cat = Category.objects.filter(wp_term_id=term_id).first() if term_id.isdigit() else None
+        term_id = parse_id(query["cat"])
+        cat = Category.objects.filter(wp_term_id=term_id).first() if term_id else None
         if cat is None:
             raise Http404("No such category")
         if feed is None:
@@ -178,7 +179,7 @@ def attachment(request, pk):
     return render(request, "publishing/attachment.html", {"attachment": found})
 
 
-@require_GET
+@require_safe
 def media(request, path):
     """An uploaded file, streamed with its content type (found by content when uploaded),
     never sniffed as anything else. Only paths of known uploads answer; the rest are 404.
@@ -235,6 +236,12 @@ def category(request, path):
         "archive_feeds": _feeds(cat.name, base, base + "atom/"),
     }
     return render(request, "publishing/archive.html", context)
+
+
+def categories(request):
+    """Every category with published posts, as a tree, with its number of posts."""
+    tree = services.category_tree()
+    return render(request, "publishing/categories.html", {"categories": tree})
 
 
 def tag(request, slug):

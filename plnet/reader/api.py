@@ -12,6 +12,7 @@ from functools import wraps
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from plnet.core.ids import parse_id
 from plnet.reader import actions
 from plnet.reader.models import Subscription
 from plnet.reader.river import PAGE_SIZE, BadFilter, RiverFilter, river
@@ -23,6 +24,13 @@ def _error(status: int, message: str) -> JsonResponse:
     response = JsonResponse({"error": message}, status=status)
     if status == 401:
         response["WWW-Authenticate"] = 'Bearer realm="plnet"'
+    return response
+
+
+def _not_allowed(*methods: str) -> JsonResponse:
+    """405 with the Allow header naming the methods this address answers (RFC 9110 §15.5.6)."""
+    response = _error(405, f"use {' or '.join(m for m in methods if m != 'HEAD')}")
+    response["Allow"] = ", ".join(methods)
     return response
 
 
@@ -84,8 +92,8 @@ def entry_json(entry, read: bool, starred: bool) -> dict:
 
 @token_required
 def sources(request):
-    if request.method != "GET":
-        return _error(405, "use GET")
+    if request.method not in {"GET", "HEAD"}:
+        return _not_allowed("GET", "HEAD")
     subs = (
         Subscription.objects.filter(user=request.user)
         .select_related("source", "person", "folder")
@@ -96,16 +104,16 @@ def sources(request):
 
 @token_required
 def entries(request):
-    if request.method != "GET":
-        return _error(405, "use GET")
+    if request.method not in {"GET", "HEAD"}:
+        return _not_allowed("GET", "HEAD")
     try:
         f = RiverFilter.from_params(request.GET)
     except BadFilter as exc:
         return _error(400, str(exc))
     raw_limit = request.GET.get("limit") or str(PAGE_SIZE)
-    if not raw_limit.isdigit():
+    limit = parse_id(raw_limit)
+    if limit is None:
         return _error(400, f"limit must be a whole number from 1 to {MAX_LIMIT}")
-    limit = int(raw_limit)
     page = river(request.user, f, limit=max(1, min(limit, MAX_LIMIT)))
     return JsonResponse(
         {
@@ -129,10 +137,10 @@ def entry(request, entry_id: int):
         if not marks or not all(isinstance(v, bool) for v in marks.values()):
             return _error(400, 'send {"read": true|false} and/or {"starred": true|false}')
         state = actions.set_marks(request.user, found, **marks)
-    elif request.method == "GET":
+    elif request.method in {"GET", "HEAD"}:
         state = found.states.filter(user=request.user).first()
     else:
-        return _error(405, "use GET or PATCH")
+        return _not_allowed("GET", "HEAD", "PATCH")
     return JsonResponse(
         entry_json(found, bool(state and state.read), bool(state and state.starred))
     )

@@ -12,6 +12,7 @@ from datetime import datetime
 from django.db.models import BigIntegerField, ExpressionWrapper, F, Q
 from django.utils.dateparse import parse_datetime
 
+from plnet.core.ids import parse_id
 from plnet.reader import search
 from plnet.reader.models import Entry, EntryState, Subscription
 
@@ -54,9 +55,10 @@ def _int(params, name: str) -> int | None:
     raw = (params.get(name) or "").strip()
     if not raw:
         return None
-    if not raw.isdigit():
+    value = parse_id(raw)
+    if value is None:
         raise BadFilter(f"{name} must be a number")
-    return int(raw)
+    return value
 
 
 def _bool(params, name: str) -> bool | None:
@@ -90,9 +92,9 @@ def parse_cursor(raw: str) -> tuple[datetime, int] | None:
         return None
     when, _, pk = raw.replace(" ", "+").rpartition("|")
     parsed = parse_datetime(when) if when else None
-    if parsed is None or not pk.isdigit():
+    if parsed is None or parse_id(pk) is None:
         raise BadFilter("after is not a cursor from a previous page")
-    return parsed, int(pk)
+    return parsed, parse_id(pk)
 
 
 @dataclass

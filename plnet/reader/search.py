@@ -4,6 +4,10 @@ PostgreSQL full-text search (`plainto_tsquery` against the GIN expression index
 
 The FTS5 table holds, per entry id (rowid), the title and the plain text of the content. Services
 call `index_entries` after storing; a trigger removes rows when entries are deleted.
+
+Words in scripts written without spaces (Chinese, Japanese, Thai…: see plnet.core.search) are
+matched on SQLite as substrings of the indexed title and text (LIKE over the FTS5 table's own
+copy of them), the query's other words through the index.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from django.db import connection
 from django.db.models import BigIntegerField, BooleanField, ExpressionWrapper, F, QuerySet
 from django.db.models.expressions import RawSQL
 
+from plnet.core.search import split_terms
 from plnet.protocols.feeds import plain_text
 
 INDEXED_CHARS = 20_000
@@ -87,19 +92,32 @@ def matching(queryset: QuerySet, text: str) -> QuerySet:
     look-ups and a small sort. A broad one tests `id + 0 IN (matches)`, which keeps SQLite from
     looking up and sorting every match (0.9 s for a word in all 100,000 entries of bench_river):
     it walks the river's date index newest first, testing each entry against the match set
-    built once, and stops after a page. PostgreSQL: the GIN expression index.
+    built once, and stops after a page. Words of scripts written without spaces (CJK, Thai …;
+    see `plnet.core.search.split_terms`) are matched as substrings with LIKE. PostgreSQL: the
+    GIN expression index.
     """
     if _is_sqlite():
-        query = fts5_query(text)
-        if not query:
-            return queryset
-        matches = RawSQL(
-            "SELECT rowid FROM reader_entry_fts WHERE reader_entry_fts MATCH %s", [query]
-        )
-        if _match_count_reaches(query, BROAD_MATCHES):
-            unindexed = ExpressionWrapper(F("id") + 0, output_field=BigIntegerField())
-            return queryset.alias(fts_id=unindexed).filter(fts_id__in=matches)
-        return queryset.filter(id__in=matches)
+        words, substrings = split_terms(text)
+        query = fts5_query(" ".join(words))
+        if query:
+            matches = RawSQL(
+                "SELECT rowid FROM reader_entry_fts WHERE reader_entry_fts MATCH %s", [query]
+            )
+            if _match_count_reaches(query, BROAD_MATCHES):
+                unindexed = ExpressionWrapper(F("id") + 0, output_field=BigIntegerField())
+                queryset = queryset.alias(fts_id=unindexed).filter(fts_id__in=matches)
+            else:
+                queryset = queryset.filter(id__in=matches)
+        for term in substrings:
+            pattern = "%" + term.replace("\\", "\\\\").replace("_", "\\_") + "%"
+            queryset = queryset.filter(
+                id__in=RawSQL(
+                    "SELECT rowid FROM reader_entry_fts "
+                    "WHERE title LIKE %s ESCAPE '\\' OR body LIKE %s ESCAPE '\\'",
+                    [pattern, pattern],
+                )
+            )
+        return queryset
     if not text.strip():
         return queryset
     return queryset.filter(

@@ -15,8 +15,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
+from plnet.core.ids import parse_id
 from plnet.protocols.opml import OpmlError
 from plnet.reader import actions, services
 from plnet.reader.forms import (
@@ -65,7 +66,7 @@ def _source_options(user, selected: int | None) -> str:
 
 
 @login_required
-@require_GET
+@require_safe
 def river_view(request):
     try:
         f = RiverFilter.from_params(request.GET)
@@ -248,7 +249,9 @@ def folders_view(request):
     form = FolderForm(request.POST or None, instance=Folder(user=request.user))
     if request.method == "POST":
         if request.POST.get("delete"):
-            get_object_or_404(Folder, pk=request.POST["delete"], user=request.user).delete()
+            get_object_or_404(
+                Folder, pk=parse_id(request.POST["delete"]), user=request.user
+            ).delete()
             messages.success(request, "Folder removed (its sources are still followed).")
             return redirect("reader:folders")
         if form.is_valid():
@@ -275,7 +278,7 @@ def opml_import(request):
 
 
 @login_required
-@require_GET
+@require_safe
 def opml_export(request):
     response = HttpResponse(
         actions.export_opml(request.user), content_type="text/x-opml; charset=utf-8"
@@ -290,7 +293,7 @@ def settings_view(request):
     new_token = ""
     if request.method == "POST":
         if request.POST.get("revoke"):
-            ApiToken.objects.filter(pk=request.POST["revoke"], user=request.user).delete()
+            ApiToken.objects.filter(pk=parse_id(request.POST["revoke"]), user=request.user).delete()
             messages.success(request, "Token revoked.")
             return redirect("reader:settings")
         if form.is_valid():

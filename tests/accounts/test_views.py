@@ -67,3 +67,14 @@ def test_avatar_is_an_svg_from_the_seed(client, ana):
 def test_login_page_renders_with_labels(client):
     body = client.get("/login/").content.decode()
     assert 'for="id_username"' in body and 'for="id_password"' in body
+
+
+def test_sign_in_page_is_named_after_the_site_not_the_host(client, settings):
+    """Django's LoginView sets site_name to the request's host (no django.contrib.sites)."""
+    settings.SITE_NAME = "Learning in Public"
+    settings.ALLOWED_HOSTS = ["plnet.lan"]
+    body = client.get("/login/", HTTP_HOST="plnet.lan:8000").content.decode()
+    assert "<title>Sign in · Learning in Public</title>" in body
+    assert '<p class="site-name"><a href="/">Learning in Public</a></p>' in body
+    assert "<p>Learning in Public · powered by plnet" in body  # the footer
+    assert "plnet.lan" not in body.split("</head>")[1]

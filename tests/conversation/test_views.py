@@ -523,7 +523,12 @@ def test_unsubscribe_link(client, make_comment):
     from plnet.conversation.services import unsubscribe_token
 
     make_comment(notify_replies=True)
-    response = client.get(f"/comments/unsubscribe/{unsubscribe_token('bo@example.net')}/")
+    link = f"/comments/unsubscribe/{unsubscribe_token('bo@example.net')}/"
+    # HEAD (link checkers, mail scanners) answers like GET but changes nothing
+    assert client.head(link).status_code == 200
+    assert client.head("/comments/unsubscribe/forged/").status_code == 404
+    assert Comment.objects.filter(notify_replies=True).count() == 1
+    response = client.get(link)
     assert response.status_code == 200 and "unsubscribed" in response.content.decode()
     assert not Comment.objects.filter(notify_replies=True).exists()
     assert client.get("/comments/unsubscribe/forged/").status_code == 404

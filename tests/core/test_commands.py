@@ -77,3 +77,92 @@ def test_a_typo_in_a_setting_is_one_line_and_exit_status_2(tmp_path, name, value
     assert result.returncode == 2
     assert result.stderr == f"plnet: configuration error: {name} {expected}\n"
     assert result.stdout == ""
+
+
+def plnet(*args, cwd=REPO_ROOT, **env):
+    """Run the `plnet` command in a child process with a clean environment."""
+    environ = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO_ROOT), **env}
+    return subprocess.run(
+        [sys.executable, "-m", "plnet.cli", *args],
+        cwd=cwd, env=environ, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+
+def test_help_lists_plnets_commands_with_what_they_do_then_djangos(tmp_path):
+    out = plnet("--help", PLNET_DATA_DIR=str(tmp_path)).stdout
+    own, _, django = out.partition("\nDjango commands: ")
+    assert "plnet's commands:\n" in own
+    assert "  import-wordpress  Import a WordPress export (Tools → Export → All content).\n" in own
+    assert "  fetch             Fetch followed sources now" in own
+    assert "startproject" not in own and "testserver" not in own
+    assert {"startproject", "testserver", "migrate"} <= set(django.replace(",", " ").split())
+
+
+def test_a_commands_usage_shows_the_hyphenated_name(tmp_path):
+    for args in (["import-wordpress", "--help"], ["help", "import-wordpress"]):
+        result = plnet(*args, PLNET_DATA_DIR=str(tmp_path))
+        assert result.stdout.startswith("usage: plnet import-wordpress "), args
+
+
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        (["run", "--port", "99999"], "plnet run: error: argument --port: a port is a number "
+         "from 1 to 65535, not 99999"),
+        (["run", "--port", "http"], "plnet run: error: argument --port: 'http' is not a port number"),
+        (["fetch", "--workers", "0"], "plnet fetch: error: argument --workers: must be 1 or more, not 0"),
+        (["fetch", "--workers", "-1"], "plnet fetch: error: argument --workers: must be 1 or more, not -1"),
+    ],
+)  # fmt: skip
+def test_bad_numbers_are_one_line_errors(tmp_path, args, error):
+    result = plnet(*args, PLNET_DATA_DIR=str(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == error
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        (["--username", "bad name!"], "--username 'bad name!': Enter a valid username. This value "
+         "may contain only letters, numbers, and @/./+/-/_ characters."),
+        (["--email", "notanemail"], "--email 'notanemail': Enter a valid email address."),
+        (["--password", "password"], "--password: This password is too common."),
+    ],
+)  # fmt: skip
+def test_createadmin_checks_its_values_like_createsuperuser(args, error):
+    with pytest.raises(CommandError) as refused:
+        call_command("createadmin", *args, stdout=io.StringIO())
+    assert str(refused.value) == error
+    assert not get_user_model().objects.exists()
+
+
+def test_env_file_is_read_without_overriding_the_environment(tmp_path):
+    from plnet.cli import EnvFileError, load_env_file
+
+    (tmp_path / ".env").write_text(
+        "# the server's variables\nPLNET_SITE_NAME='From the file'\nPLNET_TIME_ZONE=Europe/Paris\n"
+    )
+    environ = {"PLNET_TIME_ZONE": "UTC"}
+    assert load_env_file(environ, cwd=tmp_path) == tmp_path / ".env"
+    assert environ == {"PLNET_TIME_ZONE": "UTC", "PLNET_SITE_NAME": "From the file"}
+    assert load_env_file({}, cwd=tmp_path / "elsewhere") is None
+    other = tmp_path / "plnet.env"
+    other.write_text("PLNET_SITE_NAME=Named\n")
+    environ = {"PLNET_ENV_FILE": str(other)}
+    assert load_env_file(environ, cwd=tmp_path) == other and environ["PLNET_SITE_NAME"] == "Named"
+    with pytest.raises(EnvFileError, match="PLNET_ENV_FILE='/nonexistent.env' is not a file"):
+        load_env_file({"PLNET_ENV_FILE": "/nonexistent.env"})
+
+
+def test_plnet_reads_the_env_file_of_the_current_folder(tmp_path):
+    (tmp_path / ".env").write_text(f"PLNET_DATA_DIR={tmp_path}\nPLNET_SITE_NAME=From dotenv\n")
+    result = plnet("diffsettings", cwd=tmp_path)
+    assert "SITE_NAME = 'From dotenv'" in result.stdout, result.stderr
+    result = plnet("diffsettings", cwd=tmp_path, PLNET_SITE_NAME="From the shell")
+    assert "SITE_NAME = 'From the shell'" in result.stdout, result.stderr
+    missing = plnet("check", cwd=tmp_path, PLNET_ENV_FILE=str(tmp_path / "no.env"))
+    assert (missing.returncode, missing.stderr) == (
+        2, f"plnet: configuration error: PLNET_ENV_FILE='{tmp_path}/no.env' is not a file\n"
+    )  # fmt: skip

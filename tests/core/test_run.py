@@ -81,4 +81,8 @@ def test_run_refuses_a_port_in_use_with_a_clear_message(tmp_path):
         )  # fmt: skip
     assert result.returncode != 0
     assert f"cannot serve on 127.0.0.1:{port}" in result.stderr
+    # both ways of starting plnet are named: the command, and `make run` (PORT=, not --port)
+    assert result.stderr.strip().endswith(
+        "Choose another port: plnet run --port 8001, or make run PORT=8001."
+    )
     assert "serving" not in result.stdout

@@ -365,3 +365,22 @@ def test_editors_see_every_post_with_its_author(client, make_post, author, other
     html = response.content.decode()
     assert "<h1>Posts</h1>" in html and '<th scope="col">Author</th>' in html
     assert "<td>Ana Lima</td>" in html and "<td>bo</td>" in html
+
+
+def test_a_slug_already_taken_is_a_form_error_naming_a_free_one(writer, make_post):
+    make_post("Teaching with feeds", slug="teaching-with-feeds")
+    make_post("Teaching with feeds again", slug="teaching-with-feeds-2")
+    response = writer.post("/write/", form_data(title="New", slug="teaching-with-feeds"))
+    assert response.status_code == 200
+    assert response.context["form"].errors["slug"] == [
+        "Another post already has the slug “teaching-with-feeds”. Choose another one, such as "
+        "“teaching-with-feeds-3”, or leave it empty to make one from the title."
+    ]
+    assert "Another post already has the slug “teaching-with-feeds”" in response.content.decode()
+    assert not Post.objects.filter(title="New").exists()
+    # its own slug, and a free one, are accepted as typed
+    mine = make_post("Mine", slug="mine")
+    edit = form_data(title="Mine", slug="mine", body="changed")
+    assert writer.post(f"/write/{mine.pk}/", edit).status_code == 302
+    assert writer.post("/write/", form_data(title="New", slug="fresh")).status_code == 302
+    assert Post.objects.get(title="New").slug == "fresh"

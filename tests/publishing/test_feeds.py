@@ -14,6 +14,7 @@ import time
 import feedparser
 import pytest
 from lxml import etree
+from lxml import html as lxml_html
 
 from plnet.conversation.models import Comment
 from plnet.publishing.models import Category, Post
@@ -227,3 +228,87 @@ def test_control_characters_do_not_break_feeds(client, make_post):
     assert feed.entries[0].title == "Title" and feed.entries[0].summary == "xy"
     _, feed = parse(client, "/comments/feed/")
     assert feed.entries[0].title == "Comment on Title by Spam"
+
+
+RSS_CONTENT = "{http://purl.org/rss/1.0/modules/content/}encoded"
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def entry_html(xml: bytes) -> list[str]:
+    """The HTML of every entry of an RSS or Atom feed, read with lxml (feedparser would resolve
+    relative URLs itself and hide the bug)."""
+    root = etree.fromstring(xml)
+    if root.tag == "rss":
+        items = root.iter("item")
+        return [
+            el.text or "" for item in items for el in item if el.tag in {"description", RSS_CONTENT}
+        ]
+    return [(el.text or "") for el in root.iter(f"{ATOM}content", f"{ATOM}summary")]
+
+
+def urls_in(fragment: str) -> list[str]:
+    """Every href, src and srcset URL of an HTML fragment."""
+    urls = []
+    for el in lxml_html.fragment_fromstring(fragment, create_parent="div").iter():
+        urls += [el.get(a) for a in ("href", "src") if el.get(a)]
+        srcset = el.get("srcset") or ""
+        urls += [c.split()[0] for c in srcset.split(", ") if c.strip()]
+    return urls
+
+
+def test_every_url_in_every_feed_is_absolute(client, make_post):
+    """An uploaded image is stored as /media/…; RSS has no xml:base, so readers need the site's
+    absolute URL (in content:encoded, Atom content and the comments' descriptions)."""
+    cat = Category.objects.create(name="Media", slug="media-cat")
+    post = make_post(
+        "With a picture",
+        slug="pic",
+        when=dt.datetime(2024, 7, 1, 12, tzinfo=dt.UTC),
+        body='![red](/media/2026/11/red.png)\n\n<img src="small.png" alt="s" '
+        'srcset="/media/2026/11/red-2x.png 2x, small.png 1x">\n\n'
+        "See [the about page](/about/), [a note](#note-1) and [WordPress](https://wordpress.org/).",
+    )
+    post.categories.add(cat)
+    post.tags.add("pictures")
+    Comment.objects.create(
+        post=post, state="approved", author_name="C", created_at=dt.datetime(2024, 7, 2, tzinfo=dt.UTC),
+        content='<p>As I wrote <a href="/2024/01/01/older/">before</a>.</p>',
+    )  # fmt: skip
+    permalink = f"{SITE}/2024/07/01/pic/"
+    expected_post_urls = {
+        f"{SITE}/media/2026/11/red.png", f"{permalink}small.png", f"{SITE}/media/2026/11/red-2x.png",
+        f"{SITE}/about/", f"{permalink}#note-1", "https://wordpress.org/",
+    }  # fmt: skip
+    post_feeds = ["/feed/", "/category/media-cat/feed/", "/tag/pictures/feed/", "/author/ana/feed/"]
+    comment_feeds = ["/comments/feed/", "/2024/07/01/pic/feed/"]
+    for url in post_feeds + comment_feeds:
+        for kind in ("", "atom/"):
+            response = client.get(url + kind)
+            assert response.status_code == 200, url + kind
+            urls = [u for fragment in entry_html(response.content) for u in urls_in(fragment)]
+            if url in post_feeds:
+                assert set(urls) == expected_post_urls, url + kind
+            else:
+                assert urls == [f"{SITE}/2024/01/01/older/"], url + kind
+
+
+def test_a_post_page_advertises_only_feeds_that_exist(client, small_site, author, make_post):
+    """A protected post (and a private one, seen by its author) has no comment feed: its page
+    must not link one (it was a 404 for feed readers)."""
+    private = make_post("Mine", slug="mine", status="private")
+    client.force_login(author)
+    advertised = {}
+    for post in (small_site["first"], small_site["protected"], private):
+        page = client.get(post.get_absolute_url())
+        assert page.status_code == 200
+        head = lxml_html.fromstring(page.content).head
+        hrefs = [link.get("href") for link in head.iter("link") if link.get("rel") == "alternate"]
+        advertised[post.slug] = [h.removeprefix(SITE) for h in hrefs]
+        for path in advertised[post.slug]:
+            assert client.get(path).status_code == 200, (post.slug, path)
+    site_feeds = ["/feed/", "/feed/atom/", "/comments/feed/"]
+    assert advertised == {
+        "why": [*site_feeds, "/2024/05/01/why/feed/"],
+        "locked": site_feeds,
+        "mine": site_feeds,
+    }

@@ -138,3 +138,41 @@ def test_post_migrate_puts_the_triggers_back(make_post):
     assert titles(search_posts("lonely")) == []
     emit_post_migrate_signal(verbosity=0, interactive=False, db="default")  # as migrate does
     assert titles(search_posts("lonely")) == ["Unindexed"]
+
+
+def test_words_of_unsegmented_scripts_are_found_inside_their_runs(make_post, client):
+    """FTS5's unicode61 keeps a run of CJK or Thai as one token: 日本 inside 日本語を… was never
+    found. Such words are matched as substrings; the other words of the query still use FTS5."""
+    ja = make_post("学びのノート", body="私は日本語を勉強しています。learning in public")
+    zh = make_post("Notes", body="我们在东京和日本学习。")
+    th = make_post("ภาษาไทย", body="ผมเรียนภาษาไทยทุกวัน")
+    ko = make_post("Korean", body="한국어를 공부합니다")
+    make_post("Locked 日本", body="日本", password="x")
+    make_post("Draft 日本", body="日本", status="draft")
+    assert titles(search_posts("日本")) == [zh.title, ja.title]  # newest first, no title match
+    assert titles(search_posts("日本 learning")) == [ja.title]
+    assert titles(search_posts("東京")) == []  # not the simplified 东京
+    assert titles(search_posts("东京")) == [zh.title]
+    assert titles(search_posts("ノート")) == [ja.title]
+    assert titles(search_posts("เรียน")) == [th.title]
+    assert titles(search_posts("ภาษา")) == [th.title]  # title match first (it is also the only)
+    assert titles(search_posts("한국")) == [ko.title]
+    assert titles(search_posts("大阪")) == []
+    page = client.get("/search/", {"q": "日本"}).content.decode()
+    assert zh.get_absolute_url() in page and ja.get_absolute_url() in page
+
+
+def test_a_title_with_the_substring_ranks_first(make_post):
+    older = make_post("日本の旅", body="旅行")
+    make_post("Newer", body="日本の話")
+    assert titles(search_posts("日本"))[0] == older.title
+
+
+def test_a_mixed_query_ranks_only_among_posts_with_the_substring(make_post, monkeypatch):
+    """The index's cut (MAX_RESULTS * 2 best) comes after keeping the posts holding 日本,
+    or better-ranked English posts would push them out."""
+    monkeypatch.setattr(search, "MAX_RESULTS", 1)
+    for n in range(3):
+        make_post(f"Learning {n}", body="learning learning learning")
+    ja = make_post("Notes", body="日本語で learning")
+    assert titles(search_posts("日本 learning")) == [ja.title]

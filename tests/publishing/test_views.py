@@ -494,8 +494,8 @@ def test_site_navigation_links_pages_categories_and_years(client, make_post, aut
     page("Contact", 1)
     page("Team", 0, parent=about)
     page("Hidden", 0, status="draft")
-    Category.objects.create(name="Learning", slug="learning")
-    make_post(when=dt.datetime(2023, 5, 1, tzinfo=dt.UTC))
+    learning = Category.objects.create(name="Learning", slug="learning")
+    make_post(when=dt.datetime(2023, 5, 1, tzinfo=dt.UTC)).categories.add(learning)
     make_post(when=dt.datetime(2024, 5, 1, tzinfo=dt.UTC))
     body = html(client.get("/2024/"))
     nav = body[body.index('aria-label="Site"') : body.index("</nav>")]
@@ -537,8 +537,9 @@ def _post_with_comments(make_post, author, n: int):
 def test_the_post_page_asks_the_same_few_queries_whatever_its_comments(
     client, make_post, author, n
 ):
-    """No query per comment. Pinned: the first view (empty cache) asks 11: the post, its
-    categories, tags and approved comments and responses (4), the navigation (3), the previous
+    """No query per comment. Pinned: the first view (empty cache) asks 12: the post, its
+    categories, tags and approved comments and responses (4), the navigation (4: pages, the
+    category tree and its post counts, years), the previous
     and next posts and the post's number (3), the comment rules (1). Later views take the
     navigation and the neighbours from the cache: 5."""
     from django.core.cache import cache
@@ -559,13 +560,13 @@ def test_the_post_page_asks_the_same_few_queries_whatever_its_comments(
         assert doc.xpath("//a[@rel='prev']") and doc.xpath("//a[@rel='next']")
         assert doc.xpath("//nav[@aria-label='Site']//a[text()='About']")
         assert doc.xpath("//ul[contains(@class, 'likes')]/li")
-    assert counts == [11, 5]
+    assert counts == [12, 5]
 
 
 def test_the_home_page_asks_the_same_few_queries_whatever_its_entries(client, make_post):
     """No query per entry (categories with their parents, tags, counts, no deferred body read
-    back). Pinned: the page's count, the posts, their categories, their tags (4); 3 more for
-    the navigation on a cold cache."""
+    back). Pinned: the page's count, the posts, their categories, their tags (4); 4 more for
+    the navigation on a cold cache (pages, category tree, post counts, years)."""
     from django.core.cache import cache
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -586,4 +587,57 @@ def test_the_home_page_asks_the_same_few_queries_whatever_its_entries(client, ma
         assert len(doc.xpath("//article[contains(@class, 'h-entry')]")) == 10
         assert len(doc.xpath("//a[@href='/category/parent/child/']")) == 5
         assert len(doc.xpath("//a[@rel='tag']")) == 10
-    assert counts == [7, 4]
+    assert counts == [8, 4]
+
+
+def footer_categories(client, url="/"):
+    page = lxml.html.fromstring(client.get(url).content)
+    nav = page.xpath('//footer//nav[@aria-label="Categories"]')
+    if not nav:
+        return [], None
+    names = [a.text for a in nav[0].xpath(".//li/a")]
+    more = [a.get("href") for a in nav[0].xpath(".//p/a")]
+    return names, more
+
+
+def test_footer_shows_the_busiest_top_level_categories_with_posts(client, make_post, author):
+    """After an import the footer listed all 68 categories, empty ones too, on every page."""
+    from django.contrib.auth.models import Permission
+
+    busy = []
+    for n in range(17):  # C00 has 1 post … C16 has 17: the 15 busiest are C02…C16
+        cat = Category.objects.create(name=f"C{n:02d}", slug=f"c{n:02d}")
+        busy.append(cat)
+        for _ in range(n + 1):
+            make_post().categories.add(cat)
+    Category.objects.create(name="Unused category", slug="unused")
+    draft_only = Category.objects.create(name="Draft only", slug="draft-only")
+    make_post(status="draft").categories.add(draft_only)
+    parent = Category.objects.create(name="AAA parent", slug="aaa")  # posts only in its child
+    child = Category.objects.create(name="Child", slug="child", parent=parent)
+    for _ in range(30):
+        make_post().categories.add(child)
+    expected = ["AAA parent"] + [f"C{n:02d}" for n in range(3, 17)]
+    assert footer_categories(client) == (expected, ["/category/"])
+    # the editor and the reader show the same footer
+    author.user_permissions.add(Permission.objects.get(codename="add_post"))
+    client.force_login(author)
+    assert footer_categories(client, "/write/") == (expected, ["/category/"])
+    assert footer_categories(client, "/reader/") == (expected, ["/category/"])
+
+    index = lxml.html.fromstring(client.get("/category/").content)
+    links = [(a.text, a.get("href")) for a in index.xpath("//main//a")]
+    assert links == [("AAA parent", "/category/aaa/"), ("Child", "/category/aaa/child/")] + [
+        (f"C{n:02d}", f"/category/c{n:02d}/") for n in range(17)
+    ]
+    nested = index.xpath("//main/ul/li/ul/li/a")
+    assert [a.text for a in nested] == ["Child"]
+    counts = [s.text for s in index.xpath('//main//span[@class="count"]')]
+    assert counts[:3] == ["(0 posts)", "(30 posts)", "(1 post)"]
+
+
+def test_no_categories_no_footer_list(client, make_post):
+    Category.objects.create(name="Unused category", slug="unused")
+    make_post()
+    assert footer_categories(client) == ([], None)
+    assert "Nothing published in a category yet." in client.get("/category/").content.decode()

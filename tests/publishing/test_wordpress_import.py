@@ -894,3 +894,11 @@ def test_command_author_map_is_checked(django_user_model):
     with pytest.raises(CommandError, match="no user named 'nobody'"):
         call_command("import_wordpress", path, "--author-map", "admin=nobody")
     assert Post.objects.count() == 0
+
+
+def test_command_given_a_device_says_it_is_not_a_regular_file():
+    with pytest.raises(CommandError) as refused:
+        call_command("import_wordpress", "/dev/null")
+    assert str(refused.value) == (
+        "/dev/null is not a regular file (a device, pipe or socket): give the WXR export file."
+    )

@@ -347,3 +347,24 @@ def test_entry_page_shows_sanitised_content_and_marks_it_read(client, member, ne
     html = client.get(reverse("reader:entry", args=[entry.pk])).content.decode()
     assert '<div class="e-content"><p>Safe <a href="https://x.example/"' in html
     assert EntryState.objects.get(user=member, entry=entry).read is True
+
+
+def test_full_text_search_finds_words_inside_cjk_and_thai_runs(client, member, network):
+    ja = Entry.objects.get(title="Source A entry 1")
+    ja.title, ja.content_html = "学びのノート", "<p>私は日本語を勉強しています。networked</p>"
+    ja.save()
+    th = Entry.objects.get(title="Source A entry 2")
+    th.content_html = "<p>ผมเรียนภาษาไทยทุกวัน</p>"
+    th.save()
+    from plnet.reader import search
+
+    search.index_entries(Entry.objects.all())
+    client.force_login(member)
+    river = reverse("reader:river")
+    assert titles(client.get(river, {"q": "日本"})) == [ja.title]
+    assert titles(client.get(river, {"q": "日本 networked"})) == [ja.title]
+    assert titles(client.get(river, {"q": "日本 entry"})) == []
+    assert titles(client.get(river, {"q": "ノート"})) == [ja.title]
+    assert titles(client.get(river, {"q": "เรียน"})) == [th.title]
+    assert titles(client.get(river, {"q": "大阪"})) == []
+    assert titles(client.get(river, {"q": "日_本%"})) == []

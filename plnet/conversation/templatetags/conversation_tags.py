@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from django import template
 from django.utils import timezone
 
+from plnet.core.ids import parse_id
+
 from .. import services
 from ..avatars import identicon_svg, seed_for
 from ..forms import CommentForm, loaded_token
@@ -100,9 +102,10 @@ def _reply_target(post, form, request) -> Comment | None:
     raw = form.data.get("parent") if form is not None else None
     if raw is None and request is not None:
         raw = request.GET.get("replytocom")
-    if not raw or not str(raw).isdigit():
+    pk = parse_id(raw)
+    if pk is None:
         return None
-    return Comment.objects.filter(post=post, pk=int(raw)).approved().first()
+    return Comment.objects.filter(post=post, pk=pk).approved().first()
 
 
 @register.simple_tag

@@ -12,6 +12,8 @@ import time
 from django.core.cache import cache
 from django.core.management.base import BaseCommand, CommandError
 
+from plnet.core.management.arguments import port_number, positive_int
+
 
 def _interrupt(signum, frame):
     raise KeyboardInterrupt
@@ -26,7 +28,8 @@ def _check_port_free(host: str, port: int) -> None:
         except OSError as exc:
             raise CommandError(
                 f"cannot serve on {host}:{port}: {exc.strerror}. Is plnet (or something else)"
-                " already running there? Choose another port with --port."
+                " already running there? Choose another port: plnet run --port 8001, or"
+                " make run PORT=8001."
             ) from None
 
 
@@ -35,8 +38,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
-        parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--workers", type=int, default=max(2, (os.cpu_count() or 1)))
+        parser.add_argument("--port", type=port_number, default=8000)
+        parser.add_argument("--workers", type=positive_int, default=max(2, (os.cpu_count() or 1)))
         parser.add_argument("--no-worker", action="store_true", help="Serve only, no task worker.")
 
     def handle(self, *args, host, port, workers, no_worker, **options):

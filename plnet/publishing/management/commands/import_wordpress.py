@@ -42,6 +42,10 @@ class Command(BaseCommand):
         path = Path(file)
         if path.is_dir():
             raise CommandError(_folder_message(file, path))
+        if path.exists() and not path.is_file():
+            raise CommandError(
+                f"{file} is not a regular file (a device, pipe or socket): give the WXR export file."
+            )
         if not path.is_file():
             raise CommandError(f"{file}: no such file")
         bar = tqdm(

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 from tqdm import tqdm
 
+from plnet.core.management.arguments import positive_int
 from plnet.reader import services
 from plnet.reader.models import Source
 
@@ -15,7 +16,10 @@ class Command(BaseCommand):
         group = parser.add_mutually_exclusive_group()
         group.add_argument("--all", action="store_true", help="every followed source")
         group.add_argument("--due", action="store_true", help="sources due for a fetch (default)")
-        parser.add_argument("--workers", type=int, default=services.WORKERS)
+        parser.add_argument(
+            "--workers", type=positive_int, default=services.WORKERS,
+            help=f"threads fetching at once (1 or more; default {services.WORKERS})",
+        )  # fmt: skip
 
     def handle(self, *args, **options):
         sources = Source.objects.followed()
