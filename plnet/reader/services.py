@@ -28,7 +28,15 @@ from django.utils import timezone
 from plnet.core import http
 from plnet.core.html import clean_html
 from plnet.protocols.discovery import COMMON_PATHS, candidate_urls, feed_links
-from plnet.protocols.feeds import FeedEntry, FeedError, NotAFeed, ParsedFeed, parse_feed, plain_text
+from plnet.protocols.feeds import (
+    FeedEntry,
+    FeedError,
+    NotAFeed,
+    ParsedFeed,
+    http_url,
+    parse_feed,
+    plain_text,
+)
 from plnet.reader import search
 from plnet.reader.models import (
     MAX_INTERVAL,
@@ -148,6 +156,9 @@ def download(source: Source, *, resolver: http.Resolver | None = None, policy=No
 
 
 def _entry_values(item: FeedEntry, now: datetime) -> dict:
+    """The Entry fields for a parsed item. Links and enclosures are kept only when they are
+    absolute http(s) URLs: they become hrefs on our pages and in the API (the parsers already
+    filter them; this holds for any FeedEntry whatever made it)."""
     raw = item.content_html or item.summary_html
     content = clean_html(raw, base_url=item.content_base or None) if raw else ""
     excerpt_source = item.summary_html or item.content_html
@@ -160,12 +171,12 @@ def _entry_values(item: FeedEntry, now: datetime) -> dict:
     ).hexdigest()
     return {
         "guid": item.guid[:1000],
-        "link": item.link[:2000],
+        "link": http_url("", item.link)[:2000],
         "title": item.title[:1000],
         "author": item.author[:500],
         "content_html": content,
         "excerpt": excerpt,
-        "enclosures": [e.as_dict() for e in item.enclosures],
+        "enclosures": [e.as_dict() for e in item.enclosures if http_url("", e.url) == e.url],
         "published_at": item.date,
         "updated_at": item.updated,
         "content_hash": digest,
@@ -314,7 +325,7 @@ def _apply_download(source: Source, download: Download) -> StoreResult:
 def _apply_feed(source: Source, download: Download, now: datetime) -> StoreResult:
     feed = download.feed
     source.title = (feed.title or source.title)[:500]
-    source.site_url = (feed.link or source.site_url)[:2000]
+    source.site_url = (http_url("", feed.link) or source.site_url)[:2000]
     source.format = feed.format[:20]
     result = store_entries(source, feed.entries, now)
     if result.added:
