@@ -195,7 +195,9 @@ def store_entries(
     source: Source, items: Iterable[FeedEntry], now: datetime | None = None
 ) -> StoreResult:
     """Insert new entries and update changed ones in place, deduplicated by `dedup_key`
-    (guid, else link, else title+date). Call inside a transaction. Missing dates become `now`.
+    (guid, else link, else title+date). Call inside a transaction. Missing dates become `now`,
+    and so do dates in the future (a misdated entry would otherwise stay on top of the river
+    until its date came); an update keeps the stored date rather than move it to a later now.
     """
     now = now or timezone.now()
     unique: dict[str, FeedEntry] = {}
@@ -213,11 +215,16 @@ def store_entries(
     for key, item in unique.items():
         values = _entry_values(item, now)
         old = existing.get(key)
+        published = values["published_at"]
+        if published is not None and published > now:
+            published = None  # from the future: clamped to the fetch time
+        if values["updated_at"] is not None and values["updated_at"] > now:
+            values["updated_at"] = now
         if old is None:
-            values["published_at"] = values["published_at"] or now
+            values["published_at"] = published or now
             new.append(Entry(source=source, dedup_key=key, first_seen_at=now, **values))
         elif old.content_hash != values["content_hash"]:
-            values["published_at"] = values["published_at"] or old.published_at
+            values["published_at"] = published or old.published_at
             for name, value in values.items():
                 setattr(old, name, value)
             changed.append(old)
