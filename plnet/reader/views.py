@@ -10,7 +10,13 @@ import html
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import (
+    Http404,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -33,13 +39,28 @@ from plnet.reader.river import BadFilter, RiverFilter, parse_cursor, river
 
 
 def _back(request, default: str = "reader:river"):
-    """Redirect to the `next` field when it is a local URL, else to `default`."""
+    """Redirect to the `next` field when it is a path on this site, else to the `default` view.
+
+    `next` is sent back as a URL, never given to redirect() (which would try any other value,
+    "abc" or "-1", as a view name and fail with NoReverseMatch).
+    """
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, {request.get_host()}, request.is_secure()
     ):
-        return redirect(target)
+        return HttpResponseRedirect(target)
     return redirect(default)
+
+
+MAX_ID = 2**63 - 1
+
+
+def _posted_id(request, name: str) -> int | None:
+    """The POST field `name` as a database id, None when it is not one (absent, "abc", "-1")."""
+    raw = request.POST.get(name, "").strip()
+    if not raw.isascii() or not raw.isdigit() or not 0 < int(raw) <= MAX_ID:
+        return None
+    return int(raw)
 
 
 def _wants_json(request) -> bool:
@@ -246,16 +267,23 @@ def person_view(request, pk: int):
 @login_required
 def folders_view(request):
     form = FolderForm(request.POST or None, instance=Folder(user=request.user))
+    status = 200
     if request.method == "POST":
-        if request.POST.get("delete"):
-            get_object_or_404(Folder, pk=request.POST["delete"], user=request.user).delete()
-            messages.success(request, "Folder removed (its sources are still followed).")
-            return redirect("reader:folders")
-        if form.is_valid():
+        if "delete" in request.POST:
+            folder_id = _posted_id(request, "delete")
+            deleted = folder_id and Folder.objects.filter(pk=folder_id, user=request.user).delete()
+            if deleted and deleted[0]:
+                messages.success(request, "Folder removed (its sources are still followed).")
+                return redirect("reader:folders")
+            messages.error(request, "There is no such folder to remove.")
+            form, status = FolderForm(instance=Folder(user=request.user)), 400
+        elif form.is_valid():
             form.save()
             return redirect("reader:folders")
+        else:
+            status = 400
     folders = Folder.objects.filter(user=request.user)
-    return render(request, "reader/folders.html", {"folders": folders, "form": form})
+    return render(request, "reader/folders.html", {"folders": folders, "form": form}, status=status)
 
 
 @login_required
@@ -287,18 +315,25 @@ def opml_export(request):
 @login_required
 def settings_view(request):
     form = TokenForm(request.POST or None)
-    new_token = ""
+    new_token, status = "", 200
     if request.method == "POST":
-        if request.POST.get("revoke"):
-            ApiToken.objects.filter(pk=request.POST["revoke"], user=request.user).delete()
-            messages.success(request, "Token revoked.")
-            return redirect("reader:settings")
-        if form.is_valid():
+        if "revoke" in request.POST:
+            token_id = _posted_id(request, "revoke")
+            revoked = token_id and ApiToken.objects.filter(pk=token_id, user=request.user).delete()
+            if revoked and revoked[0]:
+                messages.success(request, "Token revoked.")
+                return redirect("reader:settings")
+            messages.error(request, "There is no such token to revoke.")
+            form, status = TokenForm(), 400
+        elif form.is_valid():
             _, new_token = actions.create_token(request.user, form.cleaned_data["name"])
             form = TokenForm()
+        else:
+            status = 400
     tokens = ApiToken.objects.filter(user=request.user)
     return render(
         request,
         "reader/settings.html",
         {"form": form, "tokens": tokens, "new_token": new_token, "api_url": reverse("api:entries")},
+        status=status,
     )

@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from plnet.publishing.models import Post
+from plnet.reader.actions import create_token
 from plnet.reader.models import (
     ApiToken,
     Entry,
@@ -347,3 +348,56 @@ def test_entry_page_shows_sanitised_content_and_marks_it_read(client, member, ne
     html = client.get(reverse("reader:entry", args=[entry.pk])).content.decode()
     assert '<div class="e-content"><p>Safe <a href="https://x.example/"' in html
     assert EntryState.objects.get(user=member, entry=entry).read is True
+
+
+@pytest.mark.parametrize("value", ["abc", "-1", "9999999999", "99999999999999999999999", "1.5"])
+def test_bad_token_id_to_revoke_is_a_400_with_the_page_again(client, member, value):
+    client.force_login(member)
+    create_token(member, "keep")
+    response = client.post(reverse("reader:settings"), {"revoke": value})
+    assert response.status_code == 400
+    assert "There is no such token to revoke." in response.content.decode()
+    assert ApiToken.objects.filter(user=member).count() == 1
+
+
+@pytest.mark.parametrize("value", ["abc", "-1", "9999999999", "0"])
+def test_bad_folder_id_to_delete_is_a_400_with_the_page_again(client, member, value):
+    client.force_login(member)
+    Folder.objects.create(user=member, name="Keep")
+    response = client.post(reverse("reader:folders"), {"delete": value})
+    assert response.status_code == 400
+    assert "There is no such folder to remove." in response.content.decode()
+    assert Folder.objects.filter(user=member).count() == 1
+
+
+def test_another_members_folder_is_not_removed(client, member, other_member):
+    theirs = Folder.objects.create(user=other_member, name="Theirs")
+    client.force_login(member)
+    response = client.post(reverse("reader:folders"), {"delete": str(theirs.pk)})
+    assert response.status_code == 400
+    assert Folder.objects.filter(pk=theirs.pk).exists()
+
+
+@pytest.mark.parametrize(
+    "value", ["abc", "-1", "9999999999", "//evil.example/", "https://evil.example/"]
+)
+def test_bad_next_after_marking_goes_back_to_the_river(client, member, network, value):
+    client.force_login(member)
+    entry = Entry.objects.first()
+    mark = client.post(reverse("reader:entry_mark", args=[entry.pk]), {"read": "1", "next": value})
+    assert (mark.status_code, mark["Location"]) == (302, reverse("reader:river"))
+    assert EntryState.objects.get(user=member, entry=entry).read is True
+    all_read = client.post(reverse("reader:mark_all_read"), {"next": value})
+    assert (all_read.status_code, all_read["Location"]) == (302, reverse("reader:river"))
+    refresh = client.post(
+        reverse("reader:refresh", args=[Subscription.objects.first().pk]), {"next": value}
+    )
+    assert (refresh.status_code, refresh["Location"]) == (302, reverse("reader:sources"))
+
+
+def test_a_local_next_is_followed(client, member, network):
+    client.force_login(member)
+    entry = Entry.objects.first()
+    target = reverse("reader:river") + "?unread=true#entry-1"
+    mark = client.post(reverse("reader:entry_mark", args=[entry.pk]), {"read": "1", "next": target})
+    assert mark["Location"] == target
