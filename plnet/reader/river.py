@@ -50,13 +50,21 @@ class RiverFilter:
         )
 
 
+MAX_ID = 2**63 - 1
+
+
 def _int(params, name: str) -> int | None:
     raw = (params.get(name) or "").strip()
     if not raw:
         return None
-    if not raw.isdigit():
-        raise BadFilter(f"{name} must be a number")
+    if not raw.isascii() or not raw.isdigit() or not 0 < int(raw) <= MAX_ID:
+        raise BadFilter(no_such(name, raw))
     return int(raw)
+
+
+def no_such(name: str, raw) -> str:
+    """The sentence for a source/person/folder id that is not one of the member's."""
+    return f"There is no such {name} in your reader ({name}={str(raw)[:50]})."
 
 
 def _bool(params, name: str) -> bool | None:
@@ -67,16 +75,22 @@ def _bool(params, name: str) -> bool | None:
         return True
     if raw in {"0", "false", "no", "off"}:
         return False
-    raise BadFilter(f"{name} must be true or false")
+    raise BadFilter(f"The {name} filter must be true or false, not {raw[:50]!r}.")
 
 
 def _date(params, name: str) -> datetime | None:
     raw = (params.get(name) or "").strip()
     if not raw:
         return None
-    when = parse_datetime(raw.replace(" ", "+"))
+    try:
+        when = parse_datetime(raw.replace(" ", "+"))
+    except ValueError:  # well formed but impossible, such as month 13
+        when = None
     if when is None or when.tzinfo is None:
-        raise BadFilter(f"{name} must be an ISO 8601 date and time with a time zone")
+        raise BadFilter(
+            f"{name} must be an ISO 8601 date and time with a time zone, "
+            f"such as 2024-05-01T08:00:00Z (not {raw[:50]!r})."
+        )
     return when
 
 
@@ -89,9 +103,15 @@ def parse_cursor(raw: str) -> tuple[datetime, int] | None:
     if not raw:
         return None
     when, _, pk = raw.replace(" ", "+").rpartition("|")
-    parsed = parse_datetime(when) if when else None
-    if parsed is None or not pk.isdigit():
-        raise BadFilter("after is not a cursor from a previous page")
+    try:
+        parsed = parse_datetime(when) if when else None
+    except ValueError:
+        parsed = None
+    if parsed is None or not pk.isascii() or not pk.isdigit() or int(pk) > MAX_ID:
+        raise BadFilter(
+            "This page link is broken or out of date (after= is not a cursor from a previous "
+            "page): start again from the newest entries."
+        )
     return parsed, int(pk)
 
 

@@ -13,7 +13,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import (
     Http404,
     HttpResponse,
-    HttpResponseBadRequest,
     HttpResponseRedirect,
     JsonResponse,
 )
@@ -35,7 +34,7 @@ from plnet.reader.forms import (
     TokenForm,
 )
 from plnet.reader.models import ApiToken, Folder, Person, Subscription
-from plnet.reader.river import BadFilter, RiverFilter, parse_cursor, river
+from plnet.reader.river import BadFilter, RiverFilter, RiverPage, no_such, parse_cursor, river
 
 
 def _back(request, default: str = "reader:river"):
@@ -85,14 +84,38 @@ def _source_options(user, selected: int | None) -> str:
     )
 
 
+def _unknown_filter(user, f: RiverFilter, people: list, folders: list) -> str:
+    """A sentence when the filter names a person, folder or source that is not the member's."""
+    if f.person is not None and f.person not in {p.pk for p in people}:
+        return no_such("person", f.person)
+    if f.folder is not None and f.folder not in {x.pk for x in folders}:
+        return no_such("folder", f.folder)
+    if (
+        f.source is not None
+        and not Subscription.objects.filter(user=user, source_id=f.source).exists()
+    ):
+        return no_such("source", f.source)
+    return ""
+
+
 @login_required
 @require_GET
 def river_view(request):
+    people = list(Person.objects.filter(user=request.user))
+    folders = list(Folder.objects.filter(user=request.user))
     try:
         f = RiverFilter.from_params(request.GET)
+        error = _unknown_filter(request.user, f, people, folders)
     except BadFilter as exc:
-        return HttpResponseBadRequest(str(exc))
-    page = river(request.user, f)
+        f, error = RiverFilter(), str(exc)
+    if error:
+        return _river_page(request, RiverPage([]), RiverFilter(), people, folders, error)
+    return _river_page(request, river(request.user, f), f, people, folders)
+
+
+def _river_page(request, page: RiverPage, f: RiverFilter, people, folders, error: str = ""):
+    """The river page; with `error` (a filter that cannot be read), that sentence, no entries
+    and status 400."""
     params = request.GET.copy()
     params.pop("after", None)
     return render(
@@ -101,9 +124,10 @@ def river_view(request):
         {
             "page": page,
             "filter": f,
-            "filter_query": params.urlencode(),
-            "people": Person.objects.filter(user=request.user),
-            "folders": Folder.objects.filter(user=request.user),
+            "filter_error": error,
+            "filter_query": "" if error else params.urlencode(),
+            "people": people,
+            "folders": folders,
             "source_options": _source_options(request.user, f.source),
             "entry_base": reverse("reader:river") + "entries/",  # + id + "/" or "/mark/"
             "here": request.get_full_path(),
@@ -111,6 +135,7 @@ def river_view(request):
             if page.entries
             else "",
         },
+        status=400 if error else 200,
     )
 
 
@@ -157,7 +182,9 @@ def mark_all_read(request):
         f = RiverFilter.from_params(request.POST)
         up_to = parse_cursor(request.POST.get("up_to", ""))
     except BadFilter as exc:
-        return HttpResponseBadRequest(str(exc))
+        people = list(Person.objects.filter(user=request.user))
+        folders = list(Folder.objects.filter(user=request.user))
+        return _river_page(request, RiverPage([]), RiverFilter(), people, folders, str(exc))
     count = actions.mark_all_read(request.user, f, up_to)
     messages.success(request, f"Marked {count} entries as read.")
     return _back(request)

@@ -401,3 +401,45 @@ def test_a_local_next_is_followed(client, member, network):
     target = reverse("reader:river") + "?unread=true#entry-1"
     mark = client.post(reverse("reader:entry_mark", args=[entry.pk]), {"read": "1", "next": target})
     assert mark["Location"] == target
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ({"folder": "Evil"}, "There is no such folder in your reader (folder=Evil)."),
+        ({"person": "-1"}, "There is no such person in your reader (person=-1)."),
+        ({"person": "99999"}, "There is no such person in your reader (person=99999)."),
+        ({"source": "99999999999999999999999"}, "There is no such source in your reader"),
+        ({"unread": "maybe"}, "The unread filter must be true or false, not &#x27;maybe&#x27;."),
+        ({"since": "2024-13-01T00:00:00Z"}, "since must be an ISO 8601 date and time"),
+        ({"after": "2024-01-01T00:00:00+00:00|99999999999999999999999"}, "start again from"),
+    ],
+)
+def test_a_bad_filter_shows_the_river_page_with_a_message_and_400(
+    client, member, network, query, message
+):
+    client.force_login(member)
+    response = client.get(reverse("reader:river"), query)
+    assert response.status_code == 400
+    assert [t.name for t in response.templates][:2] == ["reader/river.html", "base.html"]
+    html = response.content.decode()
+    assert message in html
+    assert 'id="filter-error"' in html and response.context["page"].entries == []
+
+
+def test_another_members_person_is_no_such_person(client, member, other_member, network):
+    theirs = Person.objects.create(user=other_member, name="Theirs")
+    client.force_login(member)
+    response = client.get(reverse("reader:river"), {"person": theirs.pk})
+    assert response.status_code == 400
+    assert f"There is no such person in your reader (person={theirs.pk})." in (
+        response.content.decode()
+    )
+
+
+def test_mark_all_read_with_a_bad_cursor_shows_the_river_with_a_message(client, member, network):
+    client.force_login(member)
+    response = client.post(reverse("reader:mark_all_read"), {"up_to": "nonsense"})
+    assert response.status_code == 400
+    assert "This page link is broken or out of date" in response.content.decode()
+    assert not EntryState.objects.filter(user=member).exists()
