@@ -144,21 +144,41 @@ def entry_view(request, entry_id: int):
     entry = actions.visible_entry(request.user, entry_id)
     if entry is None:
         raise Http404
-    form = ShareForm(request.POST or None)
+    previous = actions.latest_share(request.user, entry)
+    form = ShareForm(request.POST or None, shared_before=previous is not None)
     if request.method == "POST" and form.is_valid():
+        draft = "save_draft" in request.POST
         try:
-            share = actions.share_entry(request.user, entry, form.cleaned_data["note"])
+            share = actions.share_entry(
+                request.user,
+                entry,
+                form.cleaned_data["note"],
+                draft=draft,
+                again=form.cleaned_data.get("again", False),
+            )
+        except actions.AlreadyShared as exc:
+            previous = exc.share  # shared meanwhile (another tab): the page now says so
+            form = ShareForm(request.POST, shared_before=True)
         except ValueError as exc:
             messages.error(request, str(exc))
         else:
+            if draft:
+                messages.success(request, "Saved as a draft: publish it when it is ready.")
+                return redirect("publishing:edit", share.post.pk)
             messages.success(request, "Shared to your stream.")
             return redirect(share.post.get_absolute_url())
     if request.method == "GET":
         actions.set_marks(request.user, entry, read=True)
     subscription = Subscription.objects.filter(user=request.user, source=entry.source).first()
-    return render(
-        request, "reader/entry.html", {"entry": entry, "form": form, "subscription": subscription}
-    )
+    context = {"entry": entry, "form": form, "subscription": subscription, "previous": previous}
+    if previous is not None:
+        post = previous.post
+        context["previous_url"] = (
+            post.get_absolute_url()
+            if post.is_public
+            else reverse("publishing:edit", args=[post.pk])
+        )
+    return render(request, "reader/entry.html", context)
 
 
 @login_required

@@ -443,3 +443,67 @@ def test_mark_all_read_with_a_bad_cursor_shows_the_river_with_a_message(client, 
     assert response.status_code == 400
     assert "This page link is broken or out of date" in response.content.decode()
     assert not EntryState.objects.filter(user=member).exists()
+
+
+def _untitled(network, excerpt: str) -> Entry:
+    return Entry.objects.create(
+        source=network["a"], dedup_key="note", link="http://127.0.0.1:8765/site/note2.html",
+        excerpt=excerpt, published_at=datetime(2024, 5, 3, 12, tzinfo=UTC),
+    )  # fmt: skip
+
+
+def test_sharing_an_untitled_entry_titles_the_post_with_its_first_words(client, member, network):
+    entry = _untitled(
+        network,
+        "Spent the morning reading about connectivism, rhizomatic learning and the way networks "
+        "of people teach each other.",
+    )
+    client.force_login(member)
+    client.post(reverse("reader:entry", args=[entry.pk]), {"note": "", "share_now": ""})
+    post = Post.objects.get()
+    # The first words up to 70 characters, cut at a word, with an ellipsis.
+    assert post.title == "Spent the morning reading about connectivism, rhizomatic learning and…"
+    assert post.slug == "spent-the-morning-reading-about-connectivism-rhizomatic-learning-and"
+
+
+def test_sharing_an_entry_without_title_or_text_uses_source_and_date(client, member, network):
+    entry = _untitled(network, "")
+    client.force_login(member)
+    client.post(reverse("reader:entry", args=[entry.pk]), {"note": ""})
+    post = Post.objects.get()
+    assert (post.title, post.slug) == ("Source A, 3 May 2024", "source-a-3-may-2024")
+
+
+def test_sharing_twice_warns_and_links_to_the_first_share_until_confirmed(client, member, network):
+    entry = Entry.objects.get(title="Source A entry 3")
+    url = reverse("reader:entry", args=[entry.pk])
+    client.force_login(member)
+    client.post(url, {"note": "first"})
+    first = Post.objects.get()
+
+    page = client.get(url).content.decode()
+    assert 'id="already-shared"' in page and f'href="{first.get_absolute_url()}"' in page
+    again = client.post(url, {"note": "second"})
+    assert again.status_code == 200
+    assert 'id="already-shared"' in again.content.decode()
+    assert Post.objects.count() == 1 and Share.objects.count() == 1
+
+    confirmed = client.post(url, {"note": "second", "again": "on"})
+    second = Post.objects.exclude(pk=first.pk).get()
+    assert confirmed["Location"] == second.get_absolute_url()
+    assert Share.objects.count() == 2
+
+
+def test_save_as_draft_keeps_the_share_private(client, member, network):
+    entry = Entry.objects.get(title="Source A entry 3")
+    client.force_login(member)
+    response = client.post(
+        reverse("reader:entry", args=[entry.pk]), {"note": "later", "save_draft": ""}
+    )
+    post = Post.objects.get()
+    assert post.status == "draft"
+    assert response["Location"] == reverse("publishing:edit", args=[post.pk])
+    assert not Post.objects.published().exists()
+    assert Share.objects.get().post == post
+    page = client.get(reverse("reader:entry", args=[entry.pk])).content.decode()
+    assert "(a draft)" in page and f'href="{response["Location"]}"' in page
