@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import BigIntegerField, ExpressionWrapper, F, Q
+from django.db.models import BigIntegerField, Count, Exists, ExpressionWrapper, F, OuterRef, Q
 from django.utils.dateparse import parse_datetime
 
 from plnet.reader import search
@@ -200,3 +200,45 @@ def river(user, f: RiverFilter, *, limit: int = PAGE_SIZE) -> RiverPage:
 
 def _shorten(text: str, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+@dataclass
+class UnreadCounts:
+    """A member's unread entries by source id, person id and folder id, and in all."""
+
+    by_source: dict[int, int]
+    by_person: dict[int, int]
+    by_folder: dict[int, int]
+    total: int
+
+
+def unread_counts(user) -> UnreadCounts:
+    """Count the member's unread entries: one grouped query over entries (by source), one over
+    subscriptions; persons and folders are summed here. A source is in a folder through its
+    subscription's folder or its person's folder (as the river's folder filter reads it)."""
+    read = EntryState.objects.filter(user=user, entry=OuterRef("pk"), read=True)
+    subs = list(
+        Subscription.objects.filter(user=user).values_list(
+            "source_id", "person_id", "folder_id", "person__folder_id"
+        )
+    )
+    rows = (
+        Entry.objects.filter(
+            source_id__in=Subscription.objects.filter(user=user).values("source_id")
+        )
+        .filter(~Exists(read))
+        .values("source_id")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("source_id", "n")
+    )
+    by_source = dict(rows)
+    by_person: dict[int, int] = {}
+    by_folder: dict[int, int] = {}
+    for source_id, person_id, folder_id, person_folder_id in subs:
+        n = by_source.get(source_id, 0)
+        if person_id is not None:
+            by_person[person_id] = by_person.get(person_id, 0) + n
+        for folder in {folder_id, person_folder_id} - {None}:
+            by_folder[folder] = by_folder.get(folder, 0) + n
+    return UnreadCounts(by_source, by_person, by_folder, sum(by_source.values()))

@@ -34,7 +34,15 @@ from plnet.reader.forms import (
     TokenForm,
 )
 from plnet.reader.models import ApiToken, Folder, Person, Subscription
-from plnet.reader.river import BadFilter, RiverFilter, RiverPage, no_such, parse_cursor, river
+from plnet.reader.river import (
+    BadFilter,
+    RiverFilter,
+    RiverPage,
+    no_such,
+    parse_cursor,
+    river,
+    unread_counts,
+)
 
 
 def _back(request, default: str = "reader:river"):
@@ -66,22 +74,28 @@ def _wants_json(request) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
 
-def _source_options(user, selected: int | None) -> str:
+def _source_options(user, selected: int | None, unread: dict[int, int]) -> str:
     """The <option>s of the river's source filter, built here rather than in a template loop:
     a network of 500 sources would otherwise cost more to render than the river itself.
-    Every title is escaped (html.escape, quotes included); ids are integers."""
+    Every title is escaped (html.escape, quotes included); ids and unread counts are integers."""
     rows = Subscription.objects.filter(user=user).values_list(
         "source_id", "title", "source__title", "source__url"
     )
     choices = sorted(
         ((sid, t or ft or url) for sid, t, ft, url in rows), key=lambda c: c[1].lower()
     )
-    return mark_safe(  # noqa: S308 - built from escaped titles and integer ids only
+    return mark_safe(  # noqa: S308 - built from escaped titles and integers only
         "".join(
-            f'<option value="{int(sid)}"{" selected" if sid == selected else ""}>{html.escape(title)}</option>'
+            f'<option value="{int(sid)}"{" selected" if sid == selected else ""}>'
+            f"{html.escape(title)}{_count(unread.get(sid, 0))}</option>"
             for sid, title in choices
         )
     )
+
+
+def _count(unread: int) -> str:
+    """ " (3 unread)" after a filter choice, nothing when all is read."""
+    return f" ({int(unread)} unread)" if unread else ""
 
 
 def _unknown_filter(user, f: RiverFilter, people: list, folders: list) -> str:
@@ -118,6 +132,11 @@ def _river_page(request, page: RiverPage, f: RiverFilter, people, folders, error
     and status 400."""
     params = request.GET.copy()
     params.pop("after", None)
+    unread = unread_counts(request.user)
+    for person in people:
+        person.unread = unread.by_person.get(person.pk, 0)
+    for folder in folders:
+        folder.unread = unread.by_folder.get(folder.pk, 0)
     return render(
         request,
         "reader/river.html",
@@ -128,7 +147,8 @@ def _river_page(request, page: RiverPage, f: RiverFilter, people, folders, error
             "filter_query": "" if error else params.urlencode(),
             "people": people,
             "folders": folders,
-            "source_options": _source_options(request.user, f.source),
+            "unread_total": unread.total,
+            "source_options": _source_options(request.user, f.source, unread.by_source),
             "entry_base": reverse("reader:river") + "entries/",  # + id + "/" or "/mark/"
             "here": request.get_full_path(),
             "up_to": f"{page.entries[-1].published_at.isoformat()}|{page.entries[-1].pk}"

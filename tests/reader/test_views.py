@@ -281,7 +281,7 @@ def test_titles_are_escaped_in_the_river_and_its_source_filter(client, member, n
     client.force_login(member)
     html = client.get(reverse("reader:river")).content.decode()
     assert "<script>alert" not in html and "<img src=x" not in html
-    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;</option>" in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; (5 unread)</option>" in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
 
 
@@ -507,3 +507,45 @@ def test_save_as_draft_keeps_the_share_private(client, member, network):
     assert Share.objects.get().post == post
     page = client.get(reverse("reader:entry", args=[entry.pk])).content.decode()
     assert "(a draft)" in page and f'href="{response["Location"]}"' in page
+
+
+def test_unread_counts_per_source_person_folder_and_in_the_nav(
+    client, member, other_member, network
+):
+    a_entries = list(Entry.objects.filter(source=network["a"]).order_by("pk"))
+    for entry in a_entries[:2]:
+        EntryState.objects.create(user=member, entry=entry, read=True)
+    EntryState.objects.create(user=member, entry=a_entries[2], starred=True)  # starred, unread
+    Subscription.objects.create(user=other_member, source=network["b"])
+    for entry in Entry.objects.filter(source=network["b"]):  # another member's reading
+        EntryState.objects.create(user=other_member, entry=entry, read=True)
+    client.force_login(member)
+    html = client.get(reverse("reader:river")).content.decode()
+    # 5 entries per source; 2 of Source A read: A 3, B 5; Doug (A) 3; Edtech (Doug's folder) 3.
+    assert '">Source A (3 unread)</option>' in html
+    assert '">Source B (5 unread)</option>' in html
+    assert '">Doug (3 unread)</option>' in html
+    assert '">Edtech (3 unread)</option>' in html
+    assert '<span class="unread-total">(8 unread)</span>' in html
+    folders = client.get(reverse("reader:folders")).content.decode()
+    assert '<span class="unread-total">(8 unread)</span>' in folders
+
+
+def test_unread_counts_cost_the_same_queries_for_2_or_12_sources(client, member, network):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(member)
+    client.get(reverse("reader:river"))  # warm up the session and site preferences
+    with CaptureQueriesContext(connection) as small:
+        client.get(reverse("reader:river"))
+    for i in range(10):
+        folder = Folder.objects.create(user=member, name=f"F{i}")
+        person = Person.objects.create(user=member, name=f"P{i}", folder=folder)
+        source = Source.objects.create(url=f"https://s{i}.example/feed", title=f"S{i}")
+        Subscription.objects.create(user=member, source=source, person=person)
+        Entry.objects.create(source=source, dedup_key="1", title="x", published_at=BASE)
+    with CaptureQueriesContext(connection) as large:
+        html = client.get(reverse("reader:river")).content.decode()
+    assert '">P7 (1 unread)</option>' in html
+    assert len(large.captured_queries) == len(small.captured_queries)
