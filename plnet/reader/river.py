@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import BigIntegerField, Count, Exists, ExpressionWrapper, F, OuterRef, Q
+from django.db.models import BigIntegerField, Count, ExpressionWrapper, F, Q
 from django.utils.dateparse import parse_datetime
 
 from plnet.reader import search
@@ -213,26 +213,34 @@ class UnreadCounts:
 
 
 def unread_counts(user) -> UnreadCounts:
-    """Count the member's unread entries: one grouped query over entries (by source), one over
-    subscriptions; persons and folders are summed here. A source is in a folder through its
-    subscription's folder or its person's folder (as the river's folder filter reads it)."""
-    read = EntryState.objects.filter(user=user, entry=OuterRef("pk"), read=True)
+    """Count the member's unread entries. Two grouped queries whatever the network's size:
+    entries per followed source (the per-source index answers it) minus the member's read marks
+    per source; persons and folders are summed here from the subscriptions (a source is in a
+    folder through its subscription's folder or its person's, as the river's folder filter
+    reads it). Subtracting is much cheaper than testing every entry for a read mark."""
+    followed = Subscription.objects.filter(user=user).values("source_id")
     subs = list(
         Subscription.objects.filter(user=user).values_list(
             "source_id", "person_id", "folder_id", "person__folder_id"
         )
     )
-    rows = (
-        Entry.objects.filter(
-            source_id__in=Subscription.objects.filter(user=user).values("source_id")
-        )
-        .filter(~Exists(read))
+    totals = (
+        Entry.objects.filter(source_id__in=followed)
         .values("source_id")
         .annotate(n=Count("id"))
         .order_by()
         .values_list("source_id", "n")
     )
-    by_source = dict(rows)
+    read = (
+        EntryState.objects.filter(user=user, read=True, entry__source_id__in=followed)
+        .values("entry__source_id")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("entry__source_id", "n")
+    )
+    by_source = dict(totals)
+    for source_id, n in read:
+        by_source[source_id] = by_source.get(source_id, 0) - n
     by_person: dict[int, int] = {}
     by_folder: dict[int, int] = {}
     for source_id, person_id, folder_id, person_folder_id in subs:
