@@ -55,6 +55,25 @@ def _email_url(name: str, raw: str) -> str:
     return raw
 
 
+def _positive(name: str, environ: dict[str, str]) -> int:
+    value = _int(name, _get(environ, name))
+    if value < 1:
+        raise ConfigError(f"{name} must be 1 or more, not {value}")
+    return value
+
+
+def _emails(name: str, raw: str) -> tuple[str, ...]:
+    addresses = _list(raw)
+    for address in addresses:
+        local, _, domain = address.rpartition("@")
+        if not local or not domain or any(c.isspace() for c in address):
+            raise ConfigError(
+                f"{name} must be comma-separated email addresses such as "
+                f"owner@example.org, not {raw!r}"
+            )
+    return addresses
+
+
 def _list(raw: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in raw.split(",") if part.strip())
 
@@ -88,10 +107,14 @@ class Config:
     akismet_key: str
     comment_thread_depth: int
     spam_retention_days: int
+    admin_email: tuple[str, ...] = ()
     linkback_host_limit: int = 30
     login_failure_limit: int = 5
     login_lockout_minutes: int = 15
     upload_max_bytes: int = 10_000_000
+    feed_min_interval_minutes: int = 15
+    feed_max_interval_minutes: int = 1440
+    feed_host_limit: int = 2
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -126,6 +149,11 @@ VARIABLES: dict[str, tuple[str, str]] = {
         "Where mail goes: console: (printed), or smtp://user:pass@host:587 (smtps:// for TLS).",
     ),
     "PLNET_DEFAULT_FROM_EMAIL": ("plnet@localhost", "Sender address of mail plnet sends."),
+    "PLNET_ADMIN_EMAIL": (
+        "",
+        "Comma-separated addresses told of new and held comments on posts whose author has no "
+        "email (imported posts). Empty: the staff accounts' addresses.",
+    ),
     "PLNET_FETCH_ALLOWED_NETWORKS": (
         "",
         "Comma-separated CIDRs that outbound fetches may reach although private (e.g. 127.0.0.0/8). Empty: none.",
@@ -156,6 +184,18 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "PLNET_UPLOAD_MAX_BYTES": (
         "10000000",
         "Largest image the editor accepts, in bytes (stored in $PLNET_DATA_DIR/uploads).",
+    ),
+    "PLNET_FEED_MIN_INTERVAL_MINUTES": (
+        "15",
+        "Shortest time between two fetches of a feed, in minutes (also the first error backoff).",
+    ),
+    "PLNET_FEED_MAX_INTERVAL_MINUTES": (
+        "1440",
+        "Longest time between two fetches of a healthy feed, in minutes.",
+    ),
+    "PLNET_FEED_HOST_LIMIT": (
+        "2",
+        "Feeds fetched at the same time from one host by the reader.",
     ),
 }
 
@@ -197,6 +237,13 @@ def load_config(environ: dict[str, str] | None = None) -> Config:
     if debug and host not in {"127.0.0.1", "localhost", "::1", "testserver"}:
         raise ConfigError("PLNET_DEBUG must be off when PLNET_SITE_URL is a public host")
     hosts = _list(_get(env, "PLNET_ALLOWED_HOSTS")) or (host, "127.0.0.1", "localhost", "[::1]")
+    feed_min = _positive("PLNET_FEED_MIN_INTERVAL_MINUTES", env)
+    feed_max = _positive("PLNET_FEED_MAX_INTERVAL_MINUTES", env)
+    if feed_max < feed_min:
+        raise ConfigError(
+            f"PLNET_FEED_MAX_INTERVAL_MINUTES ({feed_max}) must not be below "
+            f"PLNET_FEED_MIN_INTERVAL_MINUTES ({feed_min})"
+        )
     return Config(
         data_dir=data_dir,
         database_url=_get(env, "PLNET_DATABASE_URL") or f"sqlite:///{data_dir / 'plnet.sqlite3'}",
@@ -208,6 +255,7 @@ def load_config(environ: dict[str, str] | None = None) -> Config:
         site_name=_get(env, "PLNET_SITE_NAME"),
         email_url=_email_url("PLNET_EMAIL_URL", _get(env, "PLNET_EMAIL_URL")),
         default_from_email=_get(env, "PLNET_DEFAULT_FROM_EMAIL"),
+        admin_email=_emails("PLNET_ADMIN_EMAIL", _get(env, "PLNET_ADMIN_EMAIL")),
         fetch_allowed_networks=_networks(
             "PLNET_FETCH_ALLOWED_NETWORKS", _get(env, "PLNET_FETCH_ALLOWED_NETWORKS")
         ),
@@ -230,5 +278,8 @@ def load_config(environ: dict[str, str] | None = None) -> Config:
             "PLNET_LOGIN_LOCKOUT_MINUTES", _get(env, "PLNET_LOGIN_LOCKOUT_MINUTES")
         ),
         upload_max_bytes=_int("PLNET_UPLOAD_MAX_BYTES", _get(env, "PLNET_UPLOAD_MAX_BYTES")),
+        feed_min_interval_minutes=feed_min,
+        feed_max_interval_minutes=feed_max,
+        feed_host_limit=_positive("PLNET_FEED_HOST_LIMIT", env),
         extra={k: env[k] for k in unknown},
     )

@@ -105,6 +105,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+# One cache shared by every process of the site (gunicorn's workers and the task worker), so that
+# a change one of them makes (publishing moves the navigation's version) is seen by all: files
+# under the data directory, written atomically. Tests use memory, emptied before each test.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache"
+        if TESTING
+        else "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": "plnet-tests" if TESTING else str(PLNET.data_dir / "cache"),
+        "OPTIONS": {"MAX_ENTRIES": 1000},
+    }
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 TASKS = {

@@ -84,6 +84,15 @@ def loopback_only(monkeypatch):
     monkeypatch.setattr(socket, "getaddrinfo", _guarded_getaddrinfo)
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache (the database is rolled back after each test; the
+    in-memory cache would otherwise carry, say, the site navigation into the next one)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def corpus() -> Path:
     """The shared corpus folder (../shared/corpus from the repo root)."""

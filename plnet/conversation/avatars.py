@@ -5,6 +5,7 @@ picture and the email itself never reaches the page."""
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 
 from django.utils.safestring import SafeString, mark_safe
 
@@ -16,9 +17,12 @@ def seed_for(email: str, name: str = "") -> str:
     return hashlib.sha256((email.strip().lower() or f"name:{name}").encode()).hexdigest()
 
 
+@lru_cache(maxsize=2048)
 def identicon_svg(seed: str, *, pixels: int = 40, title: str = "") -> SafeString:
-    """An SVG identicon for a hex seed of at least 17 bytes (as `seed_for` gives). The markup is built only from numbers and a colour derived
-    from the seed (title is escaped), so it is safe to place in a page."""
+    """An SVG identicon for a hex seed of at least 17 bytes (as `seed_for` gives). The markup is
+    built only from numbers and a colour derived from the seed (title is escaped), so it is safe
+    to place in a page. Remembered per (seed, pixels, title): a thread draws the same few
+    people again and again."""
     from django.utils.html import escape
 
     digest = bytes.fromhex(seed)  # raises ValueError for a seed that is not hex

@@ -4,10 +4,16 @@ A `SpamFilter` is a fitted pipeline plus the two thresholds of `plnet.protocols.
 Features: word 1–2-gram TF-IDF (words seen at least twice) over the text with links turned into
 host tokens, and the author fields, link count, calls to action and the text's shape as extra
 tokens (`plnet.protocols.spam.model_text`), beside character
-2–5-gram TF-IDF of the plain text (catches obfuscated words, "ch3ck my channel"). A logistic
-regression gives the spam probability. Thresholds come from cross-validated scores on the
+2–5-gram TF-IDF of the plain text (catches obfuscated words, "ch3ck my channel"); the text is
+NFKC-folded first, so full-width or other look-alike letters read as plain ones. The model
+(`NBAveragedLogit`) averages the log-odds of two logistic regressions, one on these features and
+one on the features weighted by their naive-Bayes log-count ratio (NBSVM-style); the average is
+itself one linear model. Thresholds come from cross-validated scores on the
 training data — folds by source when the data comes from several (CSV files, the site itself) —
 so they reflect how the model does on comments it has not seen.
+
+Stored filters written before the averaged model (a plain LogisticRegression as the last step)
+load and classify unchanged: both expose `coef_` and `intercept_`, all `FastScorer` reads.
 
 Storage (pickled in the database) lives in `plnet.conversation.models.SpamModel`.
 """
@@ -20,6 +26,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import sparse
+from scipy.special import expit
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, StratifiedKFold, cross_val_predict
@@ -50,6 +59,52 @@ def _plain_texts(comments: Sequence[CommentText]) -> list[str]:
     return [plain_text(c.content).lower() for c in comments]
 
 
+class NBAveragedLogit(ClassifierMixin, BaseEstimator):
+    """Two logistic regressions on the same features, their log-odds averaged: one on the TF-IDF
+    features as they are, one on the features scaled by their naive-Bayes log-count ratio
+    r = log((p / |p|) / (q / |q|)), p and q the smoothed (+alpha) counts of spam and ham examples
+    holding each feature (the NB-weighted LR of Wang & Manning 2012, "NBSVM").
+
+    Both are linear in the features, so their average is one linear model:
+    coef_ = (w1 + r * w2) / 2, intercept_ = (b1 + b2) / 2 — which is what this estimator keeps
+    after fitting (so `FastScorer`, made for a plain LogisticRegression, reads it unchanged).
+    predict_proba gives the logistic of that mean log-odds.
+    """
+
+    def __init__(self, C: float = 20.0, nb_C: float = 4.0, alpha: float = 1.0):
+        self.C, self.nb_C, self.alpha = C, nb_C, alpha
+
+    def fit(self, X, y):
+        y = np.asarray(y, dtype=bool)
+        present = (X > 0).astype(np.float64)
+        p = self.alpha + np.asarray(present[y].sum(axis=0)).ravel()
+        q = self.alpha + np.asarray(present[~y].sum(axis=0)).ravel()
+        ratio = np.log((p / p.sum()) / (q / q.sum()))
+        plain = _logistic(self.C).fit(X, y)
+        weighted = _logistic(self.nb_C).fit(sparse.csr_matrix(X.multiply(ratio)), y)
+        self.coef_ = (plain.coef_ + weighted.coef_ * ratio) / 2
+        self.intercept_ = (plain.intercept_ + weighted.intercept_) / 2
+        self.classes_ = plain.classes_
+        return self
+
+    def decision_function(self, X) -> np.ndarray:
+        """The averaged log-odds of spam, one per row."""
+        return np.asarray(X @ self.coef_.T).ravel() + self.intercept_[0]
+
+    def predict(self, X) -> np.ndarray:
+        """The more likely class per row (spam when the averaged log-odds are positive)."""
+        return self.classes_[(self.decision_function(X) > 0).astype(int)]
+
+    def predict_proba(self, X) -> np.ndarray:
+        """[P(ham), P(spam)] per row: the logistic of the averaged log-odds."""
+        spam = expit(self.decision_function(X))
+        return np.column_stack([1 - spam, spam])
+
+
+def _logistic(c: float) -> LogisticRegression:
+    return LogisticRegression(C=c, class_weight="balanced", solver="liblinear")
+
+
 def build_pipeline() -> Pipeline:
     """The unfitted pipeline: CommentText list -> spam probability (predict_proba[:, 1])."""
     words = make_pipeline(
@@ -69,7 +124,7 @@ def build_pipeline() -> Pipeline:
     return Pipeline(
         [
             ("features", FeatureUnion([("words", words), ("chars", chars)])),
-            ("model", LogisticRegression(C=20.0, class_weight="balanced", solver="liblinear")),
+            ("model", NBAveragedLogit(C=20.0, nb_C=4.0)),
         ]
     )
 

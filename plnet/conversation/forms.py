@@ -80,13 +80,13 @@ class CommentForm(forms.Form):
         return data
 
     def form_seconds(self) -> float | None:
-        """Seconds since the form was first shown, or None when the token is missing or forged
-        (then the timing check is skipped rather than guessed)."""
+        """Seconds since the form was first shown, or None when the token is missing, forged or
+        malformed (the form layer counts that as a failed check, see layers.form_checks)."""
         try:
             shown = signing.loads(self.cleaned_data.get("loaded") or "", salt=LOADED_SALT)
-        except signing.BadSignature:
+            return time.time() - float(shown)
+        except (signing.BadSignature, TypeError, ValueError):
             return None
-        return time.time() - float(shown)
 
 
 class ModerationEditForm(forms.ModelForm):
@@ -105,6 +105,15 @@ class ModerationEditForm(forms.ModelForm):
             "author_url": "Website",
             "raw_content": "Comment (Markdown)",
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Edited in its own format: a comment imported from WordPress keeps its HTML.
+        if self.instance.is_html:
+            self.fields["raw_content"].label = "Comment (HTML)"
+            self.fields[
+                "raw_content"
+            ].help_text = "Imported from WordPress: HTML, sanitised when shown."
 
 
 class ModerationReplyForm(forms.Form):

@@ -37,15 +37,22 @@ class Verdict:
     score: float | None = None
 
 
-def form_checks(request_meta: dict, rules: CommentSettings) -> Verdict | None:
+def form_checks(request_meta: dict, rules: CommentSettings, comment: Comment) -> Verdict | None:
     """Layer 1: a filled honeypot, or a form sent sooner than rules.min_seconds, is spam.
 
     request_meta["honeypot"] is what the hidden field held; request_meta["form_seconds"] the
-    seconds between page load and submit (absent for linkbacks, which skip this layer).
+    seconds between page load and submit. A form submission always carries the key: None there
+    means the signed `loaded` field was missing or malformed, which fails the timing check as a
+    too-fast form does (except for a signed-in member, whose session already vouches). Linkbacks
+    and the moderator's replies carry no key and skip the timing check.
     """
     if request_meta.get("honeypot"):
         return Verdict(SPAM, "form", "the hidden honeypot field was filled in")
-    seconds = request_meta.get("form_seconds")
+    if "form_seconds" not in request_meta or not rules.min_seconds:
+        return None
+    seconds = request_meta["form_seconds"]
+    if seconds is None and not comment.user_id:
+        return Verdict(SPAM, "form", "the form's load time was missing or malformed")
     if seconds is not None and seconds < rules.min_seconds:
         return Verdict(SPAM, "form", f"sent {seconds:.1f} s after the page loaded")
     return None
@@ -53,7 +60,8 @@ def form_checks(request_meta: dict, rules: CommentSettings) -> Verdict | None:
 
 def rules_check(comment: Comment, rules: CommentSettings) -> Verdict | None:
     """Layer 2: a disallowed word (in text, name, email, URL, IP or user agent) is spam; over the
-    per-IP hourly rate, or at max_links links or more, the comment is held."""
+    per-IP hourly rate (rules.rate_limit_per_hour; unknown authors only, see `_over_rate`), or
+    at max_links links or more, the comment is held."""
     haystack = " ".join(
         [
             plain_text(comment.raw_content or comment.content),
@@ -67,15 +75,25 @@ def rules_check(comment: Comment, rules: CommentSettings) -> Verdict | None:
     for word in rules.disallowed_list:
         if word in haystack:
             return Verdict(SPAM, "rules", f"contains the disallowed word {word!r}")
-    if rules.rate_limit_per_hour and comment.author_ip:
-        since = timezone.now() - dt.timedelta(hours=1)
-        recent = Comment.objects.filter(author_ip=comment.author_ip, created_at__gte=since)
-        if recent.count() >= rules.rate_limit_per_hour:
-            return Verdict(HELD, "rules", f"more than {rules.rate_limit_per_hour} in an hour")
+    if _over_rate(comment, rules):
+        return Verdict(HELD, "rules", f"more than {rules.rate_limit_per_hour} in an hour")
     links = count_links(comment.raw_content or comment.content)
     if rules.max_links and links >= rules.max_links:
         return Verdict(HELD, "rules", f"{links} links (limit {rules.max_links})")
     return None
+
+
+def _over_rate(comment: Comment, rules: CommentSettings) -> bool:
+    """True when an unknown author's IP already sent rules.rate_limit_per_hour comments in the
+    last hour. Signed-in members and authors with an approved comment are never counted out:
+    many real people share one IP (a school, an office), and those are known to be people."""
+    if not rules.rate_limit_per_hour or not comment.author_ip or comment.user_id:
+        return False
+    since = timezone.now() - dt.timedelta(hours=1)
+    recent = Comment.objects.filter(author_ip=comment.author_ip, created_at__gte=since)
+    if comment.pk:  # a stored comment moderated again does not count against itself
+        recent = recent.exclude(pk=comment.pk)
+    return recent.count() >= rules.rate_limit_per_hour and not _is_known(comment)
 
 
 _cache_lock = threading.Lock()

@@ -43,7 +43,7 @@ class CommentQuerySet(models.QuerySet):
 
         Likes, reposts, bookmarks, mentions, pingbacks and trackbacks are shown apart, as responses.
         """
-        return self.filter(comment_type__in=[Comment.Type.COMMENT, Comment.Type.REPLY])
+        return self.filter(comment_type__in=Comment.CONVERSATIONAL)
 
     def by_author_email(self, email: str):
         """Comments whose author email is `email`, compared without regard to case."""
@@ -111,6 +111,9 @@ class Comment(models.Model):
 
     objects = CommentQuerySet.as_manager()
 
+    # What the comment thread holds (see CommentQuerySet.conversational).
+    CONVERSATIONAL = frozenset({Type.COMMENT, Type.REPLY})
+
     # The lifecycle: which state may follow which. Moderators may rescue from spam and trash;
     # nothing leaves except by being emptied after the retention period (see services).
     TRANSITIONS: dict[str, frozenset[str]] = {
@@ -160,6 +163,12 @@ class Comment(models.Model):
         """author_url when it is an http(s) URL, else "" (imported rows may carry anything)."""
         url = self.author_url.strip()
         return url if url.lower().startswith(("http://", "https://")) else ""
+
+    @property
+    def is_html(self) -> bool:
+        """Is `raw_content` HTML (a comment imported from WordPress, kept as WordPress wrote
+        it) rather than the Markdown typed here?"""
+        return self.wp_comment_id is not None
 
     @property
     def display_name(self) -> str:

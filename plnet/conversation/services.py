@@ -11,15 +11,17 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from plnet.core.html import render_comment_markdown
+from plnet.core.html import clean_comment_html, render_comment_markdown
 from plnet.protocols.spam import APPROVED, HELD, SPAM
+from plnet.protocols.wpautop import autop
 
 from . import layers
 from .models import Comment, CommentSettings
@@ -47,7 +49,8 @@ def place_incoming(comment: Comment, *, request_meta: dict | None = None) -> Com
     Every incoming response goes through this one function, so the moderation rules and spam layers
     apply to Webmentions and pingbacks as to comments. `request_meta` carries what the request knew,
     all optional: "ip", "user_agent", "referrer", "honeypot" (the hidden field's value),
-    "honeypot_field" (its name), "form_seconds" (seconds from page load to submit).
+    "honeypot_field" (its name), "form_seconds" (seconds from page load to submit; present,
+    possibly None when the form's `loaded` token was missing or malformed, for form submissions only).
     The first layer that says spam decides; else a layer that holds; else the moderation rule.
     The decision (state, layer, reason, classifier score) is recorded on the comment.
     Returns the saved comment; mail to the post's author is enqueued after commit.
@@ -65,13 +68,64 @@ def place_incoming(comment: Comment, *, request_meta: dict | None = None) -> Com
     return comment
 
 
-def _verdict(comment: Comment, meta: dict) -> layers.Verdict:
+# How strict each state is: an update may move a comment only to a stricter one.
+_STRICTNESS = {Comment.State.APPROVED: 0, Comment.State.PENDING: 1, Comment.State.SPAM: 2}
+
+
+@transaction.atomic
+def place_update(comment: Comment, *, request_meta: dict | None = None) -> Comment:
+    """Re-moderate a stored comment whose words or author fields changed (an updated Webmention
+    source), through the same layers as `place_incoming`, and save it.
+
+    An update can only tighten: approved may become held (pending) or spam, held may become spam;
+    spam stays spam and trash stays trash (only the owner takes a comment out of those), and a
+    layer that would approve does not publish a held comment the owner has not seen. When the
+    state changes, the deciding layer and reason are recorded as for a new comment, with
+    "updated:" in front of the reason. The owner's moderation rule (hold a first comment, hold
+    all) is not asked again: it decides whether a new comment waits, and this one was already
+    past it; only the spam layers (form, rules, classifier, Akismet) read the new words. The caller decides that something changed (see
+    `spam_fields_changed`). Returns the saved comment.
+    """
+    meta = request_meta or {}
+    comment.save()
+    if comment.state not in _STRICTNESS or comment.state == Comment.State.SPAM:
+        return comment
+    verdict = _verdict(comment, meta, rule=False)
+    if verdict is None:
+        comment.save(update_fields=["spam_score"])
+        return comment
+    new_state = OUTCOME_STATE[verdict.outcome]
+    # _verdict leaves the classifier's score of the new words on comment.spam_score
+    if _STRICTNESS[new_state] > _STRICTNESS[comment.state]:
+        comment.move_to(
+            new_state,
+            layer=verdict.layer,
+            reason=f"updated: {verdict.reason}",
+            score=comment.spam_score,
+        )
+    else:
+        comment.save(update_fields=["spam_score"])
+    return comment
+
+
+SPAM_FIELDS = ("raw_content", "content", "author_name", "author_url", "author_email")
+
+
+def spam_fields_changed(comment: Comment, fields: dict) -> bool:
+    """True when `fields` (name -> new value) would change what the spam layers read of comment:
+    its text or its author's name, URL or email."""
+    return any(name in fields and fields[name] != getattr(comment, name) for name in SPAM_FIELDS)
+
+
+def _verdict(comment: Comment, meta: dict, *, rule: bool = True) -> layers.Verdict | None:
+    """The first spam verdict of the layers, else the first held one, else the owner's
+    moderation rule (or None when `rule` is False and no layer spoke)."""
     if layers.is_trusted(comment):
         return layers.Verdict(APPROVED, "moderation", "comment by the site's author or staff")
     rules = CommentSettings.load()
     held = None
     for ask in (
-        lambda: layers.form_checks(meta, rules),
+        lambda: layers.form_checks(meta, rules, comment),
         lambda: layers.rules_check(comment, rules),
         lambda: layers.classifier_verdict(comment),
         lambda: layers.akismet_verdict(comment, meta),
@@ -85,7 +139,7 @@ def _verdict(comment: Comment, meta: dict) -> layers.Verdict:
             return verdict
         if verdict.outcome == HELD and held is None:
             held = verdict
-    if held is not None:
+    if held is not None or not rule:
         return held
     return layers.moderation_rule(comment, rules)
 
@@ -131,15 +185,13 @@ def submit_comment(new: NewComment) -> Comment:
     submission, render the Markdown subset, and place it (`place_incoming`).
 
     Raises CommentRefused (with a sentence for the person) when the post is closed or not public,
-    the reply target is on another post or not published, or the same text was just sent.
+    the reply target is on another post, awaiting moderation or not published, or the same text
+    was just sent.
     """
     post = new.post
     if not comments_open(post):
         raise CommentRefused("Comments are closed on this post.")
-    if new.parent is not None and (
-        new.parent.post_id != post.pk or new.parent.state != Comment.State.APPROVED
-    ):
-        raise CommentRefused("The comment you are replying to is not on this post any more.")
+    _check_parent(new.parent, post)
     name, email, url = new.name, new.email, new.url
     user = new.user if getattr(new.user, "is_authenticated", False) else None
     if user is not None:
@@ -159,6 +211,19 @@ def submit_comment(new: NewComment) -> Comment:
         notify_replies=new.notify_replies and bool(email),
     )
     return place_incoming(comment, request_meta=new.request_meta)
+
+
+def _check_parent(parent: Comment | None, post) -> None:
+    """Raise CommentRefused unless parent (if any) is an approved comment on post; a pending
+    parent (say the person's own comment, still shown to them) is said to await moderation."""
+    if parent is None or (parent.post_id == post.pk and parent.state == Comment.State.APPROVED):
+        return
+    if parent.post_id == post.pk and parent.state == Comment.State.PENDING:
+        raise CommentRefused(
+            "The comment you are replying to is awaiting moderation; "
+            "you can reply once it is approved."
+        )
+    raise CommentRefused("The comment you are replying to is not on this post any more.")
 
 
 def _refuse_duplicate(post, text: str, email: str, ip: str | None) -> None:
@@ -233,9 +298,14 @@ def moderate_many(ids: list[int], action: str, *, by) -> int:
 
 @transaction.atomic
 def edit_comment(comment: Comment, *, text: str, name: str, email: str, url: str) -> Comment:
-    """Change a comment's words or author fields (a moderator's edit); re-renders the HTML."""
+    """Change a comment's words or author fields (a moderator's edit); re-renders the HTML
+    from the words in their own format: Markdown, or HTML for an imported comment (paragraphs
+    added as WordPress does, then sanitised, as the import did)."""
     comment.raw_content = text
-    comment.content = render_comment_markdown(text)
+    if comment.is_html:
+        comment.content = clean_comment_html(autop(text))
+    else:
+        comment.content = render_comment_markdown(text)
     comment.author_name, comment.author_email, comment.author_url = name, email, url
     comment.save()
     return comment
@@ -280,24 +350,63 @@ class ThreadNode:
     awaiting: bool = False
 
 
+# What a thread shows of each comment (and of a member's account, for their name): loading
+# only these made a 50-comment thread ~4 ms cheaper (five datetimes and the raw text per row).
+THREAD_FIELDS = (
+    "post_id", "parent_id", "comment_type", "state", "author_name", "author_email",
+    "author_url", "author_photo", "created_at", "content", "user__username",
+    "user__display_name", "user__first_name", "user__last_name",
+)  # fmt: skip
+
+
+def approved_comments_prefetch() -> Prefetch:
+    """For a post page's queryset: every approved comment and response of the post, oldest
+    first, into `post.approved_comments`, so that the thread, its count and the responses
+    (linkbacks) read one list instead of asking three times."""
+    return Prefetch(
+        "comments",
+        queryset=Comment.objects.approved()
+        .select_related("user")
+        .only(*THREAD_FIELDS, "source_url")
+        .order_by("created_at", "id"),
+        to_attr="approved_comments",
+    )
+
+
+def conversational_count(comments) -> int:
+    """How many of these comments the thread shows (typed comments and Webmention replies)."""
+    return sum(c.comment_type in Comment.CONVERSATIONAL for c in comments)
+
+
 def thread(post, *, extra_ids: list[int] | None = None) -> list[ThreadNode]:
     """The approved comments of post as a tree, nested at most PLNET_COMMENT_THREAD_DEPTH deep
     (a reply to a comment at the last level is shown beside it, as WordPress does). A reply whose
     parent is not shown is shown at the top level.
 
     `extra_ids` names pending or spam comments to show too (the visitor's own, right after
-    posting, kept in their session), marked `awaiting`.
+    posting, kept in their session), marked `awaiting`. Comments carry THREAD_FIELDS only.
+    Without extra_ids, a post loaded with `approved_comments_prefetch()` asks nothing more.
     """
     max_depth = max(settings.PLNET.comment_thread_depth, 1)
     shown = Q(state=Comment.State.APPROVED)
     if extra_ids:
         # the visitor's own words stay visible to them, whatever a layer decided
         shown |= Q(pk__in=extra_ids, state__in=[Comment.State.PENDING, Comment.State.SPAM])
-    comments = Comment.objects.conversational().filter(shown, post=post).select_related("user")
+    loaded = getattr(post, "__dict__", {}).get("approved_comments")
+    if loaded is not None and not extra_ids:
+        comments = [c for c in loaded if c.comment_type in Comment.CONVERSATIONAL]
+    else:
+        comments = (
+            Comment.objects.conversational()
+            .filter(shown, post=post)
+            .select_related("user")
+            .only(*THREAD_FIELDS)
+            .order_by("created_at", "id")
+        )
     roots: list[ThreadNode] = []
     nodes: dict[int, ThreadNode] = {}
     container: dict[int, list[ThreadNode]] = {}
-    for c in comments.order_by("created_at", "id"):
+    for c in comments:
         node = ThreadNode(c, 1, awaiting=c.state != Comment.State.APPROVED)
         parent = nodes.get(c.parent_id)
         if parent is None:
@@ -337,25 +446,52 @@ def _absolute(path: str) -> str:
     return settings.SITE_URL + path
 
 
-def notify_post_author(comment: Comment) -> bool:
-    """Mail the post's author about a new comment (published or awaiting moderation), once.
+def owner_addresses(post) -> list[str]:
+    """Who is told of responses on post: its author's email; when the author has none (posts
+    imported from WordPress belong to imported accounts without one), PLNET_ADMIN_EMAIL, or when
+    that is empty the active staff accounts' addresses."""
+    author = post.author
+    if author is not None and author.email:
+        return [author.email]
+    if settings.PLNET.admin_email:
+        return list(settings.PLNET.admin_email)
+    staff = get_user_model().objects.filter(is_staff=True, is_active=True).exclude(email="")
+    return list(dict.fromkeys(staff.order_by("pk").values_list("email", flat=True)))
 
-    Skips spam, comments by the author themself, and authors without email. Returns True when
-    a mail was sent.
+
+def notify_post_author(comment: Comment) -> bool:
+    """Mail the post's owner (see owner_addresses) about a new response — a comment, pingback or
+    Webmention, published or awaiting moderation — once.
+
+    Skips spam and trash, and never mails people their own comment. Returns True when a mail was
+    sent.
     """
-    author = comment.post.author
-    if (
-        comment.author_notified_at
-        or comment.state in (Comment.State.SPAM, Comment.State.TRASH)
-        or author is None
-        or not author.email
-        or comment.user_id == author.pk
-    ):
+    post = comment.post
+    if comment.author_notified_at or comment.state in (Comment.State.SPAM, Comment.State.TRASH):
+        return False
+    if post.author_id is not None and comment.user_id == post.author_id:
+        return False
+    own = (comment.author_email or "").strip().lower()
+    to = [address for address in owner_addresses(post) if address.lower() != own]
+    if not to:
         return False
     waiting = comment.state == Comment.State.PENDING
     subject = f"[{settings.SITE_NAME}] {'Awaiting moderation' if waiting else 'New comment'}: "
-    body = (
-        f"{comment.display_name} wrote on “{comment.post}”:\n\n{comment.raw_content}\n\n"
+    EmailMessage(subject + str(post)[:80], _owner_mail_body(comment, waiting), to=to).send()
+    Comment.objects.filter(pk=comment.pk).update(author_notified_at=timezone.now())
+    return True
+
+
+def _owner_mail_body(comment: Comment, waiting: bool) -> str:
+    if comment.comment_type == Comment.Type.COMMENT:
+        opening = f"{comment.display_name} wrote on “{comment.post}”"
+    else:
+        kind = comment.get_comment_type_display().lower()
+        opening = (
+            f"{comment.display_name} sent a {kind} to “{comment.post}” from {comment.source_url}"
+        )
+    return (
+        f"{opening}:\n\n{comment.raw_content}\n\n"
         + (
             f"It awaits your moderation: {_absolute(reverse('conversation:moderation'))}\n"
             if waiting
@@ -363,9 +499,6 @@ def notify_post_author(comment: Comment) -> bool:
         )
         + f"Spam check: {comment.spam_layer} — {comment.spam_reason}\n"
     )
-    EmailMessage(subject + str(comment.post)[:80], body, to=[author.email]).send()
-    Comment.objects.filter(pk=comment.pk).update(author_notified_at=timezone.now())
-    return True
 
 
 def notify_replied_to(comment: Comment) -> bool:

@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 import nh3
 from markdown_it import MarkdownIt
 
+from plnet.protocols.html import linkify
+
 # Tags a blog post or feed entry may carry: nh3's defaults plus media and figures.
 POST_TAGS = set(nh3.ALLOWED_TAGS) | {
     "figure", "figcaption", "audio", "video", "source", "track", "picture", "iframe",
@@ -85,9 +87,11 @@ def clean_html(html: str, *, base_url: str | None = None) -> str:
 
 
 def clean_comment_html(html: str) -> str:
-    """Return html reduced to the small comment subset (no media, no classes)."""
+    """Return html reduced to the small comment subset (no media, no classes), its plain-text
+    http(s) addresses made links (`plnet.protocols.html.linkify`); every link gets
+    rel="nofollow ugc noopener noreferrer" and only http, https and mailto hrefs survive."""
     return nh3.clean(
-        html,
+        linkify(html),
         tags=COMMENT_TAGS,
         attributes={"a": {"href"}},
         url_schemes=URL_SCHEMES,

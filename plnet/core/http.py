@@ -9,6 +9,10 @@ It applies, on every request and on every redirect:
   a bounded number of redirects, and plnet's User-Agent;
 - no proxies from the environment, no cookies kept between calls.
 
+`fetch` opens and closes its own connection; a `Session` keeps connections alive between many
+fetches (the reader's refresh), each one opened through the same guard and reused only for the
+host name it was checked for.
+
 Tests swap the resolver (`resolver=`) to map names to private addresses and check that the request
 is refused before any connection is attempted.
 """
@@ -33,6 +37,12 @@ Resolver = Callable[[str, int], list[str]]
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 REDIRECT_CODES = {301, 302, 303, 307, 308}
+# What httpx's own Client asks for: every content coding its installed decoders can read.
+ACCEPT_ENCODING = ", ".join(
+    k
+    for k in getattr(httpx._decoders, "SUPPORTED_DECODERS", ("gzip", "deflate"))
+    if k != "identity"
+)
 PERMANENT_REDIRECT_CODES = {301, 308}
 
 
@@ -177,20 +187,6 @@ def _ssl_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
-def _client(policy: FetchPolicy, resolver: Resolver) -> httpx.Client:
-    transport = httpx.HTTPTransport(retries=0, verify=_ssl_context())
-    # httpx offers no public hook for the network backend; swap it on the pool it built.
-    transport._pool._network_backend = GuardedBackend(resolver, policy.allowed_networks)
-    per_op = min(policy.timeout, 10.0)
-    return httpx.Client(
-        transport=transport,
-        timeout=httpx.Timeout(per_op),
-        follow_redirects=False,
-        trust_env=False,
-        headers={"User-Agent": policy.user_agent},
-    )
-
-
 def _read_capped(response: httpx.Response, policy: FetchPolicy, deadline: float) -> bytes:
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > policy.max_bytes:
@@ -208,33 +204,89 @@ def _read_capped(response: httpx.Response, policy: FetchPolicy, deadline: float)
     return b"".join(chunks)
 
 
-def fetch(
-    url: str,
-    *,
-    method: str = "GET",
-    headers: Mapping[str, str] | None = None,
-    data: Mapping[str, str] | bytes | None = None,
-    policy: FetchPolicy | None = None,
-    resolver: Resolver | None = None,
-    follow_redirects: bool = True,
-) -> FetchResponse:
-    """Make one guarded HTTP request and return the whole (capped) response.
+class Session:
+    """Guarded connections kept alive between fetches: for many requests in a row (a refresh of
+    the reader's feeds), where building a client and a TCP connection per request would cost more
+    than a 304 answer itself.
 
-    Any status is returned as a FetchResponse; only refusals and transport failures raise
-    (subclasses of FetchError). POST bodies are not re-sent on 303 or on 301/302 (browsers' rule).
+    Every new connection goes through `GuardedBackend.connect_tcp` (resolve, check every address,
+    connect to the checked one). A kept connection is reused only for the same origin (scheme,
+    host name, port) it was opened and checked for, so a request to another host name, or a
+    redirect to one, always opens (and checks) a connection of its own. Idle connections are
+    closed after `keepalive_expiry` seconds. No cookies are kept (requests go to the transport
+    without a cookie jar). Thread-safe: one Session may serve a pool of threads. Close it (or use
+    it as a context manager) to close its connections.
     """
-    policy = policy or default_policy()
-    resolver = resolver or system_resolver
-    deadline = time.monotonic() + policy.timeout
-    redirects: list[tuple[int, str]] = []
-    seen = {url}
-    with _client(policy, resolver) as client:
+
+    def __init__(
+        self,
+        policy: FetchPolicy | None = None,
+        resolver: Resolver | None = None,
+        *,
+        keepalive_expiry: float = 5.0,
+        max_keepalive_connections: int = 20,
+    ):
+        self.policy = policy or default_policy()
+        self.resolver = resolver or system_resolver
+        limits = httpx.Limits(
+            max_connections=100,
+            max_keepalive_connections=max_keepalive_connections,
+            keepalive_expiry=keepalive_expiry,
+        )
+        self._transport = httpx.HTTPTransport(retries=0, verify=_ssl_context(), limits=limits)
+        # httpx offers no public hook for the network backend; swap it on the pool it built.
+        self._transport._pool._network_backend = GuardedBackend(
+            self.resolver, self.policy.allowed_networks
+        )
+        self._headers = httpx.Headers(
+            {
+                "User-Agent": self.policy.user_agent,
+                "Accept": "*/*",
+                "Accept-Encoding": ACCEPT_ENCODING,
+            }
+        )
+        self._timeout = httpx.Timeout(min(self.policy.timeout, 10.0)).as_dict()
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close every kept connection."""
+        self._transport.close()
+
+    def _send(self, method: str, url: str, headers, data) -> httpx.Response:
+        merged = self._headers.copy()
+        if headers:
+            merged.update(headers)
+        body = {"content": data} if isinstance(data, bytes) else {"data": data}
+        request = httpx.Request(
+            method, url, headers=merged, extensions={"timeout": self._timeout}, **body
+        )
+        response = self._transport.handle_request(request)
+        response.request = request
+        return response
+
+    def fetch(
+        self,
+        url: str,
+        *,
+        method: str = "GET",
+        headers: Mapping[str, str] | None = None,
+        data: Mapping[str, str] | bytes | None = None,
+        follow_redirects: bool = True,
+    ) -> FetchResponse:
+        """Make one guarded HTTP request with this session's policy; see `fetch`."""
+        policy = self.policy
+        deadline = time.monotonic() + policy.timeout
+        redirects: list[tuple[int, str]] = []
+        seen = {url}
         while True:
             check_url(url)
-            body = {"content": data} if isinstance(data, bytes) else {"data": data}
             try:
-                request = client.build_request(method, url, headers=headers, **body)
-                response = client.send(request, stream=True)
+                response = self._send(method, url, headers, data)
             except httpx.TimeoutException:
                 raise FetchTimeout(f"no answer from {urlsplit(url).hostname} in time") from None
             except FetchError:
@@ -271,3 +323,32 @@ def fetch(
                 content=content,
                 redirects=redirects,
             )
+
+
+def fetch(
+    url: str,
+    *,
+    method: str = "GET",
+    headers: Mapping[str, str] | None = None,
+    data: Mapping[str, str] | bytes | None = None,
+    policy: FetchPolicy | None = None,
+    resolver: Resolver | None = None,
+    follow_redirects: bool = True,
+    session: Session | None = None,
+) -> FetchResponse:
+    """Make one guarded HTTP request and return the whole (capped) response.
+
+    Any status is returned as a FetchResponse; only refusals and transport failures raise
+    (subclasses of FetchError). POST bodies are not re-sent on 303 or on 301/302 (browsers' rule).
+    With `session`, its kept connections, policy and resolver are used (passing `policy` or
+    `resolver` too is a ValueError); without, a one-request Session is opened and closed.
+    """
+    options = {
+        "method": method, "headers": headers, "data": data, "follow_redirects": follow_redirects
+    }  # fmt: skip
+    if session is not None:
+        if policy is not None or resolver is not None:
+            raise ValueError("pass policy and resolver to the Session, not to fetch")
+        return session.fetch(url, **options)
+    with Session(policy, resolver) as one:
+        return one.fetch(url, **options)

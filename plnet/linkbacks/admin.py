@@ -7,7 +7,7 @@ from .models import OutgoingLinkback, ReceivedLinkback
 
 @admin.register(ReceivedLinkback)
 class ReceivedLinkbackAdmin(admin.ModelAdmin):
-    list_display = ["source", "target", "protocol", "state", "received_at"]
+    list_display = ["source", "target", "protocol", "state", "reason", "received_at"]
     list_filter = ["protocol", "state"]
     search_fields = ["source", "target"]
     raw_id_fields = ["post", "comment"]

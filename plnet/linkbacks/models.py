@@ -96,6 +96,18 @@ class ReceivedLinkback(models.Model):
     def __str__(self) -> str:
         return f"{self.protocol} {self.source} → {self.target} ({self.state})"
 
+    # The start of `reason` when the source resolved to an address the SSRF guard refuses. The
+    # rest (host, address, the setting that allows it) is for the owner only: see public_reason.
+    BLOCKED_SOURCE = "The source is at an address this site does not fetch from."
+
+    @property
+    def public_reason(self) -> str:
+        """`reason` as the sender may read it (the public status page): a refused address is
+        said without the host, the address or the server setting."""
+        if self.reason.startswith(self.BLOCKED_SOURCE):
+            return self.BLOCKED_SOURCE
+        return self.reason
+
     def move_to(self, state: str, reason: str = "") -> None:
         """Change state (checked against TRANSITIONS), recording when and why; does not save."""
         if state != self.state and state not in self.TRANSITIONS[self.State(self.state)]:
@@ -116,6 +128,9 @@ class SourceFetch(models.Model):
     body = models.TextField(blank=True)
     error = models.CharField(max_length=500, blank=True)
     timed_out = models.BooleanField(default=False)
+    blocked = models.BooleanField(
+        default=False, help_text="Refused by the SSRF guard: a private or local address."
+    )
 
     def __str__(self) -> str:
         return f"{self.url} at {self.fetched_at:%Y-%m-%d %H:%M:%S}"

@@ -20,6 +20,7 @@ import csv
 import html
 import io
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -29,6 +30,7 @@ VERDICTS = (SPAM, HELD, APPROVED)
 
 _TAG = re.compile(r"<[^>]*>")
 _ANCHOR = re.compile(r"<a\s[^>]*href", re.IGNORECASE)
+_HREF = re.compile(r"<a\s[^>]*?href\s*=\s*[\"']?([^\"'\s>]+)", re.IGNORECASE)
 _URL = re.compile(
     r"(?:https?://|www\.)[^\s<>\"']+|\b[a-z0-9-]+\.(?:com|net|org|info|biz|ru|ly|co|tk|me)\b[^\s<>\"']*",
     re.IGNORECASE,
@@ -80,19 +82,34 @@ class Thresholds:
     t_high: float
 
 
+def _compatible(raw: str) -> str:
+    # NFKC folds look-alike forms into plain ones: full-width "ｈｔｔｐ://ｗｗｗ.ｅｂａｙ.ｃｏｍ"
+    # becomes "http://www.ebay.com", ligatures and circled letters become letters.
+    return unicodedata.normalize("NFKC", raw or "")
+
+
 def plain_text(raw: str) -> str:
     """Return raw (HTML or Markdown as typed) as one line of plain text: tags dropped, entities
-    decoded, invisible characters removed, whitespace collapsed."""
-    text = html.unescape(_TAG.sub(" ", raw or "")).translate(_INVISIBLE)
+    decoded, Unicode compatibility forms folded (NFKC: full-width letters, ligatures), invisible
+    characters removed, whitespace collapsed."""
+    text = _compatible(html.unescape(_TAG.sub(" ", raw or ""))).translate(_INVISIBLE)
     return _SPACE.sub(" ", text).strip()
 
 
 def find_links(raw: str) -> list[str]:
-    """Return the links in raw: `<a href>` tags and bare URLs/domains, in order, without duplicates
-    of a URL that sits inside an anchor's href."""
+    """Return the links in raw: `<a href>` tags and bare URLs/domains (also when written in
+    full-width or other compatibility characters), in order, without duplicates of a URL that
+    sits inside an anchor's href."""
     anchors = len(_ANCHOR.findall(raw or ""))
-    bare = _URL.findall(_TAG.sub(" ", html.unescape(raw or "")))
+    bare = _URL.findall(_TAG.sub(" ", _compatible(html.unescape(raw or ""))))
     return ["<a>"] * anchors + bare
+
+
+def anchor_hosts(raw: str) -> list[str]:
+    """The hosts of the `<a href>` links in raw (lower-cased, without "www."), in order; hrefs
+    without a host (relative links, fragments) are left out."""
+    hrefs = (html.unescape(h) for h in _HREF.findall(raw or ""))
+    return [host for host in map(host_of, hrefs) if host]
 
 
 def count_links(raw: str) -> int:
@@ -155,10 +172,12 @@ def _slug(value: str) -> str:
 
 def model_text(comment: CommentText) -> str:
     """The text a word model reads: the plain text with URLs replaced by `urlhost_<host>` tokens
-    (so a domain counts as one word), then the meta tokens."""
+    (so a domain counts as one word), a `urlhost_<host>` token for each `<a href>` link, then the
+    meta tokens."""
     text = plain_text(comment.content)
     text = _URL.sub(lambda m: f" urltoken urlhost_{_slug(host_of(m.group(0)))} ", text)
-    return f"{text} {' '.join(meta_tokens(comment))}"
+    anchors = " ".join(f"urlhost_{_slug(h)}" for h in anchor_hosts(comment.content))
+    return f"{text} {anchors} {' '.join(meta_tokens(comment))}"
 
 
 def decide(score: float, thresholds: Thresholds) -> str:

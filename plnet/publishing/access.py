@@ -25,6 +25,11 @@ def can_edit(user, post: Post) -> bool:
     return post.author_id == user.pk or user.has_perm("publishing.change_post")
 
 
+def can_edit_all(user) -> bool:
+    """May this user edit everyone's posts (and so see them all in the list of posts)?"""
+    return can_write(user) and user.has_perm("publishing.change_post")
+
+
 def can_read(post: Post, unlocked: set[int]) -> bool:
     """May a reader see this public post's content? A protected post needs its password first.
 

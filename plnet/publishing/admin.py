@@ -1,12 +1,13 @@
 """Django admin for posts and pages, categories, attachments and old URLs.
 
-Changes made here go through the same service as the editor (`save_post`), so a post published
-in the admin runs the same after-commit hooks. Comments belong to the conversation app's admin.
+Changes made here go through the same services as the editor (`save_post`, `save_category`), so
+a post published in the admin runs the same after-commit hooks and the site's navigation follows. Comments belong to the conversation app's admin.
 """
 
 from django.contrib import admin
 
 from . import services
+from .forms import PostAdminForm
 from .models import Attachment, Category, LegacyURL, Post
 
 
@@ -17,6 +18,7 @@ class LegacyURLInline(admin.TabularInline):
 
 @admin.register(Post)
 class PostAdmin(admin.ModelAdmin):
+    form = PostAdminForm
     list_display = ("title", "post_type", "status", "author", "published_at", "sticky")
     list_filter = ("post_type", "status", "author", "comment_status", "sticky", "categories")
     search_fields = ("title", "body", "slug", "guid")
@@ -52,6 +54,16 @@ class CategoryAdmin(admin.ModelAdmin):
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
     autocomplete_fields = ("parent",)
+
+    def save_model(self, request, obj, form, change):
+        services.save_category(obj)
+
+    def delete_model(self, request, obj):
+        services.delete_category(obj)
+
+    def delete_queryset(self, request, queryset):
+        for category in queryset:
+            services.delete_category(category)
 
 
 @admin.register(Attachment)

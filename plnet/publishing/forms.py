@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from . import uploads
+from . import services, uploads
 from .models import Category, Post
 
 
@@ -117,6 +117,12 @@ class PostForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.instance.date_floating:  # an imported draft whose date was never set
+            self.initial["published_at"] = None
+            self.fields["published_at"].help_text = (
+                "Not set yet (the date in the WordPress export was only a placeholder). "
+                + self.fields["published_at"].help_text
+            )
         # The body is edited in the post's own format: imported posts keep their HTML.
         if self.instance.body_format == Post.BodyFormat.HTML:
             self.fields["body"].label = "Body (HTML)"
@@ -138,4 +144,27 @@ class PostForm(forms.ModelForm):
             raise forms.ValidationError("Write a title or some text first.")
         if data.get("status") == Post.Status.SCHEDULED and not data.get("published_at"):
             self.add_error("published_at", "A scheduled post needs a date and time.")
+        return data
+
+
+class PostAdminForm(forms.ModelForm):
+    """The admin's post form: a slug another post or page holds is refused with a message,
+    rather than silently changed to "-2" when saved."""
+
+    class Meta:
+        model = Post
+        fields = ["post_type", "slug", "parent"]  # the admin adds its fieldsets' fields
+
+    def clean(self):
+        data = super().clean()
+        slug, post_type = data.get("slug"), data.get("post_type")
+        if slug and post_type:
+            problem = services.slug_problem(
+                slug,
+                post_type=post_type,
+                exclude_pk=self.instance.pk,
+                top_level=data.get("parent") is None,
+            )
+            if problem:
+                self.add_error("slug", problem)
         return data

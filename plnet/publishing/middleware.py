@@ -1,11 +1,16 @@
 """Old URLs keep working: a 404 whose path (or path?query) is a known LegacyURL, or the old page
 of an imported attachment, becomes a 301; `/?attachment_id=N` answers 301 to the page of the
-attachment imported with WordPress ID N; the address of a deleted post answers 410 Gone."""
+attachment imported with WordPress ID N; the address of a deleted post answers 410 Gone.
+Query variables WordPress would ignore (tracking parameters, `replytocom`) are ignored too, and
+`…/index.php?p=N` is read as `…/?p=N`."""
 
 from __future__ import annotations
 
 from django.http import HttpResponsePermanentRedirect
 from django.shortcuts import render
+
+# WordPress's query variables that name one item on its own (plain permalinks).
+WP_QUERY_VARS = ("p", "page_id", "attachment_id")
 
 
 class LegacyURLMiddleware:
@@ -23,7 +28,7 @@ class LegacyURLMiddleware:
             target = self._lookup(request)
             if target:
                 return HttpResponsePermanentRedirect(target)
-        if request.path == "/" and "attachment_id" in request.GET:
+        if request.path in {"/", "/index.php"} and "attachment_id" in request.GET:
             target = self._attachment_by_id(request.GET["attachment_id"])
             if target:
                 return HttpResponsePermanentRedirect(target)
@@ -44,14 +49,26 @@ class LegacyURLMiddleware:
 
     @staticmethod
     def _candidates(request) -> list[str]:
-        """The stored forms an old URL may have: path?query, else the path with and without
-        its trailing slash."""
+        """The stored forms an old URL may have, most exact first.
+
+        path?query as asked; then, as WordPress ignores query variables it does not know
+        (`utm_source`, `replytocom`…), path?p=N, path?page_id=N or path?attachment_id=N alone;
+        with no such variable, the bare path with and without its trailing slash. A path
+        ending in /index.php is read as its folder, as WordPress serves the same page there.
+        """
         query = request.META.get("QUERY_STRING", "")
-        candidates = [request.path + ("?" + query if query else "")]
-        if not query:
-            other = request.path[:-1] if request.path.endswith("/") else request.path + "/"
-            candidates.append(other)
-        return candidates
+        paths = [request.path]
+        if request.path.endswith("/index.php"):
+            paths.append(request.path.removesuffix("index.php"))
+        candidates = []
+        for path in paths:
+            candidates.append(path + ("?" + query if query else ""))
+            found = [(k, request.GET[k]) for k in WP_QUERY_VARS if request.GET.get(k, "").isdigit()]
+            candidates += [f"{path}?{key}={value}" for key, value in found]
+            if not found:
+                other = path[:-1] if path.endswith("/") else path + "/"
+                candidates += [path, other]
+        return list(dict.fromkeys(c for c in candidates if c.strip("/")))
 
     @staticmethod
     def _attachment_by_id(raw: str) -> str | None:

@@ -145,8 +145,4 @@ def search_posts(text: str):
 
 
 def _for_listing(queryset):
-    return (
-        queryset.with_comment_counts()
-        .select_related("author")
-        .prefetch_related("categories", "tags")
-    )
+    return queryset.with_comment_counts().select_related("author").with_terms()

@@ -13,7 +13,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import transaction
-from django.db.models import Prefetch
 from django.http import (
     FileResponse,
     Http404,
@@ -28,21 +27,24 @@ from django.utils.crypto import constant_time_compare
 from django.views.decorators.http import require_GET, require_POST
 from taggit.models import Tag
 
+from plnet.conversation.services import approved_comments_prefetch, conversational_count
+
 from . import services, uploads
-from .access import can_edit, can_read, can_write, visible_to
+from .access import can_edit, can_edit_all, can_read, can_write, visible_to
 from .forms import PostForm
 from .models import Attachment, Category, Post
 
 PER_PAGE = 10
-# Category links need the parents' slugs: load two levels with the categories themselves.
-CATEGORIES = Prefetch("categories", queryset=Category.objects.select_related("parent__parent"))
+# A listing's entry shows the summary (from search_text or the excerpt), never the body: the
+# two largest columns stay in the database.
+LISTING_SKIPS = ("body", "content_html")
 UNLOCKED = "publishing_unlocked_posts"
 
 
 def _listing(queryset):
     """Published posts for a listing, newest first unless the queryset is already ordered
     (the order is always explicit, never left to Meta.ordering), with authors, categories,
-    tags and approved-comment counts loaded."""
+    tags and approved-comment counts loaded, and without their bodies (LISTING_SKIPS)."""
     if not queryset.query.order_by:
         queryset = queryset.order_by("-published_at", "-id")
     return (
@@ -50,7 +52,8 @@ def _listing(queryset):
         .published()
         .with_comment_counts()
         .select_related("author")
-        .prefetch_related(CATEGORIES, "tags")
+        .with_terms()
+        .defer(*LISTING_SKIPS)
     )
 
 
@@ -148,21 +151,21 @@ def post_detail(request, year, month, day, slug):
         raise Http404("No such date") from None
     post = (
         visible_to(request.user, posts.filter(slug=slug))
-        .with_comment_counts()
         .select_related("author")
-        .prefetch_related(CATEGORIES, "tags")
+        .with_terms()
+        .prefetch_related(approved_comments_prefetch())  # thread, count, responses: one query
         .first()
     )
     if post is None:
         raise Http404("No such post")
-    previous, following = services.adjacent_posts(post)
+    previous, following, number = services.place_in_story(post)
     context = {
         "post": post,
         "unlocked": can_read(post, set(request.session.get(UNLOCKED, []))),
-        "post_number": services.post_number(post),
+        "post_number": number,
         "previous": previous,
         "next": following,
-        "approved_comment_count": post.approved_comment_count,
+        "approved_comment_count": conversational_count(post.approved_comments),
     }
     return render(request, "publishing/post_detail.html", context)
 
@@ -307,8 +310,12 @@ def _writer_or_404(request):
 @login_required
 def my_posts(request):
     _writer_or_404(request)
-    posts = Post.objects.posts().filter(author=request.user).order_by("-updated_at")
-    return render(request, "publishing/my_posts.html", {"page_obj": _page_of(request, posts)})
+    everyone = can_edit_all(request.user)  # WordPress's "All posts" for editors
+    posts = Post.objects.posts().select_related("author").newest_first()
+    if not everyone:
+        posts = posts.filter(author=request.user)
+    context = {"page_obj": _page_of(request, posts), "everyone": everyone}
+    return render(request, "publishing/my_posts.html", context)
 
 
 @login_required

@@ -8,9 +8,14 @@ Memory stays flat: only terms, authors and the ids needed to link parents are re
 Import keys, so that importing the same file again changes nothing and a second file adds to what
 is there: authors by WordPress login (`User.wp_login`); categories and tags by slug; posts, pages
 and attachments by (`wp_site`, `wp_post_id`) where `wp_site` is the export's base blog URL;
-comments by (post, `wp_comment_id`); old URLs by path. A post already imported is updated only
-when the file says something different about it (a newer export); comments already imported are
-never changed, so moderation decisions taken here survive a re-import.
+comments by (post, `wp_comment_id`); old URLs by path.
+
+A re-import never undoes what was done here. Each imported post, page and category keeps two
+digests: of the item as the export said it, and of the fields the import wrote. On a later import
+the item is left alone when the export says what it said last time; it is updated when the export
+changed and the row still holds what the import wrote; when both changed (a newer export, and an
+edit here since), the edit made here is kept and the summary lists it as a conflict. Comments
+already imported are never changed, so moderation decisions taken here survive a re-import.
 
 What is not imported (revisions, trashed items, nav menu items, other post types, comments of
 unknown types, terms of other taxonomies) is counted in the summary with the reason.
@@ -18,7 +23,10 @@ unknown types, terms of other taxonomies) is counted in the summary with the rea
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import ipaddress
+import json
 import mimetypes
 import re
 import unicodedata
@@ -48,6 +56,7 @@ from plnet.protocols.wpautop import autop
 
 from .models import Attachment, Category, LegacyURL, Post
 from .services import is_reserved_page_slug, unique_slug
+from .sitecache import published_changed
 
 STATUS = {
     "publish": Post.Status.PUBLISHED,
@@ -89,6 +98,47 @@ _USERNAME_UNSAFE = re.compile(r"[^\w.@+-]")
 _LOGIN_UNSAFE = re.compile(r"[^a-z0-9 _.@-]", re.IGNORECASE)
 _OCTET = re.compile(r"%[a-fA-F0-9]{2}")
 _ENTITY = re.compile(r"&.+?;")
+# The post fields an import writes: compared to tell an edit made here from a newer export.
+POST_FIELDS = (
+    "post_type", "title", "slug", "body", "body_format", "excerpt", "status", "published_at",
+    "date_floating", "author_id", "menu_order", "comment_status", "ping_status", "sticky", "password", "guid",
+)  # fmt: skip
+# Parts of an item that say nothing about the post (where it sits in the file, its comments,
+# which are keyed one by one, and meta fields plnet does not import).
+_NOT_DIGESTED = {"line", "comments", "meta"}
+
+
+def digest(data) -> str:
+    """A stable SHA-256 hex digest of JSON-able data (datetimes in UTC ISO form, sets sorted)."""
+
+    def plain(value):
+        if isinstance(value, datetime):
+            return value.astimezone(UTC).isoformat() if value.tzinfo else value.isoformat()
+        if isinstance(value, set | frozenset):
+            return sorted(value)
+        return str(value)
+
+    text = json.dumps(data, sort_keys=True, default=plain, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def item_digest(item: wxr.WxrItem, author_id: int | None = None) -> str:
+    """Digest of what the export says about an item (not its comments or place in the file),
+    with the account its author was given (so that a new `author_map` counts as a change)."""
+    fields = dataclasses.asdict(item)
+    data = {k: v for k, v in fields.items() if k not in _NOT_DIGESTED}
+    return digest({**data, "account": author_id})
+
+
+def post_state_digest(fields: dict, category_ids: set[int], tag_ids: set[int]) -> str:
+    """Digest of a post's imported fields (`POST_FIELDS`) and its category and tag ids."""
+    data = {k: fields[k] for k in POST_FIELDS}
+    return digest({**data, "categories": set(category_ids), "tags": set(tag_ids)})
+
+
+def category_state_digest(name: str, description: str, parent_slug: str) -> str:
+    """Digest of what an import writes to a category."""
+    return digest([name, description, parent_slug])
 
 
 @dataclass
@@ -96,7 +146,9 @@ class ImportSummary:
     """What an import did. `created`/`updated`/`unchanged` count by kind ("author", "post",
     "page", "attachment", "comment", "category", "tag", "old URL"); `comments` counts the
     comments created by state; `skipped` counts what was left out by reason; `notes` counts
-    what was imported differently from the file (and why)."""
+    what was imported differently from the file (and why); `kept` counts by kind the items
+    changed both here and in the file since the last import, where the edit made here was kept,
+    and `conflicts` names them."""
 
     file: str = ""
     site: str = ""
@@ -108,6 +160,8 @@ class ImportSummary:
     comments: Counter = field(default_factory=Counter)
     skipped: Counter = field(default_factory=Counter)
     notes: Counter = field(default_factory=Counter)
+    kept: Counter = field(default_factory=Counter)
+    conflicts: list[str] = field(default_factory=list)
     dry_run: bool = False
 
     def skip(self, reason: str, count: int = 1) -> None:
@@ -136,7 +190,17 @@ class ImportSummary:
         if self.notes:
             out.append(f"  imported with changes ({sum(self.notes.values())}):")
             out += [f"    {n:>6}  {what}" for what, n in sorted(self.notes.items())]
+        if self.conflicts:
+            out.append(
+                f"  conflicts ({len(self.conflicts)}): changed here and in the file since the"
+                " last import; kept your edit:"
+            )
+            out += [f"    {what}" for what in self.conflicts]
         return out
+
+    def conflict(self, kind: str, what: str) -> None:
+        self.kept[kind] += 1
+        self.conflicts.append(f"{kind} {what}")
 
 
 def import_wxr(
@@ -144,6 +208,7 @@ def import_wxr(
     *,
     progress: Callable[[ImportSummary], None] | None = None,
     author_default: str | None = None,
+    author_map: dict[str, str] | None = None,
     dry_run: bool = False,
 ) -> ImportSummary:
     """Import one WXR file (a path or a binary file object) in a single transaction.
@@ -152,12 +217,14 @@ def import_wxr(
     who gets the items that name no author. With `dry_run`, everything is done and then rolled
     back. After commit, when comments labelled approved or spam came in, the spam filter is
     retrained in the background. Raises `plnet.protocols.wxr.WxrError` (nothing written) when the file is refused, and
-    `LookupError` when `author_default` is not a user.
+    `LookupError` when `author_default` is not a user. `author_map` maps WordPress logins to
+    existing usernames: those authors' items go to these accounts (no account is made for
+    them); it raises `LookupError` too when a username is not a user.
     """
     name = source if isinstance(source, str | Path) else getattr(source, "name", "uploaded file")
     summary = ImportSummary(file=str(name), dry_run=dry_run)
     with transaction.atomic():
-        importer = _Importer(summary, author_default)
+        importer = _Importer(summary, author_default, author_map or {})
         for record in wxr.parse(source):
             importer.add(record)
             if isinstance(record, wxr.WxrItem) and progress is not None:
@@ -165,7 +232,9 @@ def import_wxr(
         importer.finish()
         if dry_run:
             transaction.set_rollback(True)
-        elif summary.comments[Comment.State.SPAM] or summary.comments[Comment.State.APPROVED]:
+            return summary
+        published_changed()  # new pages, categories, years (after commit)
+        if summary.comments[Comment.State.SPAM] or summary.comments[Comment.State.APPROVED]:
             # the imported moderation history is training data for this site's spam filter
             transaction.on_commit(_retrain_spam_filter)
     return summary
@@ -237,7 +306,9 @@ class _Importer:
     """Writes records one by one; remembers only what later records need (terms, authors,
     parents to link once every item is in)."""
 
-    def __init__(self, summary: ImportSummary, author_default: str | None):
+    def __init__(
+        self, summary: ImportSummary, author_default: str | None, author_map: dict[str, str]
+    ):
         self.summary = summary
         self.site: wxr.WxrSite | None = None
         self.site_key = ""
@@ -257,10 +328,17 @@ class _Importer:
         self.attachment_parents: list[tuple[int, int]] = []
         self.default_user_id = None
         if author_default:
-            user = get_user_model().objects.filter(username=author_default).first()
-            if user is None:
-                raise LookupError(f"no user named {author_default!r}")
-            self.default_user_id = user.pk
+            self.default_user_id = self._existing_user_id(author_default)
+        self.mapped = {wp_login_key(login): name for login, name in author_map.items()}
+        for key, username in self.mapped.items():
+            self.users[key] = self._existing_user_id(username)
+
+    @staticmethod
+    def _existing_user_id(username: str) -> int:
+        user = get_user_model().objects.filter(username=username).first()
+        if user is None:
+            raise LookupError(f"no user named {username!r}")
+        return user.pk
 
     # --- dispatch ------------------------------------------------------------------------
 
@@ -271,7 +349,12 @@ class _Importer:
             self._author(record)
         elif isinstance(record, wxr.WxrCategory):
             self._category(
-                record.slug, record.name, record.parent_slug, record.description, record.term_id
+                record.slug,
+                record.name,
+                record.parent_slug,
+                record.description,
+                record.term_id,
+                declared=True,
             )
         elif isinstance(record, wxr.WxrTag):
             self._tag(record.slug, record.name)
@@ -322,6 +405,9 @@ class _Importer:
             self.summary.skip("author without a login")
             return
         user_id = self._user_id(author.login, author)
+        if wp_login_key(author.login) in self.mapped:
+            key = wp_login_key(author.login)
+            self.summary.note(f"author '{key}' imported as the account '{self.mapped[key]}'")
         if author.author_id is not None:
             self.user_by_wp_id[author.author_id] = user_id
 
@@ -362,13 +448,28 @@ class _Importer:
 
     def _term(self, term: wxr.WxrTerm) -> None:
         if term.taxonomy == "category":
-            self._category(term.slug, term.name, term.parent_slug, term.description, term.term_id)
+            self._category(
+                term.slug,
+                term.name,
+                term.parent_slug,
+                term.description,
+                term.term_id,
+                declared=True,
+            )
         elif term.taxonomy == "post_tag":
             self._tag(term.slug, term.name)
         else:
             self.summary.skip(f"terms of taxonomy '{term.taxonomy or '?'}' are not imported")
 
-    def _category(self, slug, name, parent_slug="", description="", term_id=None) -> int | None:
+    def _category(
+        self, slug, name, parent_slug="", description="", term_id=None, *, declared=False
+    ) -> int | None:
+        """The id of the category with this slug, created when missing.
+
+        A `declared` category (the export's own <wp:category>, with its description and
+        parent) that an earlier import made is updated when the export changed it since and
+        nobody changed it here; when both did, the edit made here is kept (a conflict).
+        """
         slug = wp_slug(slug, name)
         name = (name or slug)[:250]
         if not slug:
@@ -376,19 +477,60 @@ class _Importer:
             return None
         if slug in self.categories:
             return self.categories[slug]
-        category = Category.objects.filter(slug=slug).first()
+        parent_slug = wp_slug(parent_slug) if parent_slug else ""
+        read = digest([slug, name, description, parent_slug]) if declared else ""
+        written = category_state_digest(name, description, parent_slug) if declared else ""
+        category = Category.objects.filter(slug=slug).select_related("parent").first()
+        link_parent = bool(parent_slug)
         if category is None:
             category = Category.objects.create(
-                slug=slug, name=name, description=description, wp_term_id=term_id
+                slug=slug,
+                name=name,
+                description=description,
+                wp_term_id=term_id,
+                wp_export_digest=read,
+                wp_written_digest=written,
             )
             self.summary.created["category"] += 1
             self.new_terms.add(("category", category.pk))
-        elif ("category", category.pk) not in self.new_terms:
+        elif ("category", category.pk) in self.new_terms:
+            pass
+        elif not declared or category.wp_export_digest == read:
             self.summary.unchanged["category"] += 1
-        if parent_slug:
-            self.category_parents.append((category.pk, wp_slug(parent_slug)))
+            link_parent = False
+        else:
+            link_parent = self._reconcile_category(category, read, written, name, description)
+            link_parent = link_parent and bool(parent_slug)
+        if link_parent:
+            self.category_parents.append((category.pk, parent_slug))
         self.categories[slug] = category.pk
         return category.pk
+
+    def _reconcile_category(
+        self, category: Category, read: str, written: str, name: str, description: str
+    ) -> bool:
+        """A category the export changed since the last import: update it unless it was
+        edited here too (then keep it: a conflict). True when it was updated."""
+        parent = category.parent.slug if category.parent else ""
+        current = category_state_digest(category.name, category.description, parent)
+        rows = Category.objects.filter(pk=category.pk)
+        if current == written:  # the file now says what is here already
+            rows.update(wp_export_digest=read, wp_written_digest=written)
+            self.summary.unchanged["category"] += 1
+            return False
+        if current != category.wp_written_digest:
+            rows.update(wp_export_digest=read)
+            self.summary.conflict("category", f"'{category.name}' ({category.slug})")
+            return False
+        rows.update(
+            name=name,
+            description=description,
+            parent=None,
+            wp_export_digest=read,
+            wp_written_digest=written,
+        )
+        self.summary.updated["category"] += 1
+        return True
 
     def _category_id(self, slug: str) -> int | None:
         if slug not in self.categories:
@@ -433,8 +575,8 @@ class _Importer:
             self._attachment(item)
             self.summary.skip("comments on attachments", len(item.comments))
             return
-        post, created = self._post(item)
-        self._post_terms(post, item, created)
+        terms = self._item_terms(item)
+        post, created = self._post(item, terms)
         self._old_urls(post, item)
         self._comments(post, item, created)
 
@@ -462,7 +604,7 @@ class _Importer:
             return self.default_user_id
         return self._user_id(login)
 
-    def _post(self, item: wxr.WxrItem) -> tuple[Post, bool]:
+    def _post(self, item: wxr.WxrItem, terms: tuple[set[int], set[int]]) -> tuple[Post, bool]:
         when = self._when(item)
         title = plain_text(item.title)[:500]
         status = STATUS.get(item.status, Post.Status.DRAFT)
@@ -478,6 +620,9 @@ class _Importer:
             "excerpt": plain_text(item.excerpt),
             "status": status,
             "published_at": when,
+            # WordPress leaves a draft's GMT date unset until someone sets a date: publishing
+            # it dates it then (wp_insert_post), so the export's date is only a placeholder.
+            "date_floating": status == Post.Status.DRAFT and item.post_date_gmt is None,
             "author_id": self._author_id(item.creator),
             "menu_order": item.menu_order,
             "comment_status": "open" if item.comment_status == "open" else "closed",
@@ -489,33 +634,81 @@ class _Importer:
         if item.status not in STATUS:
             self.summary.note(f"status '{item.status}' read as draft")
         post = Post.objects.filter(wp_site=self.site_key, wp_post_id=item.post_id).first()
-        if item.post_type == "page" and not item.parent_id and is_reserved_page_slug(slug):
-            values["slug"] = unique_slug(
-                slug, post_type="page", exclude_pk=post and post.pk, top_level=True
-            )
-            self.summary.note(
-                f"page slug '{slug}' is one of plnet's own addresses: now '{values['slug']}'"
-            )
+        if item.post_type == "page" and not item.parent_id and slug:
+            self._free_page_slug(values, post)
         kind, created = item.post_type, post is None
+        read = item_digest(item, values["author_id"])
         if not created and values["author_id"] is None:
-            del values["author_id"]  # the file names nobody: keep whoever the post has
+            values["author_id"] = post.author_id  # the file names nobody: keep whoever it has
+        written = post_state_digest(values, *terms)
         if created:
             post = Post(wp_site=self.site_key, wp_post_id=item.post_id, **values)
             post.created_at = when or timezone.now()
+            post.wp_export_digest, post.wp_written_digest = read, written
             post.save()
+            self._link_terms(post, *terms, created=True)
             self.summary.created[kind] += 1
-        elif any(getattr(post, k) != v for k, v in values.items()):
-            for k, v in values.items():
-                setattr(post, k, v)
-            post.save()
-            self.summary.updated[kind] += 1
+        elif post.wp_export_digest == read:
+            self.summary.unchanged[kind] += 1  # the export says what it said last time
         else:
-            self.summary.unchanged[kind] += 1
+            self._reconcile_post(post, values, terms, read, written)
         if item.parent_id:
             self.post_parents.append((post.pk, item.parent_id))
         return post, created
 
-    def _post_terms(self, post: Post, item: wxr.WxrItem, created: bool) -> None:
+    def _free_page_slug(self, values: dict, post: Post | None) -> None:
+        """Give a top-level page a slug no other top-level page holds (WordPress adds -2, -3…):
+        one of plnet's own addresses, or a page of another import or made here."""
+        slug = values["slug"]
+        if is_reserved_page_slug(slug):
+            why = "is one of plnet's own addresses"
+        elif (
+            Post.objects.pages()
+            .filter(slug=slug, parent__isnull=True)
+            .exclude(wp_site=self.site_key, wp_post_id__isnull=False)
+            .exclude(pk=post and post.pk)
+            .exists()
+        ):
+            why = "is taken by another page"
+        else:
+            return
+        values["slug"] = unique_slug(
+            slug, post_type="page", exclude_pk=post and post.pk, top_level=True
+        )
+        self.summary.note(f"page slug '{slug}' {why}: now '{values['slug']}'")
+
+    def _reconcile_post(self, post: Post, values: dict, terms, read: str, written: str) -> None:
+        """A post the export changed since the last import (or imported before digests were
+        kept): update it unless it was edited here too, then keep it (a conflict)."""
+        kind, rows = post.post_type, Post.objects.filter(pk=post.pk)
+        current = post_state_digest(
+            {k: getattr(post, k) for k in POST_FIELDS}, *self._current_terms(post)
+        )
+        if current == written:  # the file now says what is here already
+            rows.update(wp_export_digest=read, wp_written_digest=written)
+            self.summary.unchanged[kind] += 1
+        elif current != post.wp_written_digest:  # edited here since the last import
+            rows.update(wp_export_digest=read)
+            self.summary.conflict(kind, f"'{post.title}' (WordPress id {post.wp_post_id})")
+        else:
+            for k, v in values.items():
+                setattr(post, k, v)
+            post.wp_export_digest, post.wp_written_digest = read, written
+            post.save()
+            self._link_terms(post, *terms, created=False)
+            self.summary.updated[kind] += 1
+
+    def _current_terms(self, post: Post) -> tuple[set[int], set[int]]:
+        if self.post_type is None:
+            self.post_type = ContentType.objects.get_for_model(Post)
+        tags = Post.tags.through.objects.filter(content_type=self.post_type, object_id=post.pk)
+        return (
+            set(post.categories.values_list("pk", flat=True)),
+            set(tags.values_list("tag_id", flat=True)),
+        )
+
+    def _item_terms(self, item: wxr.WxrItem) -> tuple[set[int], set[int]]:
+        """The ids of the item's categories and tags (created when missing)."""
         category_ids, tag_ids = set(), set()
         for term in item.terms:
             if term.taxonomy == "category":
@@ -526,6 +719,9 @@ class _Importer:
                 self.summary.skip(f"item terms of taxonomy '{term.taxonomy}' are not imported")
         category_ids.discard(None)
         tag_ids.discard(None)
+        return category_ids, tag_ids
+
+    def _link_terms(self, post: Post, category_ids, tag_ids, *, created: bool) -> None:
         if created:  # nothing linked yet: one INSERT
             through = Post.categories.through
             through.objects.bulk_create(

@@ -59,6 +59,7 @@ def source_json(sub: Subscription) -> dict:
         "folder": {"id": sub.folder.pk, "name": sub.folder.name} if sub.folder else None,
         "state": s.state,
         "last_error": s.last_error,
+        "warning": s.warning,
         "last_fetched_at": _iso(s.last_fetched_at),
         "next_fetch_at": _iso(s.next_fetch_at),
     }

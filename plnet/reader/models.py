@@ -19,8 +19,6 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-MIN_INTERVAL = timedelta(minutes=15)
-MAX_INTERVAL = timedelta(hours=24)
 DEFAULT_INTERVAL = timedelta(hours=1)
 
 
@@ -80,7 +78,7 @@ class Source(models.Model):
     Lifecycle (`state`, moved only by `move_to`): new → ok | error | gone; ok ↔ error; any → gone
     on HTTP 410; gone → new when a member asks to refresh it. `error_count` drives the backoff;
     `fetch_interval` (seconds) adapts to how often the source publishes, within
-    MIN_INTERVAL..MAX_INTERVAL.
+    PLNET_FEED_MIN_INTERVAL_MINUTES..PLNET_FEED_MAX_INTERVAL_MINUTES.
     """
 
     class State(models.TextChoices):
@@ -107,6 +105,10 @@ class Source(models.Model):
     content_error = models.BooleanField(
         default=False, help_text="The last error was in the content (not a feed, broken XML)."
     )
+    last_warning = models.TextField(
+        blank=True,
+        help_text="A problem the parser recovered from in the last content read (the feed works).",
+    )
     last_status = models.PositiveSmallIntegerField(null=True, blank=True)
     etag = models.CharField(max_length=500, blank=True)
     last_modified = models.CharField(max_length=100, blank=True)
@@ -123,6 +125,11 @@ class Source(models.Model):
 
     def __str__(self) -> str:
         return self.title or self.url
+
+    @property
+    def warning(self) -> str:
+        """The parser's recovered problem, shown while the source is ok ("ok, with a warning")."""
+        return self.last_warning if self.state == self.State.OK else ""
 
     def move_to(self, state: str, why: str = "") -> None:
         """Change state (checked against TRANSITIONS), recording when and why (`last_error`).

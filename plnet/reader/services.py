@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from statistics import median
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -39,8 +40,6 @@ from plnet.protocols.feeds import (
 )
 from plnet.reader import search
 from plnet.reader.models import (
-    MAX_INTERVAL,
-    MIN_INTERVAL,
     Entry,
     Folder,
     Person,
@@ -56,8 +55,17 @@ ACCEPT = (
 )
 MAX_BACKOFF = timedelta(hours=24)
 EXCERPT_CHARS = 300
-PER_HOST_LIMIT = 2
 WORKERS = 8
+
+
+def min_interval() -> timedelta:
+    """The shortest time between two fetches of a source (PLNET_FEED_MIN_INTERVAL_MINUTES)."""
+    return timedelta(minutes=settings.PLNET.feed_min_interval_minutes)
+
+
+def max_interval() -> timedelta:
+    """The longest time between two fetches of a healthy source (PLNET_FEED_MAX_INTERVAL_MINUTES)."""
+    return timedelta(minutes=settings.PLNET.feed_max_interval_minutes)
 
 
 class SubscribeError(Exception):
@@ -116,13 +124,30 @@ def parse_retry_after(value: str | None, now: datetime) -> datetime | None:
     return min(max(when, now), now + MAX_BACKOFF)
 
 
-def download(source: Source, *, resolver: http.Resolver | None = None, policy=None) -> Download:
-    """Fetch and parse a source (no database access). Never raises for network or feed faults."""
+def download(
+    source: Source,
+    *,
+    resolver: http.Resolver | None = None,
+    session: http.Session | None = None,
+    keep_alive: bool = True,
+) -> Download:
+    """Fetch and parse a source (no database access). Never raises for network or feed faults.
+
+    With `session` (fetch_many's), the request uses its kept connections and its resolver;
+    `keep_alive=False` asks the server to close the connection after this answer (RFC 9112 §9.6),
+    for the last source of a host in the batch, so no idle connection is left open for nothing.
+    """
     result = Download(url=source.url)
     try:
-        response = http.fetch(
-            source.url, headers=conditional_headers(source), resolver=resolver, policy=policy
-        )
+        if session is not None:
+            headers = conditional_headers(source)
+            if not keep_alive:
+                headers["Connection"] = "close"
+            response = session.fetch(source.url, headers=headers)
+        else:
+            response = http.fetch(
+                source.url, headers=conditional_headers(source), resolver=resolver
+            )
     except http.FetchError as exc:
         result.error = str(exc)
         return result
@@ -242,24 +267,28 @@ UPDATE_FIELDS = [
 
 
 def adaptive_interval(source: Source) -> timedelta:
-    """Half the median gap between the source's last 10 entries, within MIN..MAX_INTERVAL.
+    """Half the median gap between the source's last 10 entries, within min_interval() ..
+    max_interval() (the PLNET_FEED_*_INTERVAL_MINUTES settings).
 
-    A source that publishes every hour is fetched every 30 minutes (at least 15), one that
-    publishes weekly once a day.
+    With the defaults (15 minutes, 24 hours), a source that publishes every hour is fetched every
+    30 minutes, one that publishes weekly once a day.
     """
+    lowest, highest = min_interval(), max_interval()
     dates = list(
         source.entries.order_by("-published_at").values_list("published_at", flat=True)[:10]
     )
     if len(dates) < 2:
-        return timedelta(seconds=source.fetch_interval) if source.fetch_interval else MIN_INTERVAL
+        current = timedelta(seconds=source.fetch_interval) if source.fetch_interval else lowest
+        return min(max(current, lowest), highest)
     gaps = [(a - b).total_seconds() for a, b in zip(dates, dates[1:], strict=False)]
     half = timedelta(seconds=median(gaps) / 2)
-    return min(max(half, MIN_INTERVAL), MAX_INTERVAL)
+    return min(max(half, lowest), highest)
 
 
 def backoff(error_count: int) -> timedelta:
-    """Exponential backoff after `error_count` consecutive errors: 15 min, 30, 60, … up to 24 h."""
-    return min(MIN_INTERVAL * (2 ** max(error_count - 1, 0)), MAX_BACKOFF)
+    """Exponential backoff after `error_count` consecutive errors: min_interval(), twice that,
+    four times, … up to MAX_BACKOFF (24 h). With the default 15 minutes: 15, 30, 60, …"""
+    return min(min_interval() * (2 ** max(error_count - 1, 0)), MAX_BACKOFF)
 
 
 def _record_error(source: Source, message: str, now: datetime, retry_after=None) -> None:
@@ -334,6 +363,7 @@ def _apply_feed(source: Source, download: Download, now: datetime) -> StoreResul
     source.title = (feed.title or source.title)[:500]
     source.site_url = (http_url("", feed.link) or source.site_url)[:2000]
     source.format = feed.format[:20]
+    source.last_warning = feed.warning[:2000]
     result = store_entries(source, feed.entries, now)
     if result.added:
         source.last_new_entry_at = now
@@ -354,7 +384,7 @@ def fetch_source(source_id: int, *, resolver: http.Resolver | None = None) -> St
 class HostLimiter:
     """At most `limit` requests at a time to one host, across threads."""
 
-    def __init__(self, limit: int = PER_HOST_LIMIT):
+    def __init__(self, limit: int):
         self.limit = limit
         self._lock = threading.Lock()
         self._semaphores: dict[str, threading.Semaphore] = {}
@@ -368,25 +398,33 @@ def fetch_many(
     source_ids: Iterable[int],
     *,
     workers: int = WORKERS,
-    per_host: int = PER_HOST_LIMIT,
+    per_host: int | None = None,
     progress: Callable[[Source, Download], None] | None = None,
     resolver: http.Resolver | None = None,
 ) -> dict[str, int]:
     """Fetch many sources: downloads in a thread pool (per-host limit), stores in this thread.
 
+    The downloads share one `http.Session`, so sources on the same host reuse a kept-alive
+    connection; the last source of each host asks for the connection to be closed.
+    `per_host` defaults to PLNET_FEED_HOST_LIMIT.
     Returns counts by outcome: ok, not_modified, error, gone, added (entries).
     """
     sources = list(Source.objects.filter(pk__in=list(source_ids)).exclude(state=Source.State.GONE))
-    policy = http.default_policy()
-    limiter = HostLimiter(per_host)
+    limiter = HostLimiter(per_host or settings.PLNET.feed_host_limit)
     counts = {"ok": 0, "not_modified": 0, "error": 0, "gone": 0, "added": 0}
+    hosts = {source.pk: source.host for source in sources}
+    last_of_host = {host: pk for pk, host in hosts.items()}
 
     def work(source: Source) -> Download:
-        with limiter(source.host):
-            return download(source, resolver=resolver, policy=policy)
+        host = hosts[source.pk]
+        with limiter(host):
+            return download(source, session=session, keep_alive=last_of_host[host] != source.pk)
 
     unchanged = NotModifiedBatch()
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+    with (
+        http.Session(http.default_policy(), resolver) as session,
+        ThreadPoolExecutor(max_workers=max(1, workers)) as pool,
+    ):
         for source, result in _in_order(pool, work, sources, ahead=max(1, workers) * 4):
             if not unchanged.add(source, result):
                 counts["added"] += apply_download(source, result).added
@@ -416,19 +454,35 @@ def _in_order(pool: ThreadPoolExecutor, work, sources: list[Source], ahead: int)
 
 
 class NotModifiedBatch:
-    """304 answers of healthy sources, stored together: one UPDATE per fetch interval instead of
-    one per source (a refresh of a large network is mostly 304s)."""
+    """304 answers stored together: one UPDATE per group instead of a SELECT and a save per source
+    (a refresh of a large network is mostly 304s).
+
+    Two kinds are batched: healthy sources (next fetch after their interval) and sources whose
+    content could not be read (unchanged, so still broken: next fetch after their backoff, the
+    error kept, no failure counted). Each UPDATE re-checks the state it was decided on, so a
+    source changed meanwhile (refreshed by hand, marked gone) is left alone.
+    """
 
     def __init__(self, size: int = 500):
         self.size = size
-        self.pending: dict[int, list[int]] = {}
+        self.pending: dict[tuple[bool, int], list[int]] = {}
         self.count = 0
 
+    @staticmethod
+    def _group(source: Source) -> tuple[bool, int] | None:
+        if source.state == Source.State.OK and not source.content_error:
+            return True, source.fetch_interval
+        if source.state == Source.State.ERROR and source.content_error:
+            return False, int(backoff(source.error_count).total_seconds())
+        return None
+
     def add(self, source: Source, result: Download) -> bool:
-        """Queue the 304 of a healthy source; False when it needs the full apply_download."""
-        if not result.not_modified or source.state != Source.State.OK or source.content_error:
+        """Queue the 304 of a healthy or content-error source; False when it needs the full
+        apply_download (a 304 after a network error, for instance, makes the source ok again)."""
+        group = self._group(source) if result.not_modified else None
+        if group is None:
             return False
-        self.pending.setdefault(source.fetch_interval, []).append(source.pk)
+        self.pending.setdefault(group, []).append(source.pk)
         self.count += 1
         if self.count >= self.size:
             self.flush()
@@ -436,11 +490,16 @@ class NotModifiedBatch:
 
     def flush(self) -> None:
         now = timezone.now()
-        for interval, ids in self.pending.items():
-            Source.objects.filter(pk__in=ids, state=Source.State.OK, content_error=False).update(
+        for (healthy, delay), ids in self.pending.items():
+            still = (
+                {"state": Source.State.OK, "content_error": False}
+                if healthy
+                else {"state": Source.State.ERROR, "content_error": True}
+            )
+            Source.objects.filter(pk__in=ids, **still).update(
                 last_fetched_at=now,
                 last_status=304,
-                next_fetch_at=now + timedelta(seconds=interval),
+                next_fetch_at=now + timedelta(seconds=delay),
             )
         self.pending, self.count = {}, 0
 
@@ -587,7 +646,11 @@ def refresh_now(source: Source) -> None:
     transaction.on_commit(lambda: fetch_source_task.enqueue(source_id))
 
 
-BATCH_SIZE = 50
+# Sources per fetch task. Measured with bench_fetch (1,000 feeds, all answering 304): batches of
+# 200 refresh in ~1.7 s against ~2.1 s for batches of 50 (each batch pays a SELECT, a thread
+# pool, a Session and an UPDATE, and drains its pipeline); a task of 200 feeds on the web, 8 at a
+# time, still ends within a minute or so.
+BATCH_SIZE = 200
 
 
 def enqueue_due(limit: int = 1000) -> int:
@@ -606,7 +669,7 @@ def enqueue_due(limit: int = 1000) -> int:
         .order_by("next_fetch_at")
         .values_list("pk", flat=True)[:limit]
     )
-    Source.objects.filter(pk__in=ids).update(next_fetch_at=now + MIN_INTERVAL)
+    Source.objects.filter(pk__in=ids).update(next_fetch_at=now + min_interval())
     for start in range(0, len(ids), BATCH_SIZE):
         batch = ids[start : start + BATCH_SIZE]
         transaction.on_commit(lambda batch=batch: fetch_sources_task.enqueue(batch))

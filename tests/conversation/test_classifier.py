@@ -7,8 +7,10 @@ import csv
 
 import numpy as np
 import pytest
+from sklearn.linear_model import LogisticRegression
 
 from plnet.conversation.classifier import (
+    NBAveragedLogit,
     NotEnoughData,
     SpamFilter,
     build_pipeline,
@@ -40,6 +42,47 @@ def test_fast_path_equals_predict_proba(corpus):
     assert [spam_filter.classify(c)[0] for c in test_x[:50]] == [
         decide(s, spam_filter.thresholds) for s in expected[:50]
     ]
+
+
+def test_nb_averaged_logit_is_the_mean_log_odds_of_its_two_regressions(corpus):
+    """Computed independently: an LR on the features and an LR on the features scaled by the
+    naive-Bayes log-count ratio, their decision functions averaged."""
+    x, y = load(corpus, PSY)
+    test_x, _ = load(corpus, LMFAO)
+    features = build_pipeline().named_steps["features"]
+    train_m = features.fit_transform(x, y)
+    test_m = features.transform(test_x)
+    labels = np.array(y)
+    present = (train_m.toarray() > 0).astype(float)
+    p = 1 + present[labels].sum(axis=0)
+    q = 1 + present[~labels].sum(axis=0)
+    r = np.log((p / p.sum()) / (q / q.sum()))
+    plain = LogisticRegression(C=20, class_weight="balanced", solver="liblinear").fit(train_m, y)
+    weighted = LogisticRegression(C=4, class_weight="balanced", solver="liblinear").fit(
+        train_m.toarray() * r, y
+    )
+    log_odds = (
+        plain.decision_function(test_m) + weighted.decision_function(test_m.toarray() * r)
+    ) / 2
+    model = NBAveragedLogit(C=20, nb_C=4).fit(train_m, y)
+    assert np.allclose(model.decision_function(test_m), log_odds, atol=1e-6)
+    assert np.allclose(model.predict_proba(test_m)[:, 1], 1 / (1 + np.exp(-log_odds)), atol=1e-6)
+    assert (model.predict(test_m) == (log_odds > 0)).all()
+
+
+def test_a_filter_stored_before_the_averaged_model_still_classifies(corpus):
+    """Filters pickled with a plain LogisticRegression as the model step keep working."""
+    x, y = load(corpus, PSY)
+    pipeline = build_pipeline()
+    pipeline.steps[-1] = (
+        "model",
+        LogisticRegression(C=20.0, class_weight="balanced", solver="liblinear"),
+    )
+    old = SpamFilter(pipeline.fit(x, y), Thresholds(0.3, 0.7), 175, 175)
+    again = SpamFilter.loads(old.dumps())
+    test_x, _ = load(corpus, LMFAO)
+    expected = old.pipeline.predict_proba(test_x[:40])[:, 1]
+    assert np.allclose([again.classify(c)[1] for c in test_x[:40]], expected, atol=1e-9)
 
 
 def test_train_picks_thresholds_that_hold_no_held_out_ham_as_spam(corpus):

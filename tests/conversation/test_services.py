@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -60,6 +61,24 @@ def test_honeypot_and_speed_are_spam_and_kept(post, rules):
     assert Comment.objects.filter(pk__in=[bot.pk, fast.pk]).count() == 2  # never deleted
 
 
+def test_a_form_without_its_load_time_fails_the_timing_check(post, rules, django_user_model):
+    rules.min_seconds = 5
+    rules.save()
+    blind = services.place_incoming(new(post), request_meta={"form_seconds": None})
+    assert (blind.state, blind.spam_layer, blind.spam_reason) == (
+        "spam",
+        "form",
+        "the form's load time was missing or malformed",
+    )
+    member = django_user_model.objects.create_user(username="cy", email="cy@example.org")
+    signed_in = services.place_incoming(
+        new(post, user=member, raw_content="m"), request_meta={"form_seconds": None}
+    )
+    assert (signed_in.state, signed_in.spam_layer) == ("pending", "moderation")
+    linkback = services.place_incoming(new(post, raw_content="l"), request_meta={"ip": "192.0.2.3"})
+    assert (linkback.state, linkback.spam_layer) == ("pending", "moderation")  # no form, no check
+
+
 def test_disallowed_word_anywhere_is_spam(post, rules):
     rules.disallowed_words = "casino\n203.0.113.9"
     rules.save()
@@ -83,21 +102,102 @@ def test_too_many_links_are_held(post, rules, make_comment):
     assert services.place_incoming(new(post, raw_content=text + " ")).state == "approved"
 
 
-def test_rate_limit_per_ip_holds(post, rules, make_comment):
-    make_comment(state="approved")
+def test_rate_limit_per_ip_holds_unknown_authors(post, rules):
     rules.rate_limit_per_hour = 2
+    rules.hold_first_comment = False
     rules.save()
     states = [
-        services.place_incoming(new(post, raw_content=f"n{i}"), request_meta={"ip": "192.0.2.7"})
+        services.place_incoming(
+            new(post, author_email=f"n{i}@example.net", raw_content=f"n{i}"),
+            request_meta={"ip": "192.0.2.7"},
+        )
         for i in range(3)
     ]
     assert [c.state for c in states] == ["approved", "approved", "pending"]
-    assert states[2].spam_reason == "more than 2 in an hour"
+    assert (states[2].spam_layer, states[2].spam_reason) == ("rules", "more than 2 in an hour")
+    elsewhere = services.place_incoming(new(post), request_meta={"ip": "192.0.2.8"})
+    assert elsewhere.state == "approved"  # the count is per IP
+
+
+def test_rate_limit_spares_known_authors_and_members(post, rules, make_comment, django_user_model):
+    """A class behind one school IP: past the hourly rate, an author with an approved comment
+    and a signed-in member still go through as the moderation rule decides."""
+    rules.rate_limit_per_hour = 2
+    rules.save()
+    for i in range(3):
+        make_comment(author_email=f"pupil{i}@example.net", author_ip="192.0.2.7")
+    make_comment(author_email="bo@example.net")  # bo is known (approved)
+    known = services.place_incoming(new(post), request_meta={"ip": "192.0.2.7"})
+    assert (known.state, known.spam_reason) == ("approved", "the author has an approved comment")
+    member = django_user_model.objects.create_user(username="cy", email="cy@example.org")
+    signed_in = services.place_incoming(
+        new(post, user=member, author_email="cy@example.org"), request_meta={"ip": "192.0.2.7"}
+    )
+    assert (signed_in.spam_layer, signed_in.spam_reason) == (
+        "moderation",
+        "first comment from this author",  # held as a first comment, not by the rate
+    )
+    stranger = services.place_incoming(
+        new(post, author_email="new@example.net"), request_meta={"ip": "192.0.2.7"}
+    )
+    assert (stranger.state, stranger.spam_reason) == ("pending", "more than 2 in an hour")
 
 
 def test_the_posts_author_is_trusted(post, rules, author):
     c = services.place_incoming(new(post, user=author, raw_content="http://a http://b http://c"))
     assert (c.state, c.spam_layer) == ("approved", "moderation")
+
+
+# --- re-moderating an update (an edited Webmention source) ---------------------------------------
+
+
+def test_place_update_only_tightens(post, rules, make_comment):
+    make_comment(state="approved")  # bo@example.net is known: the moderation rule approves
+    rules.rate_limit_per_hour = 1
+    rules.save()
+    comment = services.place_incoming(new(post), request_meta={"ip": "192.0.2.7"})
+    assert comment.state == "approved"
+    # the comment itself does not count against its IP's hourly rate when moderated again
+    comment.raw_content = "I liked this a lot."
+    services.place_update(comment, request_meta={"ip": "192.0.2.7"})
+    assert Comment.objects.get(pk=comment.pk).state == "approved"
+    comment.raw_content = "see http://a.example and http://b.example"
+    services.place_update(comment)
+    comment.refresh_from_db()
+    assert (comment.state, comment.spam_reason) == ("pending", "updated: 2 links (limit 2)")
+    # held stays held when the links go again: no layer publishes what the owner has not seen
+    comment.raw_content = "I liked this."
+    services.place_update(comment)
+    comment.refresh_from_db()
+    assert (comment.state, comment.raw_content) == ("pending", "I liked this.")
+    comment.move_to("trash", layer="moderator", reason="binned")
+    rules.disallowed_words = "liked"
+    rules.save()
+    services.place_update(comment)
+    assert Comment.objects.get(pk=comment.pk).state == "trash"
+
+
+def test_place_update_does_not_ask_the_first_comment_rule_again(post, rules, make_comment):
+    """An approved response from an author with no other approved comment (a pingback the owner
+    approved, upgraded by a Webmention) stays approved when its new words pass the spam layers:
+    the "hold a first comment" rule decides only whether a new comment waits."""
+    rules.hold_first_comment = True
+    rules.save()
+    comment = make_comment(state="approved", author_email="", author_name="Bob")
+    comment.raw_content = "Upgraded words"
+    services.place_update(comment)
+    assert Comment.objects.get(pk=comment.pk).state == "approved"
+    comment.raw_content = "see http://a.example and http://b.example"
+    services.place_update(comment)
+    assert Comment.objects.get(pk=comment.pk).state == "pending"
+
+
+def test_spam_fields_changed(make_comment):
+    comment = make_comment()
+    assert not services.spam_fields_changed(comment, {"raw_content": comment.raw_content})
+    assert not services.spam_fields_changed(comment, {"comment_type": "like"})
+    assert services.spam_fields_changed(comment, {"author_url": "https://spam.example/"})
+    assert services.spam_fields_changed(comment, {"content": "<p>new</p>"})
 
 
 # --- submitting from the form -----------------------------------------------------------------
@@ -281,6 +381,67 @@ def test_post_author_gets_mail_for_held_and_new_comments_once(
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         spam = services.place_incoming(new(post), request_meta={"honeypot": "x"})
     assert spam.state == "spam" and len(mail.outbox) == 1 and callbacks == []
+
+
+def test_own_post_author_gets_mail_for_an_approved_comment(
+    post, rules, make_comment, django_capture_on_commit_callbacks
+):
+    make_comment(state="approved")  # bo is known: published at once
+    with django_capture_on_commit_callbacks(execute=True):
+        c = services.place_incoming(new(post, raw_content="second words"))
+    assert c.state == "approved"
+    assert [m.to for m in mail.outbox] == [["ana@example.org"]]
+    assert mail.outbox[0].subject == "[plnet] New comment: Hello"
+    assert f"See it: http://127.0.0.1:8000/{post.published_at:%Y/%m/%d}/hello/#comment-{c.pk}" in (
+        mail.outbox[0].body
+    )
+
+
+@pytest.fixture
+def imported_post(post, django_user_model):
+    """A post whose author came from a WordPress import: an account without an email."""
+    post.author = django_user_model.objects.create(username="wp-admin", email="")
+    post.save()
+    return post
+
+
+@pytest.mark.parametrize("known", [False, True], ids=["held", "approved"])
+def test_imported_post_mails_the_staff_when_its_author_has_no_email(
+    imported_post, rules, make_comment, django_user_model, django_capture_on_commit_callbacks, known
+):
+    django_user_model.objects.create(username="own", email="own@example.org", is_staff=True)
+    django_user_model.objects.create(username="old", email="old@example.org", is_staff=True,
+                                     is_active=False)  # fmt: skip
+    django_user_model.objects.create(username="nomail", email="", is_staff=True)
+    django_user_model.objects.create(username="member", email="m@example.org")
+    if known:
+        make_comment(state="approved")
+    with django_capture_on_commit_callbacks(execute=True):
+        c = services.place_incoming(new(imported_post, raw_content="on an old post"))
+    assert c.state == ("approved" if known else "pending")
+    assert [m.to for m in mail.outbox] == [["own@example.org"]]
+    word = "New comment" if known else "Awaiting moderation"
+    assert mail.outbox[0].subject == f"[plnet] {word}: Hello"
+    assert "on an old post" in mail.outbox[0].body
+
+
+def test_plnet_admin_email_is_told_before_the_staff(
+    imported_post, rules, settings, django_user_model, django_capture_on_commit_callbacks
+):
+    settings.PLNET = dataclasses.replace(
+        settings.PLNET, admin_email=("owner@example.org", "editor@example.org")
+    )
+    django_user_model.objects.create(username="own", email="own@example.org", is_staff=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.place_incoming(new(imported_post))
+    assert [m.to for m in mail.outbox] == [["owner@example.org", "editor@example.org"]]
+
+
+def test_no_owner_address_at_all_sends_nothing(imported_post, rules):
+    c = services.place_incoming(new(imported_post))
+    assert services.notify_post_author(c) is False
+    assert mail.outbox == []
+    assert Comment.objects.get(pk=c.pk).author_notified_at is None
 
 
 def test_opted_in_commenter_gets_reply_mail_with_working_unsubscribe(

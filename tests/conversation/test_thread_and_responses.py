@@ -50,3 +50,79 @@ def test_comment_counts_count_what_the_thread_shows(client, post, make_comment):
     home = lxml.html.fromstring(client.get("/").content.decode())
     link = home.xpath(f"//a[@href='{post.get_absolute_url()}#comments']")[0]
     assert link.text_content().strip() == "2 comments"
+
+
+@pytest.mark.django_db
+def test_the_page_nests_replies_as_the_thread_does(client, post, make_comment, settings):
+    """The thread is written by one loop (no template per comment): each reply's <li> sits in
+    its parent's <ol class="children">, a reply past the last level beside its parent, and the
+    visitor's own pending comment shows only to them, marked awaiting."""
+    settings.PLNET = __import__("dataclasses").replace(settings.PLNET, comment_thread_depth=3)
+    a = make_comment(author_name="A")
+    b = make_comment(author_name="B", parent=a)
+    c = make_comment(author_name="C", parent=b)
+    d = make_comment(author_name="D", parent=c)  # past depth 3: beside c
+    e = make_comment(author_name="E", parent=a)
+    f = make_comment(author_name="F")
+    make_comment(author_name="Hidden", parent=f, state=Comment.State.PENDING)
+
+    doc = lxml.html.fromstring(client.get(post.get_absolute_url()).content.decode())
+
+    def li(comment):
+        return doc.get_element_by_id(f"comment-{comment.pk}").getparent()
+
+    def replies(comment):
+        return [
+            x.xpath("./article/@id")[0] for x in li(comment).xpath("./ol[@class='children']/li")
+        ]
+
+    top = doc.xpath("//ol[@class='comment-list']/li/article/@id")
+    assert top == [f"comment-{a.pk}", f"comment-{f.pk}"]
+    assert replies(a) == [f"comment-{b.pk}", f"comment-{e.pk}"]
+    assert replies(b) == [f"comment-{c.pk}", f"comment-{d.pk}"]
+    assert replies(c) == replies(d) == replies(e) == replies(f) == []
+    depths = {x: li(x).get("class") for x in (a, b, c, d, e, f)}
+    assert depths == {
+        a: "comment depth-1", b: "comment depth-2", c: "comment depth-3",
+        d: "comment depth-3", e: "comment depth-2", f: "comment depth-1",
+    }  # fmt: skip
+    # a Reply link where a reply could still nest deeper: not on the last level
+    with_reply = {x for x in (a, b, c, d, e, f) if li(x).xpath("./article//p[@class='reply']")}
+    assert with_reply == {a, b, e, f}
+    assert "Hidden" not in doc.text_content()
+    assert len(doc.xpath("//li[contains(@class, 'comment')]")) == 6
+
+
+@pytest.mark.django_db
+def test_the_cached_thread_follows_every_change(client, post, make_comment, author):
+    """The written thread is cached under every value it shows: an edit that bypasses save(),
+    moderation, a member's new name, a new reply and closed comments all show at once."""
+    edited = make_comment(author_name="Cy", content="<p>First words.</p>")
+    moved = make_comment(author_name="Di", content="<p>Soon spam.</p>")
+    member = make_comment(author_name="", user=author, content="<p>From a member.</p>")
+
+    def page():
+        return lxml.html.fromstring(client.get(post.get_absolute_url()).content.decode())
+
+    assert "First words." in page().text_content()
+    assert page().xpath("//p[@class='reply']")  # cached with its Reply links
+
+    Comment.objects.filter(pk=edited.pk).update(content="<p>Second words.</p>")  # no save()
+    text = page().text_content()
+    assert "Second words." in text and "First words." not in text
+
+    moved.move_to(Comment.State.SPAM, layer="moderator", reason="test")
+    assert "Soon spam." not in page().text_content()
+
+    author.display_name = "Ana Renamed"
+    author.save()
+    assert "Ana Renamed" in page().get_element_by_id(f"comment-{member.pk}").text_content()
+
+    reply = make_comment(author_name="Ed", parent=edited, content="<p>A reply.</p>")
+    li = page().get_element_by_id(f"comment-{reply.pk}").getparent()
+    assert li.getparent().get("class") == "children"
+
+    post.comment_status = Post.CommentStatus.CLOSED
+    post.save()
+    assert not page().xpath("//p[@class='reply']")
+    assert "Comments are closed." in page().text_content()

@@ -69,6 +69,28 @@ def test_train_from_site_comments_and_use_it(psy_comments, corpus, post, rules):
     assert c.spam_score is not None and c.spam_layer in {"classifier", "moderation"}
 
 
+def test_an_update_is_scored_again_by_the_classifier(psy_comments, post, rules):
+    """place_update (an edited Webmention source) asks the classifier about the new words and
+    keeps its new score, tightening the state when the new words look like spam."""
+    training.train_from_site()
+    spam_filter = layers.current_filter()
+    ham_text = "I really like the dance in this video"
+    spam_text = "Check out my channel and subscribe, free gift cards http://free.example"
+    assert spam_filter.classify(CommentText(ham_text, "Ana"))[0] == "approved"
+    assert spam_filter.classify(CommentText(spam_text, "Ana"))[0] == "spam"
+    rules.hold_first_comment = False
+    rules.save()
+    comment = services.place_incoming(Comment(post=post, author_name="Ana", raw_content=ham_text))
+    assert comment.state == "approved"
+    low = comment.spam_score
+    comment.raw_content = spam_text
+    services.place_update(comment)
+    comment.refresh_from_db()
+    assert (comment.state, comment.spam_layer) == ("spam", "classifier")
+    assert comment.spam_reason.startswith("updated: spam probability")
+    assert comment.spam_score > spam_filter.thresholds.t_high > low
+
+
 def test_the_stored_filter_round_trips_and_the_cache_follows_the_newest_row(psy_comments):
     first = training.train_from_site()
     cached = layers.current_filter()

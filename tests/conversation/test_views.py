@@ -149,6 +149,26 @@ def test_invalid_fields_rerender_with_the_words_kept(client, post, rules, fields
     assert Comment.objects.count() == 0
 
 
+def test_the_cached_empty_form_never_stands_in_for_a_bound_or_a_members_one(
+    client, post, rules, django_user_model
+):
+    """A visitor's empty form is cached: after one was served, a refused comment still comes
+    back with its errors and words, and a member still sees their own form."""
+    empty = client.get(post.get_absolute_url()).content.decode()
+    assert field_value(empty, "text") == "" and 'name="name"' in empty
+    response = send(client, post, text="Kept words.", email="not-an-email")
+    html = response.content.decode()
+    assert response.status_code == 400 and "Enter a valid email address." in html
+    assert field_value(html, "text") == "Kept words." and field_value(html, "name") == "Bo Reader"
+    again = client.get(post.get_absolute_url()).content.decode()
+    assert "Kept words." not in again and "Enter a valid email" not in again
+    member = django_user_model.objects.create_user("cy", email="cy@example.org", password="pw")
+    client.force_login(member)
+    html = client.get(post.get_absolute_url()).content.decode()
+    assert "Commenting as <strong>cy</strong>" in html
+    assert re.search(r'<input type="hidden" name="name"[^>]*id="id_name"', html)
+
+
 def test_missing_or_wrong_csrf_token_keeps_the_words(post, rules):
     client = Client(enforce_csrf_checks=True)
     client.get(post.get_absolute_url())  # sets the CSRF cookie
@@ -212,6 +232,22 @@ def test_unpublished_post_refuses_without_showing_it(client, post, rules):
     assert missing.status_code == 400 and "lost?" in missing.content.decode()
 
 
+def test_reply_to_ones_own_pending_comment_says_it_awaits_moderation(client, post, rules):
+    assert send(client, post, text="My first words").status_code == 302
+    mine = Comment.objects.get()
+    assert mine.state == "pending"
+    response = send(client, post, parent=mine.pk, text="And a follow-up")
+    html = response.content.decode()
+    alert = lxml.html.fromstring(html).xpath("//*[@role='alert']")[0].text_content()
+    assert response.status_code == 400
+    assert (
+        "The comment you are replying to is awaiting moderation; you can reply once it is approved."
+    ) in alert
+    assert "not on this post any more" not in html
+    assert field_value(html, "text") == "And a follow-up"
+    assert Comment.objects.count() == 1
+
+
 def test_reply_to_another_posts_or_a_trashed_comment_is_refused(client, post, rules, make_comment):
     other = Post.objects.create(
         title="Other", slug="other", status="published", published_at=post.published_at
@@ -240,6 +276,36 @@ def test_signed_in_member_comments_without_retyping(client, post, rules, django_
     assert response.status_code == 302
     c = Comment.objects.get()
     assert (c.user, c.author_email, c.author_name) == (member, "cy@example.org", "cy")
+
+
+@pytest.mark.parametrize("loaded", [None, "", "not-a-token", "abc:def", "1700000000"])
+def test_a_missing_or_malformed_loaded_field_counts_as_too_fast(client, post, rules, loaded):
+    rules.min_seconds = 3
+    rules.save()
+    data = form_data(post)
+    if loaded is None:
+        del data["loaded"]
+    else:
+        data["loaded"] = loaded
+    assert client.post("/comments/post/", data).status_code == 302
+    c = Comment.objects.get()
+    assert (c.state, c.spam_layer, c.spam_reason) == (
+        "spam",
+        "form",
+        "the form's load time was missing or malformed",
+    )
+
+
+def test_a_member_without_the_loaded_field_is_not_held_for_it(
+    client, post, rules, django_user_model
+):
+    rules.min_seconds = 3
+    rules.save()
+    member = django_user_model.objects.create_user("cy", email="cy@example.org", password="pw")
+    client.force_login(member)
+    assert client.post("/comments/post/", {"post": post.pk, "text": "Hi"}).status_code == 302
+    c = Comment.objects.get()
+    assert (c.state, c.spam_layer) == ("pending", "moderation")
 
 
 # --- XSS: every vector renders inert ----------------------------------------------------------
@@ -523,7 +589,10 @@ REFUSALS = {
     "long comment": ({"text": "Kept. " + "x" * 10_000}, "at most 10000 characters"),
     "comments closed": ({}, "Comments are closed on this post."),
     "duplicate send": ({}, "You already sent this comment"),
-    "reply to a waiting comment": ({}, "not on this post any more"),
+    "reply to a waiting comment": (
+        {},
+        "is awaiting moderation; you can reply once it is approved.",
+    ),
     "expired CSRF token": ({}, "Your words are kept below"),
 }
 
@@ -582,3 +651,33 @@ def test_the_comments_are_one_labelled_section_with_one_id(
     assert not section.xpath(".//section[not(@id='respond')]") and not section.xpath(
         "ancestor::section"
     )
+
+
+def test_an_imported_html_comment_is_edited_as_html(client, staff):
+    from plnet.publishing.wordpress import import_wxr
+    from tests.conftest import CORPUS
+
+    import_wxr(CORPUS / "wxr/theme-test-data/themeunittestdata.wordpress.xml")
+    c = Comment.objects.get(wp_comment_id=881)
+    assert c.raw_content.startswith("<strong>Headings</strong>\n<h1>Header one</h1>")
+    imported_html = c.content
+    client.force_login(staff)
+    form = client.get(f"/moderation/{c.pk}/").content.decode()
+    assert re.search(r'<label for="id_raw_content">Comment \(HTML\):?</label>', form)
+    assert "Comment (Markdown)" not in form
+    response = client.post(
+        f"/moderation/{c.pk}/",
+        {"author_name": c.author_name, "author_email": c.author_email,
+         "author_url": c.author_url, "raw_content": c.raw_content},
+    )  # fmt: skip
+    assert response.status_code == 302
+    c.refresh_from_db()
+    assert c.content == imported_html  # saved unchanged: shown unchanged
+    assert "<strong>Headings</strong>" in c.content and "&lt;strong&gt;" not in c.content
+    response = client.post(
+        f"/moderation/{c.pk}/",
+        {"author_name": c.author_name, "author_email": c.author_email, "author_url": "",
+         "raw_content": "Now <em>shorter</em>.<script>alert(1)</script>"},
+    )  # fmt: skip
+    c.refresh_from_db()
+    assert c.content == "<p>Now <em>shorter</em>.</p>\n"

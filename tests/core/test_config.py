@@ -26,6 +26,8 @@ def test_defaults(tmp_path):
     assert cfg.debug is False
     assert cfg.site_url == "http://127.0.0.1:8000"
     assert cfg.fetch_allowed_networks == ()
+    assert (cfg.feed_min_interval_minutes, cfg.feed_max_interval_minutes) == (15, 1440)
+    assert cfg.feed_host_limit == 2
     assert "127.0.0.1" in cfg.allowed_hosts
 
 
@@ -53,6 +55,9 @@ def test_debug_refused_on_public_host(tmp_path):
         ("PLNET_DEBUG", "maybe"),
         ("PLNET_FETCH_TIMEOUT", "ten"),
         ("PLNET_FETCH_ALLOWED_NETWORKS", "10.0.0.0/33"),
+        ("PLNET_FEED_HOST_LIMIT", "0"),
+        ("PLNET_FEED_MIN_INTERVAL_MINUTES", "soon"),
+        ("PLNET_FEED_MAX_INTERVAL_MINUTES", "5"),  # below the minimum of 15
     ],
 )
 def test_bad_values_name_the_variable(tmp_path, name, value):
@@ -68,3 +73,25 @@ def test_allowed_networks_parse(tmp_path):
         }
     )
     assert [str(n) for n in cfg.fetch_allowed_networks] == ["127.0.0.0/8", "10.1.0.0/16"]
+
+
+def test_feed_settings_are_read(tmp_path):
+    cfg = load_config(
+        {
+            "PLNET_DATA_DIR": str(tmp_path),
+            "PLNET_FEED_MIN_INTERVAL_MINUTES": "30",
+            "PLNET_FEED_MAX_INTERVAL_MINUTES": "60",
+            "PLNET_FEED_HOST_LIMIT": "4",
+        }
+    )
+    assert (cfg.feed_min_interval_minutes, cfg.feed_max_interval_minutes) == (30, 60)
+    assert cfg.feed_host_limit == 4
+
+
+def test_admin_email_is_a_list_of_addresses(tmp_path):
+    base = {"PLNET_DATA_DIR": str(tmp_path)}
+    assert load_config(base).admin_email == ()
+    cfg = load_config({**base, "PLNET_ADMIN_EMAIL": " owner@example.org, ed@example.org "})
+    assert cfg.admin_email == ("owner@example.org", "ed@example.org")
+    with pytest.raises(ConfigError, match="PLNET_ADMIN_EMAIL must be comma-separated email"):
+        load_config({**base, "PLNET_ADMIN_EMAIL": "owner at example.org"})

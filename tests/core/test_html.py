@@ -1,5 +1,8 @@
 """plnet.core.html: sanitising and Markdown."""
 
+import lxml.html
+import pytest
+
 from plnet.core.html import clean_comment_html, clean_html, render_comment_markdown, render_markdown
 
 
@@ -40,3 +43,43 @@ def test_frames_only_from_known_embed_hosts_and_always_sandboxed():
         cleaned = clean_html(f'<iframe src="{src}"></iframe>')
         assert "src=" not in cleaned and "sandbox=" in cleaned, cleaned
     assert "srcdoc" not in clean_html('<iframe srcdoc="<script>alert(1)</script>"></iframe>')
+
+
+def test_comment_html_links_plain_addresses_with_nofollow_ugc():
+    html = clean_comment_html(
+        "<p>My notes: https://notes.example/2020/learning and www.wikipedia.org</p>"
+    )
+    assert html == (
+        '<p>My notes: <a href="https://notes.example/2020/learning" rel="nofollow ugc noopener'
+        ' noreferrer">https://notes.example/2020/learning</a> and <a href="http://www.wikipedia.org"'
+        ' rel="nofollow ugc noopener noreferrer">www.wikipedia.org</a></p>'
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "javascript:alert(1)",
+        "JaVaScRiPt:alert(document.cookie)",
+        "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+        "[click](javascript:alert(1))",
+        "<a href='javascript:alert(1)'>x</a> http://ok.example/<script>alert(1)</script>",
+        'http://x.example/"onmouseover="alert(1)',
+        "`http://code.example/`",
+    ],
+)
+def test_typed_comments_never_link_script_urls(text):
+    html = render_comment_markdown(text)
+    for anchor in lxml.html.fragment_fromstring(html, create_parent="div").iter("a"):
+        assert anchor.get("href", "").startswith(("http://", "https://")), html
+        assert anchor.get("rel") == "nofollow ugc noopener noreferrer"
+        assert not any(name.startswith("on") for name in anchor.attrib)
+    assert "<script" not in html
+
+
+def test_typed_comment_address_is_linked_but_code_is_not():
+    html = render_comment_markdown("See https://ex.example/page and `http://code.example/`")
+    assert html == (
+        '<p>See <a href="https://ex.example/page" rel="nofollow ugc noopener noreferrer">'
+        "https://ex.example/page</a> and <code>http://code.example/</code></p>\n"
+    )

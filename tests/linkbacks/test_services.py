@@ -11,6 +11,7 @@ import socket
 import xmlrpc.client
 
 import pytest
+from django.core import mail
 from django.utils import timezone
 
 from plnet.conversation.models import Comment
@@ -188,6 +189,62 @@ def test_update_changes_the_stored_comment(
     comment = Comment.objects.get()
     assert comment.comment_type == "like"
     assert "Second version" in comment.content and "First" not in comment.content
+
+
+def _approved_response(post, target, local_server, run_on_commit, content="First version"):
+    """A Webmention received, held as a first comment, then approved by the owner."""
+    from plnet.conversation.services import moderate
+
+    local_server.routes["/n"] = (200, HTML, h_entry(target, content=content))
+    run_on_commit(receive, local_server.url("/n"), target)
+    comment = Comment.objects.get()
+    assert comment.state == "pending"
+    moderate(comment, "approve", by=post.author)
+    age_fetches()
+    return comment
+
+
+def test_update_with_new_words_is_moderated_again(
+    post, target, local_server, allow_loopback_fetch, run_on_commit
+):
+    """Regression: an approved response whose source was edited into spam stayed published."""
+    from plnet.conversation.models import CommentSettings
+
+    rules = CommentSettings.load()
+    rules.disallowed_words = "cheap pills"
+    rules.save()
+    comment = _approved_response(post, target, local_server, run_on_commit)
+    local_server.routes["/n"] = (200, HTML, h_entry(target, content="Buy cheap pills now"))
+    run_on_commit(receive, local_server.url("/n"), target)
+    comment.refresh_from_db()
+    assert "cheap pills" in comment.content
+    assert (comment.state, comment.spam_layer) == ("spam", "rules")
+    assert comment.spam_reason == "updated: contains the disallowed word 'cheap pills'"
+    # spam stays spam, even when the source is edited back to harmless words
+    age_fetches()
+    local_server.routes["/n"] = (200, HTML, h_entry(target, content="Sorry, just a thought"))
+    run_on_commit(receive, local_server.url("/n"), target)
+    comment.refresh_from_db()
+    assert "just a thought" in comment.content
+    assert comment.state == "spam"
+
+
+def test_update_with_many_links_is_held_and_unchanged_words_keep_the_state(
+    post, target, local_server, allow_loopback_fetch, run_on_commit
+):
+    comment = _approved_response(post, target, local_server, run_on_commit)
+    # same words, another kind of response: nothing the spam layers read changed
+    local_server.routes["/n"] = (200, HTML, h_entry(target, "u-like-of", content="First version"))
+    run_on_commit(receive, local_server.url("/n"), target)
+    comment.refresh_from_db()
+    assert (comment.comment_type, comment.state) == ("like", "approved")
+    age_fetches()
+    links = "see https://a.example/x and https://b.example/y"
+    local_server.routes["/n"] = (200, HTML, h_entry(target, content=links))
+    run_on_commit(receive, local_server.url("/n"), target)
+    comment.refresh_from_db()
+    assert (comment.state, comment.spam_layer) == ("pending", "rules")
+    assert comment.spam_reason == "updated: 2 links (limit 2)"
 
 
 @pytest.mark.parametrize(
@@ -435,6 +492,78 @@ def test_pingback_fault_48_when_already_registered(
     assert len(local_server.requests) == 1
 
 
+def test_pingback_for_an_existing_webmention_is_fault_48_and_changes_nothing(
+    post, target, local_server, allow_loopback_fetch, run_on_commit
+):
+    local_server.routes["/n"] = (200, HTML, h_entry(target))
+    row = run_on_commit(receive, local_server.url("/n"), target)
+    row.refresh_from_db()
+    Comment.objects.filter(pk=row.comment_id).update(state="approved")
+    age_fetches()
+    with pytest.raises(PingbackFault) as caught:
+        ping(local_server.url("/n"), target)
+    assert (caught.value.code, caught.value.message) == (
+        48,
+        "The pingback has already been registered.",
+    )
+    assert list(Comment.objects.values_list("pk", "state", "comment_type")) == [
+        (row.comment_id, "approved", "reply")
+    ]
+    assert ReceivedLinkback.objects.count() == 1
+    assert [r[1] for r in local_server.requests] == ["/n"]  # refused before fetching
+
+
+def test_webmention_for_an_existing_pingback_upgrades_that_response(
+    post, target, local_server, allow_loopback_fetch, run_on_commit
+):
+    local_server.routes["/n"] = (200, HTML, h_entry(target, content="Upgraded words"))
+    ping(local_server.url("/n"), target)
+    pingback = ReceivedLinkback.objects.get(protocol="pingback")
+    comment_id = pingback.comment_id
+    Comment.objects.filter(pk=comment_id).update(state="approved")
+    age_fetches()
+    row = run_on_commit(receive, local_server.url("/n"), target)
+    row.refresh_from_db()
+    pingback.refresh_from_db()
+    assert (row.state, row.comment_id, pingback.comment_id) == ("verified", comment_id, None)
+    assert Comment.objects.count() == 1
+    comment = Comment.objects.get()
+    assert (comment.comment_type, comment.author_name, comment.state) == (
+        "reply",
+        "Bob",
+        "approved",
+    )
+    assert comment.author_photo == local_server.url("/bob.png")
+    assert "<p>Upgraded words</p>" in comment.content and "[…]" not in comment.content
+    # and a pingback after that is still the one response: fault 48
+    with pytest.raises(PingbackFault) as caught:
+        ping(local_server.url("/n"), target)
+    assert caught.value.code == 48
+
+
+def test_held_webmentions_and_pingbacks_mail_the_owner(
+    post, target, local_server, allow_loopback_fetch, run_on_commit, django_user_model
+):
+    """The post's author (an imported account) has no email: the staff are told instead."""
+    assert post.author.email == ""
+    django_user_model.objects.create(username="own", email="own@example.org", is_staff=True)
+    local_server.routes["/n"] = (200, HTML, h_entry(target))
+    local_server.routes["/wp/"] = (200, HTML, wp_page(target))
+    run_on_commit(receive, local_server.url("/n"), target)
+    run_on_commit(ping, local_server.url("/wp/"), target)
+    assert list(Comment.objects.values_list("state", flat=True)) == ["pending", "pending"]
+    assert [(m.to, m.subject) for m in mail.outbox] == [
+        (["own@example.org"], "[plnet] Awaiting moderation: Learning in public"),
+        (["own@example.org"], "[plnet] Awaiting moderation: Learning in public"),
+    ]
+    assert mail.outbox[0].body.startswith(
+        f"Bob sent a webmention reply to “Learning in public” from {local_server.url('/n')}:"
+    )
+    assert mail.outbox[1].body.startswith(
+        f"A WordPress post sent a pingback to “Learning in public” from {local_server.url('/wp/')}:"
+    )
+
+
 def test_pingback_fault_49_when_rate_limited(post, target, settings, no_connect):
     import dataclasses
 
@@ -457,8 +586,12 @@ def test_pingback_source_on_a_private_address_is_refused(post, target, monkeypat
     monkeypatch.setattr(http, "system_resolver", lambda host, port: ["192.168.1.1"])
     with pytest.raises(PingbackFault) as caught:
         ping("http://router.example/", target)
-    assert caught.value.code == 16
-    assert "192.168.1.1" in caught.value.message
+    assert (caught.value.code, caught.value.message) == (
+        16,  # the sender learns neither the address nor the server's setting
+        "The source URL cannot be fetched: "
+        "The source is at an address this site does not fetch from.",
+    )
+    assert SourceFetch.objects.get().error.startswith("router.example resolves to 192.168.1.1")
 
 
 def test_xmlrpc_dispatch_and_get_pingbacks(post, target, local_server, allow_loopback_fetch):

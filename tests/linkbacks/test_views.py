@@ -49,6 +49,35 @@ def test_valid_webmention_gets_201_with_a_status_location(
 
 
 @pytest.mark.django_db
+def test_status_page_of_a_blocked_source_does_not_show_the_server_setting(
+    client, target, monkeypatch, django_capture_on_commit_callbacks, django_user_model
+):
+    from plnet.core import http
+
+    monkeypatch.setattr(http, "system_resolver", lambda host, port: ["10.1.2.3"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/webmention",
+            _form({"source": "http://intranet.example/admin", "target": target}),
+            content_type="application/x-www-form-urlencoded",
+        )
+    assert response.status_code == 201
+    row = ReceivedLinkback.objects.get()
+    assert row.state == "failed"
+    page = client.get(response["Location"].removeprefix("http://testserver")).content.decode()
+    assert "Source could not be fetched" in page
+    assert "<dd>The source is at an address this site does not fetch from.</dd>" in page
+    for secret in ("PLNET_FETCH_ALLOWED_NETWORKS", "10.1.2.3", "private or local"):
+        assert secret not in page
+    # the owner's log of received linkbacks says which host, which address, which setting
+    owner = django_user_model.objects.create_superuser("own", "own@example.org", "pw")
+    client.force_login(owner)
+    log = client.get("/admin/linkbacks/receivedlinkback/").content.decode()
+    assert "intranet.example resolves to 10.1.2.3" in log
+    assert "PLNET_FETCH_ALLOWED_NETWORKS" in log
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     "data",
     [

@@ -13,6 +13,7 @@ from plnet.protocols.spam import (
     CommentText,
     CSVFormatError,
     Thresholds,
+    anchor_hosts,
     choose_thresholds,
     count_links,
     decide,
@@ -89,6 +90,26 @@ def test_meta_tokens_count_calls_to_action_and_describe_the_shape():
 def test_model_text_turns_urls_into_host_tokens():
     text = model_text(CommentText("look http://www.shop.example/buy now"))
     assert "urlhost_shop_example" in text and "http" not in text
+
+
+def test_full_width_links_are_links():
+    """Regression: a full-width URL (a YouTube spam comment in the corpus) was read as words."""
+    raw = "ｈｔｔｐ://ｗｗｗ.ｅｂａｙ.ｃｏｍ/ｕｓｒ/ｓｈｏｅｃｏｌｌｅｃｔｏｒ314"
+    assert plain_text(raw) == "http://www.ebay.com/usr/shoecollector314"
+    assert count_links(raw) == 1
+    assert "urlhost_ebay_com" in model_text(CommentText(raw)).split()
+
+
+def test_anchor_hosts_become_host_tokens():
+    """A link written as an anchor (the corpus's Google+ mentions) names its host like a bare URL."""
+    raw = (
+        'subscribe to <span class="proflinkWrapper"><a class="proflink" '
+        'href="https://plus.google.com/1049" oid="1">SuperMarioLogan</a></span> '
+        "and <a href='/local'>here</a> <a href=\"https://www.shop.example/?a=1&amp;b=2\">x</a>"
+    )
+    assert anchor_hosts(raw) == ["plus.google.com", "shop.example"]
+    tokens = model_text(CommentText(raw)).split()
+    assert {"urlhost_plus_google_com", "urlhost_shop_example", "links_3plus"} <= set(tokens)
 
 
 @pytest.mark.parametrize(

@@ -54,3 +54,43 @@ def test_publishing_in_the_admin_runs_the_hook(
     assert response.status_code == 302, response.content.decode()[:2000]
     post = Post.objects.get()
     assert post.is_public and published == [post.pk]
+
+
+def admin_page_data(admin, **overrides) -> dict:
+    data = {
+        "post_type": "page", "title": "About me", "slug": "about", "body": "hi",
+        "body_format": "markdown", "status": "published",
+        "published_at_0": "2024-01-01", "published_at_1": "10:00:00",
+        "author": admin.pk, "comment_status": "open", "ping_status": "open",
+        "menu_order": 0, "tags": "",
+        "legacy_urls-TOTAL_FORMS": 0, "legacy_urls-INITIAL_FORMS": 0,
+    }  # fmt: skip
+    return data | overrides
+
+
+def test_a_slug_another_page_holds_is_refused_with_a_message(admin_client_, make_post):
+    client, admin = admin_client_
+    make_post("About", post_type="page", slug="about")
+    response = client.post("/admin/publishing/post/add/", admin_page_data(admin))
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors["slug"]
+    assert errors == [
+        "The page “About” already has the slug “about”: choose another (“about-2” is free)."
+    ]
+    assert Post.objects.filter(slug="about-2").count() == 0
+    assert Post.objects.count() == 1
+    # a post may share a page's slug (their addresses differ), and saving a page unchanged is fine
+    response = client.post("/admin/publishing/post/add/", admin_page_data(admin, post_type="post"))
+    assert response.status_code == 302
+    page = Post.objects.get(post_type="page")
+    data = admin_page_data(admin, title="About", published_at_0="2024-01-02")
+    response = client.post(f"/admin/publishing/post/{page.pk}/change/", data)
+    assert response.status_code == 302 and Post.objects.get(pk=page.pk).slug == "about"
+
+
+def test_a_reserved_page_slug_is_refused_with_a_message(admin_client_):
+    client, admin = admin_client_
+    response = client.post("/admin/publishing/post/add/", admin_page_data(admin, slug="feed"))
+    errors = response.context["adminform"].form.errors["slug"]
+    assert errors == ["“feed” is one of the site's own addresses: choose another slug."]
+    assert not Post.objects.exists()

@@ -224,3 +224,144 @@ def test_categories_are_sorted_by_their_full_path(writer):
         "Music",
         "Music › Bach",
     ]
+
+
+# --- imported drafts whose date was never set ("floating", post_date_gmt 0000-00-00) ----------
+
+
+def floating_draft_ids(path) -> set[int]:
+    """wp:post_id of the file's draft posts without a GMT date (read with ElementTree)."""
+    import xml.etree.ElementTree as ET
+
+    found = set()
+    for item in ET.parse(path).getroot().iter("item"):
+        fields = {re.sub(r"^\{.*\}", "", c.tag): (c.text or "") for c in item}
+        if fields["status"] == "draft" and fields["post_date_gmt"].startswith("0000-00-00"):
+            found.add(int(fields["post_id"]))
+    return found
+
+
+@pytest.fixture
+def mythz():
+    from plnet.publishing.wordpress import import_wxr
+    from tests.conftest import CORPUS
+
+    path = CORPUS / "wxr/real-blogs/mythz-blog-wordpress-3.3.1-wxr1.1.xml"
+    import_wxr(path)
+    return floating_draft_ids(path)
+
+
+def test_imported_drafts_without_a_date_are_floating(mythz):
+    assert mythz == {264, 415, 746}
+    floating = Post.objects.filter(date_floating=True)
+    assert set(floating.values_list("wp_post_id", flat=True)) == mythz
+
+
+def test_publishing_a_floating_draft_in_the_editor_dates_it_now(admin_client, mythz):
+    draft = Post.objects.get(wp_post_id=415)
+    assert draft.published_at.year == 2010  # the export's placeholder date
+    form = admin_client.get(f"/write/{draft.pk}/").content.decode()
+    field = re.search(r'<input[^>]*name="published_at"[^>]*>', form).group(0)
+    assert "value=" not in field and "2010" not in field
+    assert "Not set yet" in form
+    before = timezone.now()
+    data = {
+        "title": draft.title, "slug": "", "body": draft.body, "excerpt": "", "tags": "",
+        "status": "published", "published_at": "", "comment_status": "open",
+    }  # fmt: skip
+    assert admin_client.post(f"/write/{draft.pk}/", data).status_code == 302
+    draft.refresh_from_db()
+    assert draft.status == "published" and not draft.date_floating
+    assert before <= draft.published_at <= timezone.now()
+    home = admin_client.get("/").context["page_obj"].object_list
+    assert list(home)[0] == draft
+
+
+def test_a_floating_draft_given_back_its_placeholder_date_is_dated_now(mythz):
+    draft = Post.objects.get(wp_post_id=264)
+    before = timezone.now()
+    services.save_post(draft, status="published", published_at=draft.published_at)  # the admin
+    assert before <= draft.published_at and not draft.date_floating
+
+
+def test_a_floating_draft_given_a_date_keeps_it(mythz):
+    draft = Post.objects.get(wp_post_id=746)
+    when = dt.datetime(2011, 6, 4, 5, 13, tzinfo=dt.UTC)
+    services.save_draft(draft, published_at=when)
+    assert (draft.published_at, draft.date_floating) == (when, False)
+    services.publish_post(draft, at=when)
+    assert (draft.status, draft.published_at) == ("published", when)
+
+
+# --- the list of posts at /write/posts/ -----------------------------------------------------
+
+
+def listed_titles(client) -> list[str]:
+    return [p.title for p in client.get("/write/posts/").context["page_obj"].object_list]
+
+
+def test_posts_are_listed_newest_first_drafts_by_when_they_were_modified(writer, make_post):
+    make_post("Older", when=dt.datetime(2020, 1, 2, tzinfo=dt.UTC))
+    make_post("Newer", when=dt.datetime(2020, 5, 2, tzinfo=dt.UTC))
+    make_post("Oldest, made last", when=dt.datetime(2019, 1, 2, tzinfo=dt.UTC))
+    make_post("Draft", when=dt.datetime(2001, 1, 1, tzinfo=dt.UTC), status="draft")
+    assert listed_titles(writer) == ["Draft", "Newer", "Older", "Oldest, made last"]
+
+
+def mythz_counts(path) -> dict[str, int]:
+    """Posts by dc:creator in the export (read with ElementTree)."""
+    import xml.etree.ElementTree as ET
+    from collections import Counter
+
+    counts = Counter()
+    for item in ET.parse(path).getroot().iter("item"):
+        if item.findtext("{http://wordpress.org/export/1.1/}post_type") == "post":
+            counts[item.findtext("{http://purl.org/dc/elements/1.1/}creator")] += 1
+    return counts
+
+
+def test_author_map_gives_the_imported_posts_to_an_existing_account(
+    writer, author, django_user_model
+):
+    from django.core.management import call_command
+
+    from tests.conftest import CORPUS
+
+    path = CORPUS / "wxr/real-blogs/mythz-blog-wordpress-3.3.1-wxr1.1.xml"
+    counts = mythz_counts(path)
+    assert counts == {"mythz": 26, "admin": 3}
+    call_command("import_wordpress", str(path), "--author-map", "mythz=ana", verbosity=0)
+    assert not django_user_model.objects.filter(wp_login="mythz").exists()
+    assert Post.objects.posts().filter(author=author).count() == 26
+    listing = writer.get("/write/posts/")
+    assert listing.context["page_obj"].paginator.count == 26
+    assert "<h1>Your posts</h1>" in listing.content.decode()
+
+
+def test_a_reimport_with_an_author_map_moves_posts_not_edited_here(author, django_user_model):
+    from plnet.publishing.wordpress import import_wxr
+    from tests.conftest import CORPUS
+
+    path = CORPUS / "wxr/real-blogs/mythz-blog-wordpress-3.3.1-wxr1.1.xml"
+    import_wxr(path)
+    mythz = django_user_model.objects.get(wp_login="mythz")
+    Post.objects.filter(wp_post_id=176).update(title="Edited here")
+    summary = import_wxr(path, author_map={"mythz": "ana"})
+    assert Post.objects.posts().filter(author=author).count() == 25
+    assert Post.objects.get(wp_post_id=176).author == mythz  # an edit here is kept
+    assert summary.kept["post"] == 1 and summary.updated["post"] == 25
+    with pytest.raises(LookupError):
+        import_wxr(path, author_map={"mythz": "nobody"})
+
+
+def test_editors_see_every_post_with_its_author(client, make_post, author, other_author):
+    make_post("Ana's", when=dt.datetime(2020, 1, 2, tzinfo=dt.UTC))
+    make_post("Bo's", author=other_author, when=dt.datetime(2020, 1, 3, tzinfo=dt.UTC))
+    client.force_login(other_author)
+    assert listed_titles(client) == ["Bo's"]
+    other_author.user_permissions.add(Permission.objects.get(codename="change_post"))
+    response = client.get("/write/posts/")
+    assert listed_titles(client) == ["Bo's", "Ana's"]
+    html = response.content.decode()
+    assert "<h1>Posts</h1>" in html and '<th scope="col">Author</th>' in html
+    assert "<td>Ana Lima</td>" in html and "<td>bo</td>" in html

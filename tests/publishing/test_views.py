@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import lxml.html
 import mf2py
 import pytest
 from django.utils import timezone
 from lxml import etree
 
-from plnet.conversation.models import Comment
+from plnet.conversation.models import Comment, CommentSettings
+from plnet.publishing import services
 from plnet.publishing.models import Category, Post
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("site_url")]
@@ -468,7 +470,7 @@ def test_cached_listing_entries_follow_every_change(client, make_post, author):
     post.categories.add(cat)
     assert "Old name" in html(client.get("/"))
     cat.name = "New name"
-    cat.save()
+    services.save_category(cat)  # as the admin does: the footer's navigation follows too
     author.display_name = "Ana Renamed"
     author.save()
     Comment.objects.create(post=post, state="approved", content="x")
@@ -507,3 +509,81 @@ def test_site_navigation_links_pages_categories_and_years(client, make_post, aut
 def test_favicon_is_no_content(client):
     response = client.get("/favicon.ico")
     assert response.status_code == 204 and "max-age" in response["Cache-Control"]
+
+
+def _post_with_comments(make_post, author, n: int):
+    """A post between two others, a page and a category, with n approved comments (every
+    third one a reply to the one before it) and a like."""
+    make_post(when=dt.datetime(2024, 1, 1, tzinfo=dt.UTC))
+    post = make_post("Busy", slug="busy", when=dt.datetime(2024, 2, 1, tzinfo=dt.UTC))
+    make_post(when=dt.datetime(2024, 3, 1, tzinfo=dt.UTC))
+    services.publish_post(Post(post_type="page", title="About", author=author))
+    services.save_category(Category(name="Learning", slug="learning"))
+    post.categories.add(Category.objects.get())
+    post.tags.add("notes")
+    previous = None
+    for i in range(n):
+        parent = previous if i % 3 == 2 else None
+        previous = Comment.objects.create(
+            post=post, parent=parent, state="approved", author_name=f"Reader {i}",
+            author_email=f"r{i}@example.net", content=f"<p>Comment {i}.</p>",
+        )  # fmt: skip
+    Comment.objects.create(post=post, state="approved", comment_type="like", author_name="Fan")
+    CommentSettings.load()  # the rules' row exists, as on any site that took a comment
+    return post
+
+
+@pytest.mark.parametrize("n", [10, 50])
+def test_the_post_page_asks_the_same_few_queries_whatever_its_comments(
+    client, make_post, author, n
+):
+    """No query per comment. Pinned: the first view (empty cache) asks 11: the post, its
+    categories, tags and approved comments and responses (4), the navigation (3), the previous
+    and next posts and the post's number (3), the comment rules (1). Later views take the
+    navigation and the neighbours from the cache: 5."""
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    post = _post_with_comments(make_post, author, n)
+    cache.clear()
+    counts = []
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(post.get_absolute_url())
+        assert response.status_code == 200
+        counts.append(len(queries))
+        doc = lxml.html.fromstring(html(response))
+        assert len(doc.xpath("//li[contains(@class, 'comment depth-')]")) == n
+        assert len(doc.xpath("//*[contains(@class, 'children')]/li")) == n // 3
+        assert doc.xpath("//a[@rel='prev']") and doc.xpath("//a[@rel='next']")
+        assert doc.xpath("//nav[@aria-label='Site']//a[text()='About']")
+        assert doc.xpath("//ul[contains(@class, 'likes')]/li")
+    assert counts == [11, 5]
+
+
+def test_the_home_page_asks_the_same_few_queries_whatever_its_entries(client, make_post):
+    """No query per entry (categories with their parents, tags, counts, no deferred body read
+    back). Pinned: the page's count, the posts, their categories, their tags (4); 3 more for
+    the navigation on a cold cache."""
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    parent = Category.objects.create(name="Parent", slug="parent")
+    child = Category.objects.create(name="Child", slug="child", parent=parent)
+    for i in range(12):
+        post = make_post(excerpt="" if i % 2 else f"Excerpt {i}")
+        post.categories.add(child if i % 2 else parent)
+        post.tags.add(f"tag{i % 3}")
+        Comment.objects.create(post=post, state="approved", content="<p>Hi.</p>")
+    cache.clear()
+    counts = []
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as queries:
+            doc = lxml.html.fromstring(html(client.get("/")))
+        counts.append(len(queries))
+        assert len(doc.xpath("//article[contains(@class, 'h-entry')]")) == 10
+        assert len(doc.xpath("//a[@href='/category/parent/child/']")) == 5
+        assert len(doc.xpath("//a[@rel='tag']")) == 10
+    assert counts == [7, 4]

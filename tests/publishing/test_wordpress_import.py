@@ -728,7 +728,7 @@ def test_command_dry_run_and_author_default(django_user_model):
     assert out.getvalue().startswith(f"Would import {path} (https://playground.internal/path)")
     assert "posts             1 new" in out.getvalue()
     assert Post.objects.count() == 0 and django_user_model.objects.count() == 1
-    with pytest.raises(CommandError, match="--author-default: no user named 'nobody'"):
+    with pytest.raises(CommandError, match="--author-default/--author-map: no user named 'nobody'"):
         call_command("import_wordpress", path, "--author-default", "nobody")
 
 
@@ -884,3 +884,13 @@ def test_a_malformed_creator_is_the_author_wordpress_would_find():
     assert summary.created["author"] == 1
     assert list(get_user_model().objects.values_list("username", "wp_login")) == [("ana", "ana")]
     assert Post.objects.get(wp_post_id=5).author.username == "ana"
+
+
+@pytest.mark.django_db
+def test_command_author_map_is_checked(django_user_model):
+    path = str(WXR / "wordpress-importer/wxr-simple.xml")
+    with pytest.raises(CommandError, match="--author-map 'ana': write it as LOGIN=USERNAME"):
+        call_command("import_wordpress", path, "--author-map", "ana")
+    with pytest.raises(CommandError, match="no user named 'nobody'"):
+        call_command("import_wordpress", path, "--author-map", "admin=nobody")
+    assert Post.objects.count() == 0

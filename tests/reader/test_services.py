@@ -284,6 +284,30 @@ def test_adaptive_interval_is_bounded():
     assert services.adaptive_interval(src) == timedelta(hours=24)
 
 
+def test_intervals_and_backoff_follow_the_settings(settings):
+    import dataclasses
+
+    settings.PLNET = dataclasses.replace(
+        settings.PLNET, feed_min_interval_minutes=60, feed_max_interval_minutes=120
+    )
+    src = Source.objects.create(url="https://example.org/f")
+    base = datetime(2024, 1, 1, tzinfo=UTC)
+    for i in range(5):
+        Entry.objects.create(
+            source=src, dedup_key=f"k{i}", published_at=base + timedelta(minutes=i)
+        )
+    assert services.adaptive_interval(src) == timedelta(hours=1)
+    Entry.objects.all().delete()
+    for i in range(5):
+        Entry.objects.create(source=src, dedup_key=f"k{i}", published_at=base + timedelta(days=i))
+    assert services.adaptive_interval(src) == timedelta(hours=2)
+    Entry.objects.all().delete()  # too few entries: the stored interval (1 h), kept within bounds
+    src.fetch_interval = 60
+    assert services.adaptive_interval(src) == timedelta(hours=1)
+    assert [services.backoff(n) for n in (1, 2, 3)] == [timedelta(hours=h) for h in (1, 2, 4)]
+    assert services.backoff(10) == services.MAX_BACKOFF
+
+
 def test_enqueue_due_fetches_due_followed_sources(
     local_server, member, django_capture_on_commit_callbacks
 ):
@@ -321,7 +345,8 @@ def test_user_agent_names_plnet_and_its_url(local_server, settings):
     assert agent.startswith("plnet/") and settings.PLNET.site_url in agent
 
 
-def test_per_host_limit_bounds_concurrent_requests(local_server, member):
+def test_per_host_limit_bounds_concurrent_requests(local_server, member, settings):
+    import dataclasses
     import threading
     import time
 
@@ -346,6 +371,10 @@ def test_per_host_limit_bounds_concurrent_requests(local_server, member):
         ids.append(Source.objects.create(url=local_server.url(f"/f{i}")).pk)
     counts = services.fetch_many(ids, workers=6, per_host=2)
     assert counts["ok"] == 6 and peak[0] == 2
+    settings.PLNET = dataclasses.replace(settings.PLNET, feed_host_limit=3)
+    peak[0] = 0
+    counts = services.fetch_many(ids, workers=6)  # the default: PLNET_FEED_HOST_LIMIT
+    assert counts["ok"] == 6 and peak[0] == 3
 
 
 def test_ssrf_guard_refuses_private_addresses_before_connecting(settings):
@@ -437,3 +466,122 @@ def test_a_later_entry_goes_above_a_clamped_one_and_updates_keep_the_clamped_dat
     assert (f.title, f.published_at, f.updated_at) == ("v2", t0, t1)
     newest = Entry.objects.order_by("-published_at").values_list("guid", flat=True)
     assert list(newest) == ["n", "f"]
+
+
+def test_fetch_many_keeps_one_connection_per_host_and_closes_it_after_the_last(local_server):
+    peers = []
+    etag = '"same"'
+
+    def answer(handler):
+        peers.append(handler.client_address)
+        handler.send_response(200)
+        handler.send_header("Content-Type", RSS)
+        handler.send_header("ETag", etag)
+        handler.send_header("Content-Length", str(len(TWO)))
+        handler.end_headers()
+        handler.wfile.write(TWO)
+
+    ids = []
+    for i in range(3):
+        local_server.routes[f"/k{i}"] = answer
+        ids.append(Source.objects.create(url=local_server.url(f"/k{i}")).pk)
+    counts = services.fetch_many(ids, workers=1)
+    assert counts["ok"] == 3
+    assert len(set(peers)) == 1  # one TCP connection for the three feeds of this host
+    sent = [r[2].get("Connection") for r in local_server.requests]
+    assert sent[-1] == "close" and "close" not in sent[:-1]
+
+
+def _broken_sources(local_server, n):
+    """n sources whose content could not be read (an HTML page), now answering 304."""
+    page = b"<!doctype html><html><body>not a feed</body></html>"
+    ids = []
+    for i in range(n):
+        path = f"/broken{i}"
+        local_server.routes[path] = (200, {"Content-Type": "text/html", "ETag": '"b"'}, page)
+        ids.append(Source.objects.create(url=local_server.url(path)).pk)
+    services.fetch_many(ids)
+    for i in range(n):
+        local_server.routes[f"/broken{i}"] = (304, {"ETag": '"b"'}, b"")
+    return ids
+
+
+def test_fetch_many_stores_304s_of_broken_sources_in_bulk(local_server):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ids = _broken_sources(local_server, 3)
+    Source.objects.filter(pk=ids[2]).update(error_count=3)  # a longer backoff: its own group
+    before = timezone.now()
+    with CaptureQueriesContext(connection) as queries:
+        counts = services.fetch_many(ids)
+    after = timezone.now()
+    assert counts["not_modified"] == 3
+    # one SELECT of the sources, one UPDATE per backoff group: nothing per source
+    kinds = [q["sql"].split()[0] for q in queries.captured_queries]
+    assert kinds == ["SELECT", "UPDATE", "UPDATE"]
+    for source in Source.objects.filter(pk__in=ids):
+        wait = timedelta(minutes=15 * (4 if source.error_count == 3 else 1))
+        assert (source.state, source.content_error, source.last_status) == ("error", True, 304)
+        assert source.last_error == "this page is HTML without a feed or an h-feed"
+        assert before + wait <= source.next_fetch_at <= after + wait
+    assert [s.error_count for s in Source.objects.filter(pk__in=ids).order_by("pk")] == [1, 1, 3]
+
+
+def test_fetch_many_304_queries_do_not_grow_with_the_number_of_sources(local_server):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ids = []
+    for i in range(12):
+        _source(local_server, path=f"/ok{i}", headers={"ETag": '"e"'})
+        ids.append(Source.objects.get(url=local_server.url(f"/ok{i}")).pk)
+    services.fetch_many(ids)
+    for i in range(12):
+        local_server.routes[f"/ok{i}"] = (304, {"ETag": '"e"'}, b"")
+    sizes = []
+    for batch in (ids[:3], ids[3:]):
+        with CaptureQueriesContext(connection) as queries:
+            assert services.fetch_many(batch)["not_modified"] == len(batch)
+        sizes.append(len(queries.captured_queries))
+    assert sizes == [2, 2]  # the SELECT of the batch and one UPDATE
+    assert set(Source.objects.values_list("last_status", flat=True)) == {304}
+
+
+def test_a_feed_parsed_with_a_recovered_error_is_ok_with_a_warning(local_server, member, client):
+    """rss_2.0_dbengines.xml uses an undefined entity: feedparser flags it (bozo) but reads its
+    item. The source is ok and says so, with the parser's words, on its pages and in the API."""
+    import feedparser
+    from django.urls import reverse
+
+    from plnet.reader.actions import create_token
+
+    body = corpus_bytes("feeds/feed-rs-fixtures/rss2/rss_2.0_dbengines.xml")
+    expected = feedparser.parse(body)
+    assert expected.bozo and expected.entries  # the premise, checked independently
+    local_server.routes["/feed.xml"] = (200, {"Content-Type": RSS}, body)
+    sub = services.subscribe(member, local_server.url("/feed.xml"))
+    source = Source.objects.get(pk=sub.source_id)
+    assert source.state == "ok" and source.last_error == ""
+    assert source.entries.count() == len(expected.entries)
+    assert source.last_warning.startswith("SAXParseException: ")
+    assert "undefined entity" in source.last_warning == source.warning
+
+    client.force_login(member)
+    for page in (reverse("reader:sources"), reverse("reader:subscription", args=[sub.pk])):
+        html = client.get(page).content.decode()
+        assert "with a warning" in html and "undefined entity" in html
+    _, token = create_token(member, "test")
+    api = client.get("/api/v1/sources", HTTP_AUTHORIZATION=f"Bearer {token}").json()
+    assert api["sources"][0]["state"] == "ok"
+    assert api["sources"][0]["warning"] == source.last_warning
+
+    # a 304 keeps it (same content); clean content clears it
+    local_server.routes["/feed.xml"] = (304, {}, b"")
+    services.fetch_source(source.pk)
+    assert Source.objects.get(pk=source.pk).warning == source.last_warning
+    local_server.routes["/feed.xml"] = (200, {"Content-Type": RSS}, TWO)
+    services.fetch_source(source.pk)
+    source.refresh_from_db()
+    assert (source.state, source.last_warning, source.warning) == ("ok", "", "")
+    assert "with a warning" not in client.get(reverse("reader:sources")).content.decode()

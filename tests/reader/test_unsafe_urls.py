@@ -101,7 +101,7 @@ def test_templates_never_render_a_script_href(client, member, stored_bad_entry):
 
 
 def test_migration_drops_stored_script_urls(stored_bad_entry):
-    migration = importlib.import_module("plnet.reader.migrations.0004_drop_unsafe_entry_urls")
+    migration = importlib.import_module("plnet.reader.migrations.0005_drop_unsafe_entry_urls")
     migration.drop_unsafe_urls(apps, None)
     stored_bad_entry.refresh_from_db()
     assert stored_bad_entry.link == ""

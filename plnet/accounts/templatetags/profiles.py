@@ -1,5 +1,7 @@
 """Template helpers for people: their avatar's address and their bio as sanitised HTML."""
 
+from functools import lru_cache
+
 from django import template
 from django.urls import reverse
 from django.utils.safestring import mark_safe
@@ -22,4 +24,10 @@ def bio_html(person) -> str:
     """The person's bio, Markdown rendered and sanitised to the small comment subset."""
     if person is None or not person.bio:
         return ""
-    return mark_safe(render_comment_markdown(person.bio))  # noqa: S308 - sanitised by nh3
+    return _bio_html(person.bio)
+
+
+@lru_cache(maxsize=256)
+def _bio_html(bio: str) -> str:
+    # Markdown is not rendered per request: the same bio gives the same HTML, kept by its text.
+    return mark_safe(render_comment_markdown(bio))  # noqa: S308 - sanitised by nh3

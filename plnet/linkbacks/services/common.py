@@ -11,6 +11,7 @@ from django.urls import Resolver404, resolve
 from django.utils import timezone
 
 from plnet.core.http import (
+    BlockedAddress,
     FetchError,
     FetchPolicy,
     FetchTimeout,
@@ -155,11 +156,15 @@ def source_document(
     if last and last.fetched_at > now - REFETCH_AFTER:
         return None, last
     values = {"fetched_at": timezone.now(), "final_url": "", "status": None, "content_type": ""}
-    values.update(body="", error="", timed_out=False)
+    values.update(body="", error="", timed_out=False, blocked=False)
     try:
         response = fetch(url, policy=policy, headers={"Accept": SOURCE_ACCEPT})
     except FetchError as exc:
-        values.update(error=str(exc)[:500], timed_out=isinstance(exc, FetchTimeout))
+        values.update(
+            error=str(exc)[:500],
+            timed_out=isinstance(exc, FetchTimeout),
+            blocked=isinstance(exc, BlockedAddress),
+        )
     else:
         values.update(
             final_url=response.url[:1000],

@@ -105,7 +105,8 @@ def receive_pingback(
     """Register a pingback (Pingback 1.0 §3), verifying the source synchronously (decision 0002).
 
     Order of checks: URLs valid (0), source ≠ target (0), target a post of ours (32) that takes
-    pings (33), not already registered (48), rate limit (49), source fetched (16 when it cannot
+    pings (33), not already registered (48: a response from this source exists, by pingback or
+    Webmention, as WordPress answers), rate limit (49), source fetched (16 when it cannot
     be fetched or answers 4xx, 50 on timeout or 5xx), source links to target (17). Returns the
     success message; raises PingbackFault otherwise. The pingback becomes a Comment of type
     pingback (author = the source's title, content "[…] excerpt […]") through place_incoming.
@@ -151,18 +152,19 @@ def receive_pingback(
 
 
 def _already_registered(post: Post, source: str, target: str) -> bool:
-    if post.comments.filter(source_url=source[:1000], comment_type=Comment.Type.PINGBACK).exists():
+    """True when source already has a response on post, whatever the protocol that brought it
+    (a pingback, or a Webmention from the same page): one source → target is one response."""
+    if post.comments.filter(source_url=source[:1000]).exists():
         return True
     return ReceivedLinkback.objects.filter(
-        protocol=ReceivedLinkback.Protocol.PINGBACK,
-        source=source,
-        target=target,
-        comment__isnull=False,
+        source=source, target=target, comment__isnull=False
     ).exists()
 
 
 def _check_source(document: SourceFetch) -> None:
     fault = pingback_protocol.PingbackFault
+    if document.blocked:  # the host, its address and the server setting are not the sender's
+        raise fault(16, f"The source URL cannot be fetched: {ReceivedLinkback.BLOCKED_SOURCE}")
     if document.error:
         code = 50 if document.timed_out else 16
         raise fault(code, f"The source URL cannot be fetched: {document.error}")

@@ -1,5 +1,7 @@
 """Receiving Webmentions (§3.2): check cheaply and queue (`receive_webmention`), then verify in a
-task (`verify_webmention`) and create, update or remove the comment from the source's microformats."""
+task (`verify_webmention`) and create, update or remove the comment from the source's microformats.
+An update whose words or author changed is moderated again (`conversation.services.place_update`,
+§3.2.3 "Updating existing Webmentions"): it can be held or marked spam, never released."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from plnet.conversation.models import Comment
-from plnet.conversation.services import place_incoming
+from plnet.conversation.services import place_incoming, place_update, spam_fields_changed
 from plnet.core.html import clean_comment_html
 from plnet.protocols.html import absolutize
 from plnet.protocols.microformats import SourceEntry, parse_source
@@ -114,7 +116,9 @@ def apply_source(linkback: ReceivedLinkback, document: SourceFetch) -> None:
     """Settle a queued linkback from its fetched source document (see verify_webmention)."""
     state = ReceivedLinkback.State
     linkback.next_check_at = None
-    if document.error:
+    if document.blocked:
+        linkback.move_to(state.FAILED, f"{ReceivedLinkback.BLOCKED_SOURCE} {document.error}")
+    elif document.error:
         linkback.move_to(state.FAILED, f"The source could not be fetched: {document.error}")
     elif document.status == 410 or (
         document.status and is_gone_page(document.body, document.content_type)
@@ -133,9 +137,32 @@ def apply_source(linkback: ReceivedLinkback, document: SourceFetch) -> None:
         )
     else:
         entry = parse_source(document.body, document.final_url, linkback.target)
+        _adopt_pingback(linkback)
         _store_response(linkback, entry, document.final_url)
         linkback.move_to(state.VERIFIED, f"Verified: a {entry.kind}.")
     linkback.save()
+
+
+def _adopt_pingback(linkback: ReceivedLinkback) -> None:
+    """When this Webmention's source already pinged the same post, take over that pingback's
+    response, so that it is upgraded with the source's microformats instead of doubled: one
+    source → target is one response, whatever the protocol. The pingback row keeps its state
+    and gives up its comment."""
+    if linkback.comment_id is not None:
+        return
+    pingback = (
+        ReceivedLinkback.objects.pingbacks()
+        .select_for_update()
+        .filter(source=linkback.source, post=linkback.post, comment__isnull=False)
+        .select_related("comment")
+        .first()
+    )
+    if pingback is None:
+        return
+    linkback.comment = pingback.comment
+    pingback.comment = None
+    pingback.reason = "Its response was taken over by a Webmention from the same source."
+    pingback.save(update_fields=["comment", "reason"])
 
 
 def _remove_comment(linkback: ReceivedLinkback) -> bool:
@@ -173,8 +200,11 @@ def _store_response(linkback: ReceivedLinkback, entry: SourceEntry, source_url: 
     }
     comment = linkback.comment
     if comment is not None:
+        changed = spam_fields_changed(comment, fields)
         for name, value in fields.items():
             setattr(comment, name, value)
+        if changed:  # new words are moderated again (§3.2.3 update: the source was edited)
+            return place_update(comment, request_meta=request_meta(linkback))
         comment.save()
         return comment
     comment = Comment(post=linkback.post, author_ip=linkback.remote_ip, **fields)

@@ -24,8 +24,12 @@ def post_responses(post) -> dict:
     """Approved responses of post that are not in the comment thread, grouped for display:
     likes and reposts (shown as faces), and bookmarks, mentions, pingbacks and trackbacks (a list).
     """
-    approved = Comment.objects.approved().filter(post=post)
-    rows = list(approved.filter(comment_type__in=FACES + LISTED).order_by("created_at", "id"))
+    loaded = getattr(post, "__dict__", {}).get("approved_comments")
+    if loaded is not None:  # the post page loaded them (approved_comments_prefetch)
+        rows = [c for c in loaded if c.comment_type in FACES + LISTED]
+    else:
+        approved = Comment.objects.approved().filter(post=post)
+        rows = list(approved.filter(comment_type__in=FACES + LISTED).order_by("created_at", "id"))
     return {
         "likes": [c for c in rows if c.comment_type == Comment.Type.LIKE],
         "reposts": [c for c in rows if c.comment_type == Comment.Type.REPOST],

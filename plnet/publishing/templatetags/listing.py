@@ -21,7 +21,7 @@ def entry_key(post) -> str:
         post.sticky, post.title, post.summary, post.is_protected,
         getattr(post, "approved_comment_count", None),
         author and (author.pk, author.username, author.public_name),
-        [(c.pk, c.name, c.path) for c in post.categories.all()],
-        [(t.name, t.slug) for t in post.tags.all()],
+        [(c.pk, c.name, c.path) for c in post.category_list],
+        [(t.name, t.slug) for t in post.tag_list],
     ]  # fmt: skip
     return repr(parts)

@@ -1,47 +1,14 @@
-"""The site's own navigation, shown on every page by base.html: its top-level pages (WordPress's
-page menu order), its top-level categories and the years of its archive.
-
-Three small queries per page, each reading a few columns; nothing is cached between requests,
-so a new page or post shows at once.
-"""
+"""The site's own navigation for base.html (pages, categories, years), as
+`plnet.publishing.navigation` keeps it: cached, rebuilt when publishing changes what it lists."""
 
 from django import template
-from django.urls import reverse
-from django.utils import timezone
 
-from plnet.publishing.models import Category, Post
+from plnet.publishing import navigation
 
 register = template.Library()
-
-MAX_PAGES = 12
 
 
 @register.simple_tag
 def site_navigation() -> dict:
     """{"pages": [(title, url)], "categories": [(name, url)], "years": [(year, url)]}."""
-    pages = (
-        Post.objects.pages()
-        .published()
-        .filter(parent=None)
-        .order_by("menu_order", "title", "pk")
-        .values_list("title", "slug", "pk")[:MAX_PAGES]
-    )
-    categories = Category.objects.filter(parent=None).order_by("name").values_list("name", "slug")
-    years = (
-        Post.objects.posts()
-        .published()
-        .datetimes("published_at", "year", order="DESC", tzinfo=timezone.get_current_timezone())
-    )
-    return {
-        "pages": [
-            (title or slug, reverse("publishing:page", kwargs={"path": slug or str(pk)}))
-            for title, slug, pk in pages
-        ],
-        "categories": [
-            (name, reverse("publishing:category", kwargs={"path": slug}))
-            for name, slug in categories
-        ],
-        "years": [
-            (y.year, reverse("publishing:year", kwargs={"year": f"{y.year:04d}"})) for y in years
-        ],
-    }
+    return navigation.site_navigation()

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 
+from django.core.cache import cache
 from django.core.management.base import BaseCommand, CommandError
 
 
@@ -40,6 +41,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, host, port, workers, no_worker, **options):
         _check_port_free(host, port)
+        # What the shared cache holds was written by the code and templates of the last run.
+        cache.clear()
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "plnet.settings"}
         web = [
             sys.executable, "-m", "gunicorn", "plnet.wsgi:application",

@@ -26,10 +26,19 @@ class Command(BaseCommand):
             help="an existing user who gets the items that name no author",
         )
         parser.add_argument(
+            "--author-map",
+            metavar="LOGIN=USERNAME",
+            action="append",
+            default=[],
+            help="give the items of the export's author LOGIN to the existing user USERNAME "
+            "(repeat for several authors); no account is made for LOGIN",
+        )
+        parser.add_argument(
             "--dry-run", action="store_true", help="read and check everything, then write nothing"
         )
 
     def handle(self, *args, file, author_default=None, dry_run=False, **options):
+        author_map = _author_map(options.get("author_map") or [])
         path = Path(file)
         if path.is_dir():
             raise CommandError(_folder_message(file, path))
@@ -48,19 +57,34 @@ class Command(BaseCommand):
 
         try:
             summary = import_wxr(
-                path, progress=progress, author_default=author_default, dry_run=dry_run
+                path,
+                progress=progress,
+                author_default=author_default,
+                author_map=author_map,
+                dry_run=dry_run,
             )
         except WxrError as exc:
             raise CommandError(
                 f"{file}, line {exc.line}: {exc.message} (nothing imported)"
             ) from None
         except LookupError as exc:
-            raise CommandError(f"--author-default: {exc}") from None
+            raise CommandError(f"--author-default/--author-map: {exc}") from None
         finally:
             bar.close()
         summary.file = str(file)
         for line in summary.lines():
             self.stdout.write(line)
+
+
+def _author_map(pairs: list[str]) -> dict[str, str]:
+    """{"mythz": "ana"} from ["mythz=ana"]; CommandError for a pair without "=" or a side."""
+    found = {}
+    for pair in pairs:
+        login, _, username = pair.partition("=")
+        if not login.strip() or not username.strip():
+            raise CommandError(f"--author-map {pair!r}: write it as LOGIN=USERNAME, e.g. mythz=ana")
+        found[login.strip()] = username.strip()
+    return found
 
 
 def _folder_message(given: str, folder: Path) -> str:

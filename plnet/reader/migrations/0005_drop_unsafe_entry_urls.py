@@ -33,7 +33,7 @@ def drop_unsafe_urls(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reader", "0003_source_content_error"),
+        ("reader", "0004_source_last_warning"),
     ]
 
     operations = [
