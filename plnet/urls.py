@@ -4,11 +4,12 @@ pages take any nested path)."""
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.sitemaps.views import sitemap
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from plnet.accounts.views import SignInView
 from plnet.publishing.sitemaps import SITEMAPS
 from plnet.publishing.views import robots_txt
+from plnet.reader.api import not_found as api_not_found
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -21,6 +22,7 @@ urlpatterns = [
     path("", include("plnet.linkbacks.urls")),
     path("reader/", include("plnet.reader.urls")),
     path("api/v1/", include("plnet.reader.api_urls")),
+    re_path(r"^api(?:/|$)", api_not_found),  # any other path under /api/: a JSON 404
     path("", include("plnet.publishing.urls")),
 ]
 

@@ -162,11 +162,17 @@ def _int_or_none(value) -> int | None:
     return number if number >= 0 else None
 
 
-def _http_link(base: str, link: str) -> str:
-    """link resolved against base when the result is http(s), else "" (feedparser copies an Atom
-    id such as urn:uuid:… into `link` when an entry has none: that is no place to go)."""
-    link = urljoin(base, link.strip()) if link.strip() else ""
-    return link if link.startswith(("http://", "https://")) else ""
+def http_url(base: str, url: str) -> str:
+    """url resolved against base when the result is an absolute http(s) URL, else "".
+
+    Every URL of a feed that ends up in an href on our pages or in the API (entry link,
+    enclosure, site link) goes through here: a feed is untrusted, and `javascript:` or
+    `data:` URLs run script when clicked. (feedparser also copies an Atom id such as
+    urn:uuid:… into `link` when an entry has none: that is no place to go either.)
+    """
+    url = url.strip() if isinstance(url, str) else ""
+    resolved = urljoin(base, url) if url else ""
+    return resolved if resolved.lower().startswith(("http://", "https://")) else ""
 
 
 def _xml_entry(e, feed_url: str) -> FeedEntry:
@@ -181,18 +187,20 @@ def _xml_entry(e, feed_url: str) -> FeedEntry:
         detail = e.get("summary_detail") or {}
         summary = _as_html(e["summary"], detail.get("type") or "")
         content_base = content_base or detail.get("base") or ""
+    enclosure_base = urljoin(feed_url, content_base)
     enclosures = tuple(
         Enclosure(
-            url=urljoin(urljoin(feed_url, content_base), link["href"]),
+            url=url,
             type=link.get("type") or "",
             length=_int_or_none(link.get("length")),
         )
         for link in e.get("links") or []
-        if link.get("rel") == "enclosure" and link.get("href")
+        if link.get("rel") == "enclosure"
+        and (url := http_url(enclosure_base, link.get("href") or ""))
     )
     return FeedEntry(
         guid=(e.get("id") or "").strip(),
-        link=_http_link(feed_url, e.get("link") or ""),
+        link=http_url(feed_url, e.get("link") or ""),
         title=_detail_text(e, "title"),
         content_html=content,
         summary_html=summary,
@@ -257,7 +265,7 @@ def parse_xml_feed(content: bytes, url: str = "", content_type: str = "") -> Par
     return ParsedFeed(
         format=version or "unknown",
         title=_detail_text(feed, "title"),
-        link=_http_link(url, link),
+        link=http_url(url, link),
         description=_detail_text(feed, "subtitle"),
         entries=entries,
         warning=_bozo_message(result) if result.get("bozo") else "",
@@ -293,20 +301,21 @@ def _json_item(item: dict, feed_url: str, feed_author: str) -> FeedEntry | None:
         content_html = _as_html(item["content_text"], "text/plain")
     summary = item.get("summary") if isinstance(item.get("summary"), str) else ""
     link = item.get("url") if isinstance(item.get("url"), str) else ""
+    attachments = item.get("attachments")
     enclosures = tuple(
         Enclosure(
-            url=urljoin(feed_url, a["url"]),
+            url=url,
             type=str(a.get("mime_type") or ""),
             length=_int_or_none(a.get("size_in_bytes")),
             duration=_int_or_none(a.get("duration_in_seconds")),
         )
-        for a in item.get("attachments") or []
-        if isinstance(a, dict) and isinstance(a.get("url"), str)
+        for a in (attachments if isinstance(attachments, list) else [])
+        if isinstance(a, dict) and (url := http_url(feed_url, a.get("url")))
     )
     title = item.get("title") if isinstance(item.get("title"), str) else ""
     return FeedEntry(
         guid=str(raw_id).strip(),
-        link=_http_link(feed_url, link),
+        link=http_url(feed_url, link),
         title=plain_text(html.unescape(title), is_html=False),
         content_html=content_html,
         summary_html=_as_html(summary, "text/plain") if summary else "",
@@ -349,7 +358,7 @@ def parse_json_feed(content: bytes, url: str = "") -> ParsedFeed:
     return ParsedFeed(
         format=JSON_FEED_VERSIONS.get(data["version"].rstrip("/"), "json11"),
         title=plain_text(html.unescape(str(data.get("title") or "")), is_html=False),
-        link=_http_link(url, home),
+        link=http_url(url, home),
         description=plain_text(str(data.get("description") or ""), is_html=False),
         entries=entries,
         hubs=hubs,

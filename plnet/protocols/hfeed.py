@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 import mf2py
 
-from plnet.protocols.feeds import FeedEntry, NotAFeed, ParsedFeed, plain_text
+from plnet.protocols.feeds import FeedEntry, NotAFeed, ParsedFeed, http_url, plain_text
 
 
 def _first(props: dict, name: str):
@@ -63,7 +63,7 @@ def _entry(item: dict, page_url: str) -> FeedEntry:
     summary = _text(_first(props, "summary"))
     return FeedEntry(
         guid=_text(_first(props, "uid")) or url,
-        link=_http_only(url),
+        link=http_url(page_url, url),
         title=plain_text(name, is_html=False),
         content_html=content_html,
         summary_html=f"<p>{summary}</p>" if summary and not content_html else "",
@@ -96,11 +96,6 @@ def parse_hfeed(content: bytes | str, url: str = "") -> ParsedFeed:
     return ParsedFeed(
         format="hfeed",
         title=plain_text(_text(_first(props, "name")), is_html=False),
-        link=_http_only(_text(_first(props, "url")) or url),
+        link=http_url(url, _text(_first(props, "url")) or url),
         entries=tuple(_entry(i, url) for i in items),
     )
-
-
-def _http_only(url: str) -> str:
-    """url when it is an absolute http(s) URL, else "" (it ends up in a link on our pages)."""
-    return url if url.strip().lower().startswith(("http://", "https://")) else ""

@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import escape
 
 from plnet.core.html import render_markdown
+from plnet.protocols.feeds import plain_text
 from plnet.protocols.opml import OpmlError, Outline, parse_opml, write_opml
 from plnet.reader.models import ApiToken, Entry, EntryState, Share, Source, Subscription
 from plnet.reader.river import RiverFilter, older_than, river_queryset
@@ -89,19 +91,64 @@ def share_body(entry: Entry, note: str, via_name: str) -> str:
     return "\n".join(parts)
 
 
+SHARE_TITLE_CHARS = 70
+
+
+class AlreadyShared(ValueError):
+    """The member shared this entry before; `share` is the latest such Share (with a post)."""
+
+    def __init__(self, share: Share):
+        super().__init__("you already shared this entry")
+        self.share = share
+
+
+def latest_share(user, entry: Entry) -> Share | None:
+    """The member's latest share of the entry whose post still exists, or None."""
+    return (
+        Share.objects.filter(user=user, entry=entry, post__isnull=False)
+        .select_related("post")
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def share_title(entry: Entry) -> str:
+    """The title of the bookmark post: the entry's title; for an untitled entry (a note), the
+    start of its text cut at a word (at most SHARE_TITLE_CHARS, with "…"); with no text either,
+    the source's title and the entry's date ("Ton's notes, 3 May 2024")."""
+    if entry.title.strip():
+        return entry.title.strip()[:500]
+    text = " ".join((entry.excerpt or plain_text(entry.content_html or "")).split())
+    if text:
+        if len(text) <= SHARE_TITLE_CHARS:
+            return text
+        cut = text[: SHARE_TITLE_CHARS - 1]  # room for the "…"
+        if text[SHARE_TITLE_CHARS - 1] != " " and " " in cut:
+            cut = cut.rsplit(" ", 1)[0]  # the last word was cut: leave it out
+        return cut.rstrip(" ,;:.-–—") + "…"
+    when = date_format(timezone.localtime(entry.published_at), "j M Y")
+    return f"{entry.source.title or entry.source.host}, {when}"
+
+
 @transaction.atomic
-def share_entry(user, entry: Entry, note: str = "") -> Share:
-    """Publish a bookmark post of the entry with the member's note and "via <person>", and
-    record the Share. The post is published through `plnet.publishing.services.publish_post`,
-    so it gets a unique slug, goes out in the site's feeds, and after commit its
-    `on_post_published` hook sends Webmentions to the original. Raises ValueError when the entry
-    has no link to bookmark.
+def share_entry(
+    user, entry: Entry, note: str = "", *, draft: bool = False, again: bool = False
+) -> Share:
+    """Make a bookmark post of the entry with the member's note and "via <person>", and record
+    the Share. The post is published through `plnet.publishing.services.publish_post` (or kept
+    as a draft with `draft=True`), so it gets a unique slug from its title (`share_title`), goes
+    out in the site's feeds, and after commit its `on_post_published` hook sends Webmentions to
+    the original. Raises AlreadyShared when the member shared the entry before (unless `again`),
+    ValueError when the entry has no link to bookmark.
     """
     from plnet.publishing.models import Post
-    from plnet.publishing.services import publish_post
+    from plnet.publishing.services import publish_post, save_draft
 
     if not entry.link:
         raise ValueError("this entry has no link to share")
+    previous = None if again else latest_share(user, entry)
+    if previous is not None:
+        raise AlreadyShared(previous)
     subscription = (
         Subscription.objects.filter(user=user, source=entry.source).select_related("person").first()
     )
@@ -109,12 +156,12 @@ def share_entry(user, entry: Entry, note: str = "") -> Share:
     via_name = person.name if person else (entry.source.title or "")
     post = Post(
         post_type=Post.PostType.POST,
-        title=(entry.title or entry.link)[:500],
+        title=share_title(entry),
         body=share_body(entry, note, via_name),
         body_format=Post.BodyFormat.HTML,
         author=user,
     )
-    publish_post(post)
+    (save_draft if draft else publish_post)(post)
     return Share.objects.create(user=user, entry=entry, post=post, note=note, via=person)
 
 

@@ -1,7 +1,7 @@
 """The reader's JSON API (/api/v1/), authenticated by per-member bearer tokens. See docs/api.md.
 
-Every answer is JSON; errors are {"error": sentence} with 400, 401 or 404 (another member's entry
-answers 404, like a missing one).
+Every answer is JSON; errors are {"error": sentence} with 400, 401, 404 or 405 (another member's
+entry answers 404, like a missing one; so does any path under /api/ that is not an endpoint).
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import json
 from functools import wraps
 
 from django.http import JsonResponse
+from django.urls import Resolver404, resolve
 from django.views.decorators.csrf import csrf_exempt
 
 from plnet.core.ids import parse_id
@@ -112,9 +113,9 @@ def entries(request):
         return _error(400, str(exc))
     raw_limit = request.GET.get("limit") or str(PAGE_SIZE)
     limit = parse_id(raw_limit)
-    if limit is None:
+    if limit is None or limit > MAX_LIMIT:
         return _error(400, f"limit must be a whole number from 1 to {MAX_LIMIT}")
-    page = river(request.user, f, limit=max(1, min(limit, MAX_LIMIT)))
+    page = river(request.user, f, limit=limit)
     return JsonResponse(
         {
             "entries": [entry_json(e, e.is_read, e.is_starred) for e in page.entries],
@@ -144,3 +145,19 @@ def entry(request, entry_id: int):
     return JsonResponse(
         entry_json(found, bool(state and state.read), bool(state and state.starred))
     )
+
+
+def not_found(request, *args, **kwargs):
+    """JSON 404 for any path under /api/ that is no endpoint (Django's would be an HTML page).
+
+    A path that only differs from an endpoint by a trailing slash says so.
+    """
+    path = request.path_info
+    if path.endswith("/") and len(path) > 1:
+        try:
+            match = resolve(path[:-1])
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not not_found:
+            return _error(404, f"no such endpoint: did you mean {request.path[:-1]} (no slash)?")
+    return _error(404, "no such endpoint (see docs/api.md)")

@@ -64,10 +64,19 @@ class FolderForm(forms.ModelForm):
 
 
 class ShareForm(forms.Form):
+    """The note of a share; `again` (shown only when the entry was shared before) confirms a
+    second share. The submit button's name says publish now or save as draft."""
+
     note = forms.CharField(
         label="Your note (Markdown)", required=False, max_length=10_000,
         widget=forms.Textarea(attrs={"rows": 4}),
     )  # fmt: skip
+    again = forms.BooleanField(label="Share it again anyway", required=False)
+
+    def __init__(self, *args, shared_before: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not shared_before:
+            del self.fields["again"]
 
 
 class OpmlUploadForm(forms.Form):

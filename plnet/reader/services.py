@@ -29,7 +29,15 @@ from django.utils import timezone
 from plnet.core import http
 from plnet.core.html import clean_html
 from plnet.protocols.discovery import COMMON_PATHS, candidate_urls, feed_links
-from plnet.protocols.feeds import FeedEntry, FeedError, NotAFeed, ParsedFeed, parse_feed, plain_text
+from plnet.protocols.feeds import (
+    FeedEntry,
+    FeedError,
+    NotAFeed,
+    ParsedFeed,
+    http_url,
+    parse_feed,
+    plain_text,
+)
 from plnet.reader import search
 from plnet.reader.models import (
     Entry,
@@ -173,6 +181,9 @@ def download(
 
 
 def _entry_values(item: FeedEntry, now: datetime) -> dict:
+    """The Entry fields for a parsed item. Links and enclosures are kept only when they are
+    absolute http(s) URLs: they become hrefs on our pages and in the API (the parsers already
+    filter them; this holds for any FeedEntry whatever made it)."""
     raw = item.content_html or item.summary_html
     content = clean_html(raw, base_url=item.content_base or None) if raw else ""
     excerpt_source = item.summary_html or item.content_html
@@ -185,12 +196,12 @@ def _entry_values(item: FeedEntry, now: datetime) -> dict:
     ).hexdigest()
     return {
         "guid": item.guid[:1000],
-        "link": item.link[:2000],
+        "link": http_url("", item.link)[:2000],
         "title": item.title[:1000],
         "author": item.author[:500],
         "content_html": content,
         "excerpt": excerpt,
-        "enclosures": [e.as_dict() for e in item.enclosures],
+        "enclosures": [e.as_dict() for e in item.enclosures if http_url("", e.url) == e.url],
         "published_at": item.date,
         "updated_at": item.updated,
         "content_hash": digest,
@@ -209,7 +220,9 @@ def store_entries(
     source: Source, items: Iterable[FeedEntry], now: datetime | None = None
 ) -> StoreResult:
     """Insert new entries and update changed ones in place, deduplicated by `dedup_key`
-    (guid, else link, else title+date). Call inside a transaction. Missing dates become `now`.
+    (guid, else link, else title+date). Call inside a transaction. Missing dates become `now`,
+    and so do dates in the future (a misdated entry would otherwise stay on top of the river
+    until its date came); an update keeps the stored date rather than move it to a later now.
     """
     now = now or timezone.now()
     unique: dict[str, FeedEntry] = {}
@@ -227,11 +240,16 @@ def store_entries(
     for key, item in unique.items():
         values = _entry_values(item, now)
         old = existing.get(key)
+        published = values["published_at"]
+        if published is not None and published > now:
+            published = None  # from the future: clamped to the fetch time
+        if values["updated_at"] is not None and values["updated_at"] > now:
+            values["updated_at"] = now
         if old is None:
-            values["published_at"] = values["published_at"] or now
+            values["published_at"] = published or now
             new.append(Entry(source=source, dedup_key=key, first_seen_at=now, **values))
         elif old.content_hash != values["content_hash"]:
-            values["published_at"] = values["published_at"] or old.published_at
+            values["published_at"] = published or old.published_at
             for name, value in values.items():
                 setattr(old, name, value)
             changed.append(old)
@@ -343,7 +361,7 @@ def _apply_download(source: Source, download: Download) -> StoreResult:
 def _apply_feed(source: Source, download: Download, now: datetime) -> StoreResult:
     feed = download.feed
     source.title = (feed.title or source.title)[:500]
-    source.site_url = (feed.link or source.site_url)[:2000]
+    source.site_url = (http_url("", feed.link) or source.site_url)[:2000]
     source.format = feed.format[:20]
     source.last_warning = feed.warning[:2000]
     result = store_entries(source, feed.entries, now)

@@ -10,7 +10,12 @@ import html
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import (
+    Http404,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -30,67 +35,122 @@ from plnet.reader.forms import (
     TokenForm,
 )
 from plnet.reader.models import ApiToken, Folder, Person, Subscription
-from plnet.reader.river import BadFilter, RiverFilter, parse_cursor, river
+from plnet.reader.river import (
+    BadFilter,
+    RiverFilter,
+    RiverPage,
+    no_such,
+    parse_cursor,
+    river,
+    unread_counts,
+)
 
 
 def _back(request, default: str = "reader:river"):
-    """Redirect to the `next` field when it is a local URL, else to `default`."""
+    """Redirect to the `next` field when it is a path on this site, else to the `default` view.
+
+    `next` is sent back as a URL, never given to redirect() (which would try any other value,
+    "abc" or "-1", as a view name and fail with NoReverseMatch).
+    """
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, {request.get_host()}, request.is_secure()
     ):
-        return redirect(target)
+        return HttpResponseRedirect(target)
     return redirect(default)
+
+
+def _posted_id(request, name: str) -> int | None:
+    """The POST field `name` as a database id, None when it is not one (absent, "abc", "-1")."""
+    return parse_id(request.POST.get(name, "").strip())
 
 
 def _wants_json(request) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
 
-def _source_options(user, selected: int | None) -> str:
+def _source_options(user, selected: int | None, unread: dict[int, int]) -> str:
     """The <option>s of the river's source filter, built here rather than in a template loop:
     a network of 500 sources would otherwise cost more to render than the river itself.
-    Every title is escaped (html.escape, quotes included); ids are integers."""
+    Every title is escaped (html.escape, quotes included); ids and unread counts are integers."""
     rows = Subscription.objects.filter(user=user).values_list(
         "source_id", "title", "source__title", "source__url"
     )
     choices = sorted(
         ((sid, t or ft or url) for sid, t, ft, url in rows), key=lambda c: c[1].lower()
     )
-    return mark_safe(  # noqa: S308 - built from escaped titles and integer ids only
+    return mark_safe(  # noqa: S308 - built from escaped titles and integers only
         "".join(
-            f'<option value="{int(sid)}"{" selected" if sid == selected else ""}>{html.escape(title)}</option>'
+            f'<option value="{int(sid)}"{" selected" if sid == selected else ""}>'
+            f"{html.escape(title)}{_count(unread.get(sid, 0))}</option>"
             for sid, title in choices
         )
     )
 
 
+def _count(unread: int) -> str:
+    """ " (3 unread)" after a filter choice, nothing when all is read."""
+    return f" ({int(unread)} unread)" if unread else ""
+
+
+def _unknown_filter(user, f: RiverFilter, people: list, folders: list) -> str:
+    """A sentence when the filter names a person, folder or source that is not the member's."""
+    if f.person is not None and f.person not in {p.pk for p in people}:
+        return no_such("person", f.person)
+    if f.folder is not None and f.folder not in {x.pk for x in folders}:
+        return no_such("folder", f.folder)
+    if (
+        f.source is not None
+        and not Subscription.objects.filter(user=user, source_id=f.source).exists()
+    ):
+        return no_such("source", f.source)
+    return ""
+
+
 @login_required
 @require_safe
 def river_view(request):
+    people = list(Person.objects.filter(user=request.user))
+    folders = list(Folder.objects.filter(user=request.user))
     try:
         f = RiverFilter.from_params(request.GET)
+        error = _unknown_filter(request.user, f, people, folders)
     except BadFilter as exc:
-        return HttpResponseBadRequest(str(exc))
-    page = river(request.user, f)
+        f, error = RiverFilter(), str(exc)
+    if error:
+        return _river_page(request, RiverPage([]), RiverFilter(), people, folders, error)
+    return _river_page(request, river(request.user, f), f, people, folders)
+
+
+def _river_page(request, page: RiverPage, f: RiverFilter, people, folders, error: str = ""):
+    """The river page; with `error` (a filter that cannot be read), that sentence, no entries
+    and status 400."""
     params = request.GET.copy()
     params.pop("after", None)
+    unread = unread_counts(request.user)
+    for person in people:
+        person.unread = unread.by_person.get(person.pk, 0)
+    for folder in folders:
+        folder.unread = unread.by_folder.get(folder.pk, 0)
     return render(
         request,
         "reader/river.html",
         {
             "page": page,
             "filter": f,
-            "filter_query": params.urlencode(),
-            "people": Person.objects.filter(user=request.user),
-            "folders": Folder.objects.filter(user=request.user),
-            "source_options": _source_options(request.user, f.source),
+            "filter_error": error,
+            "filter_query": "" if error else params.urlencode(),
+            "people": people,
+            "folders": folders,
+            "unread_total": unread.total,
+            "source_options": _source_options(request.user, f.source, unread.by_source),
             "entry_base": reverse("reader:river") + "entries/",  # + id + "/" or "/mark/"
             "here": request.get_full_path(),
             "up_to": f"{page.entries[-1].published_at.isoformat()}|{page.entries[-1].pk}"
             if page.entries
             else "",
         },
+        status=400 if error else 200,
     )
 
 
@@ -99,21 +159,41 @@ def entry_view(request, entry_id: int):
     entry = actions.visible_entry(request.user, entry_id)
     if entry is None:
         raise Http404
-    form = ShareForm(request.POST or None)
+    previous = actions.latest_share(request.user, entry)
+    form = ShareForm(request.POST or None, shared_before=previous is not None)
     if request.method == "POST" and form.is_valid():
+        draft = "save_draft" in request.POST
         try:
-            share = actions.share_entry(request.user, entry, form.cleaned_data["note"])
+            share = actions.share_entry(
+                request.user,
+                entry,
+                form.cleaned_data["note"],
+                draft=draft,
+                again=form.cleaned_data.get("again", False),
+            )
+        except actions.AlreadyShared as exc:
+            previous = exc.share  # shared meanwhile (another tab): the page now says so
+            form = ShareForm(request.POST, shared_before=True)
         except ValueError as exc:
             messages.error(request, str(exc))
         else:
+            if draft:
+                messages.success(request, "Saved as a draft: publish it when it is ready.")
+                return redirect("publishing:edit", share.post.pk)
             messages.success(request, "Shared to your stream.")
             return redirect(share.post.get_absolute_url())
     if request.method == "GET":
         actions.set_marks(request.user, entry, read=True)
     subscription = Subscription.objects.filter(user=request.user, source=entry.source).first()
-    return render(
-        request, "reader/entry.html", {"entry": entry, "form": form, "subscription": subscription}
-    )
+    context = {"entry": entry, "form": form, "subscription": subscription, "previous": previous}
+    if previous is not None:
+        post = previous.post
+        context["previous_url"] = (
+            post.get_absolute_url()
+            if post.is_public
+            else reverse("publishing:edit", args=[post.pk])
+        )
+    return render(request, "reader/entry.html", context)
 
 
 @login_required
@@ -137,7 +217,9 @@ def mark_all_read(request):
         f = RiverFilter.from_params(request.POST)
         up_to = parse_cursor(request.POST.get("up_to", ""))
     except BadFilter as exc:
-        return HttpResponseBadRequest(str(exc))
+        people = list(Person.objects.filter(user=request.user))
+        folders = list(Folder.objects.filter(user=request.user))
+        return _river_page(request, RiverPage([]), RiverFilter(), people, folders, str(exc))
     count = actions.mark_all_read(request.user, f, up_to)
     messages.success(request, f"Marked {count} entries as read.")
     return _back(request)
@@ -247,18 +329,23 @@ def person_view(request, pk: int):
 @login_required
 def folders_view(request):
     form = FolderForm(request.POST or None, instance=Folder(user=request.user))
+    status = 200
     if request.method == "POST":
-        if request.POST.get("delete"):
-            get_object_or_404(
-                Folder, pk=parse_id(request.POST["delete"]), user=request.user
-            ).delete()
-            messages.success(request, "Folder removed (its sources are still followed).")
-            return redirect("reader:folders")
-        if form.is_valid():
+        if "delete" in request.POST:
+            folder_id = _posted_id(request, "delete")
+            deleted = folder_id and Folder.objects.filter(pk=folder_id, user=request.user).delete()
+            if deleted and deleted[0]:
+                messages.success(request, "Folder removed (its sources are still followed).")
+                return redirect("reader:folders")
+            messages.error(request, "There is no such folder to remove.")
+            form, status = FolderForm(instance=Folder(user=request.user)), 400
+        elif form.is_valid():
             form.save()
             return redirect("reader:folders")
+        else:
+            status = 400
     folders = Folder.objects.filter(user=request.user)
-    return render(request, "reader/folders.html", {"folders": folders, "form": form})
+    return render(request, "reader/folders.html", {"folders": folders, "form": form}, status=status)
 
 
 @login_required
@@ -290,18 +377,25 @@ def opml_export(request):
 @login_required
 def settings_view(request):
     form = TokenForm(request.POST or None)
-    new_token = ""
+    new_token, status = "", 200
     if request.method == "POST":
-        if request.POST.get("revoke"):
-            ApiToken.objects.filter(pk=parse_id(request.POST["revoke"]), user=request.user).delete()
-            messages.success(request, "Token revoked.")
-            return redirect("reader:settings")
-        if form.is_valid():
+        if "revoke" in request.POST:
+            token_id = _posted_id(request, "revoke")
+            revoked = token_id and ApiToken.objects.filter(pk=token_id, user=request.user).delete()
+            if revoked and revoked[0]:
+                messages.success(request, "Token revoked.")
+                return redirect("reader:settings")
+            messages.error(request, "There is no such token to revoke.")
+            form, status = TokenForm(), 400
+        elif form.is_valid():
             _, new_token = actions.create_token(request.user, form.cleaned_data["name"])
             form = TokenForm()
+        else:
+            status = 400
     tokens = ApiToken.objects.filter(user=request.user)
     return render(
         request,
         "reader/settings.html",
         {"form": form, "tokens": tokens, "new_token": new_token, "api_url": reverse("api:entries")},
+        status=status,
     )

@@ -104,7 +104,7 @@ def _sent(client, bad, post):
 # or a 404, as Django's paginator decides.
 PROBES = {
     _write: {200}, _comment: {400}, _reply: {400}, _replytocom: {200}, _moderate: {302},
-    _folder_delete: {404}, _token_revoke: {302}, _river: {400}, _mark_all: {400}, _api: {400},
+    _folder_delete: {400}, _token_revoke: {400}, _river: {400}, _mark_all: {400}, _api: {400},
     _wp_query: {404}, _wp_p: {404}, _wp_attachment: {200}, _page: {200, 404}, _sent: {200},
 }  # fmt: skip
 

@@ -142,3 +142,42 @@ def test_a_bad_limit_is_explained(client, setup, limit):
     response = get(client, "/api/v1/entries", setup["token"], limit=limit)
     assert response.status_code == 400
     assert response.json() == {"error": "limit must be a whole number from 1 to 200"}
+
+
+@pytest.mark.parametrize("limit", ["0", "201", "-5", "99999999999999999999"])
+def test_a_limit_out_of_range_is_a_400_not_clamped(client, setup, limit):
+    response = get(client, "/api/v1/entries", setup["token"], limit=limit)
+    assert response.status_code == 400
+    assert response.json() == {"error": "limit must be a whole number from 1 to 200"}
+
+
+@pytest.mark.parametrize("limit", [1, 200])
+def test_the_limit_bounds_are_accepted(client, setup, limit):
+    response = get(client, "/api/v1/entries", setup["token"], limit=str(limit))
+    assert response.status_code == 200
+    assert len(response.json()["entries"]) == min(limit, 7)
+
+
+@pytest.mark.parametrize(
+    ("path", "error"),
+    [
+        ("/api/v1/entries/13/", "no such endpoint: did you mean /api/v1/entries/13 (no slash)?"),
+        ("/api/v1/sources/", "no such endpoint: did you mean /api/v1/sources (no slash)?"),
+        ("/api/v1/", "no such endpoint (see docs/api.md)"),
+        ("/api/", "no such endpoint (see docs/api.md)"),
+        ("/api", "no such endpoint (see docs/api.md)"),
+        ("/api/v2/entries", "no such endpoint (see docs/api.md)"),
+        ("/api/v1/nothing/here", "no such endpoint (see docs/api.md)"),
+    ],
+)
+def test_any_other_path_under_api_is_a_json_404(client, setup, path, error):
+    response = get(client, path, setup["token"])
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"error": error}
+
+
+def test_an_impossible_since_date_is_a_400(client, setup):
+    response = get(client, "/api/v1/entries", setup["token"], since="2024-13-01T00:00:00Z")
+    assert response.status_code == 400
+    assert response.json()["error"].startswith("since must be an ISO 8601 date and time")

@@ -429,6 +429,45 @@ def test_retry_after_as_an_http_date_on_503_and_bounds(local_server):
     assert services.parse_retry_after("Mon, 01 Jan 2001 00:00:00 GMT", now) == now
 
 
+def test_future_dated_entries_are_clamped_to_the_fetch_time(local_server):
+    body = rss(
+        [
+            ("future", "From 2099", "Thu, 01 Jan 2099 00:00:00 GMT"),
+            ("past", "From 2015", "Tue, 03 Mar 2015 10:00:00 GMT"),
+        ]
+    )
+    source = _source(local_server, body=body)
+    before = timezone.now()
+    services.fetch_source(source.pk)
+    after = timezone.now()
+    future = Entry.objects.get(guid="future")
+    assert before <= future.published_at <= after
+    assert future.published_at == future.first_seen_at
+    assert Entry.objects.get(guid="past").published_at == datetime(2015, 3, 3, 10, tzinfo=UTC)
+
+
+def test_a_later_entry_goes_above_a_clamped_one_and_updates_keep_the_clamped_date():
+    from plnet.protocols.feeds import FeedEntry
+
+    source = Source.objects.create(url="https://a.example/feed")
+    t0 = datetime(2024, 5, 1, 12, tzinfo=UTC)
+    far = datetime(2030, 1, 1, tzinfo=UTC)
+    services.store_entries(source, [FeedEntry(guid="f", title="v1", published=far)], t0)
+    t1 = t0 + timedelta(hours=1)
+    services.store_entries(
+        source,
+        [
+            FeedEntry(guid="f", title="v2", published=far, updated=far),
+            FeedEntry(guid="n", title="new", published=t1 - timedelta(minutes=5)),
+        ],
+        t1,
+    )
+    f = Entry.objects.get(guid="f")
+    assert (f.title, f.published_at, f.updated_at) == ("v2", t0, t1)
+    newest = Entry.objects.order_by("-published_at").values_list("guid", flat=True)
+    assert list(newest) == ["n", "f"]
+
+
 def test_fetch_many_keeps_one_connection_per_host_and_closes_it_after_the_last(local_server):
     peers = []
     etag = '"same"'

@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from plnet.publishing.models import Post
+from plnet.reader.actions import create_token
 from plnet.reader.models import (
     ApiToken,
     Entry,
@@ -280,7 +281,7 @@ def test_titles_are_escaped_in_the_river_and_its_source_filter(client, member, n
     client.force_login(member)
     html = client.get(reverse("reader:river")).content.decode()
     assert "<script>alert" not in html and "<img src=x" not in html
-    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;</option>" in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; (5 unread)</option>" in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
 
 
@@ -368,3 +369,204 @@ def test_full_text_search_finds_words_inside_cjk_and_thai_runs(client, member, n
     assert titles(client.get(river, {"q": "เรียน"})) == [th.title]
     assert titles(client.get(river, {"q": "大阪"})) == []
     assert titles(client.get(river, {"q": "日_本%"})) == []
+
+
+@pytest.mark.parametrize("value", ["abc", "-1", "9999999999", "99999999999999999999999", "1.5"])
+def test_bad_token_id_to_revoke_is_a_400_with_the_page_again(client, member, value):
+    client.force_login(member)
+    create_token(member, "keep")
+    response = client.post(reverse("reader:settings"), {"revoke": value})
+    assert response.status_code == 400
+    assert "There is no such token to revoke." in response.content.decode()
+    assert ApiToken.objects.filter(user=member).count() == 1
+
+
+@pytest.mark.parametrize("value", ["abc", "-1", "9999999999", "0"])
+def test_bad_folder_id_to_delete_is_a_400_with_the_page_again(client, member, value):
+    client.force_login(member)
+    Folder.objects.create(user=member, name="Keep")
+    response = client.post(reverse("reader:folders"), {"delete": value})
+    assert response.status_code == 400
+    assert "There is no such folder to remove." in response.content.decode()
+    assert Folder.objects.filter(user=member).count() == 1
+
+
+def test_another_members_folder_is_not_removed(client, member, other_member):
+    theirs = Folder.objects.create(user=other_member, name="Theirs")
+    client.force_login(member)
+    response = client.post(reverse("reader:folders"), {"delete": str(theirs.pk)})
+    assert response.status_code == 400
+    assert Folder.objects.filter(pk=theirs.pk).exists()
+
+
+@pytest.mark.parametrize(
+    "value", ["abc", "-1", "9999999999", "//evil.example/", "https://evil.example/"]
+)
+def test_bad_next_after_marking_goes_back_to_the_river(client, member, network, value):
+    client.force_login(member)
+    entry = Entry.objects.first()
+    mark = client.post(reverse("reader:entry_mark", args=[entry.pk]), {"read": "1", "next": value})
+    assert (mark.status_code, mark["Location"]) == (302, reverse("reader:river"))
+    assert EntryState.objects.get(user=member, entry=entry).read is True
+    all_read = client.post(reverse("reader:mark_all_read"), {"next": value})
+    assert (all_read.status_code, all_read["Location"]) == (302, reverse("reader:river"))
+    refresh = client.post(
+        reverse("reader:refresh", args=[Subscription.objects.first().pk]), {"next": value}
+    )
+    assert (refresh.status_code, refresh["Location"]) == (302, reverse("reader:sources"))
+
+
+def test_a_local_next_is_followed(client, member, network):
+    client.force_login(member)
+    entry = Entry.objects.first()
+    target = reverse("reader:river") + "?unread=true#entry-1"
+    mark = client.post(reverse("reader:entry_mark", args=[entry.pk]), {"read": "1", "next": target})
+    assert mark["Location"] == target
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ({"folder": "Evil"}, "There is no such folder in your reader (folder=Evil)."),
+        ({"person": "-1"}, "There is no such person in your reader (person=-1)."),
+        ({"person": "99999"}, "There is no such person in your reader (person=99999)."),
+        ({"source": "99999999999999999999999"}, "There is no such source in your reader"),
+        ({"unread": "maybe"}, "The unread filter must be true or false, not &#x27;maybe&#x27;."),
+        ({"since": "2024-13-01T00:00:00Z"}, "since must be an ISO 8601 date and time"),
+        ({"after": "2024-01-01T00:00:00+00:00|99999999999999999999999"}, "start again from"),
+    ],
+)
+def test_a_bad_filter_shows_the_river_page_with_a_message_and_400(
+    client, member, network, query, message
+):
+    client.force_login(member)
+    response = client.get(reverse("reader:river"), query)
+    assert response.status_code == 400
+    assert [t.name for t in response.templates][:2] == ["reader/river.html", "base.html"]
+    html = response.content.decode()
+    assert message in html
+    assert 'id="filter-error"' in html and response.context["page"].entries == []
+
+
+def test_another_members_person_is_no_such_person(client, member, other_member, network):
+    theirs = Person.objects.create(user=other_member, name="Theirs")
+    client.force_login(member)
+    response = client.get(reverse("reader:river"), {"person": theirs.pk})
+    assert response.status_code == 400
+    assert f"There is no such person in your reader (person={theirs.pk})." in (
+        response.content.decode()
+    )
+
+
+def test_mark_all_read_with_a_bad_cursor_shows_the_river_with_a_message(client, member, network):
+    client.force_login(member)
+    response = client.post(reverse("reader:mark_all_read"), {"up_to": "nonsense"})
+    assert response.status_code == 400
+    assert "This page link is broken or out of date" in response.content.decode()
+    assert not EntryState.objects.filter(user=member).exists()
+
+
+def _untitled(network, excerpt: str) -> Entry:
+    return Entry.objects.create(
+        source=network["a"], dedup_key="note", link="http://127.0.0.1:8765/site/note2.html",
+        excerpt=excerpt, published_at=datetime(2024, 5, 3, 12, tzinfo=UTC),
+    )  # fmt: skip
+
+
+def test_sharing_an_untitled_entry_titles_the_post_with_its_first_words(client, member, network):
+    entry = _untitled(
+        network,
+        "Spent the morning reading about connectivism, rhizomatic learning and the way networks "
+        "of people teach each other.",
+    )
+    client.force_login(member)
+    client.post(reverse("reader:entry", args=[entry.pk]), {"note": "", "share_now": ""})
+    post = Post.objects.get()
+    # The first words up to 70 characters, cut at a word, with an ellipsis.
+    assert post.title == "Spent the morning reading about connectivism, rhizomatic learning and…"
+    assert post.slug == "spent-the-morning-reading-about-connectivism-rhizomatic-learning-and"
+
+
+def test_sharing_an_entry_without_title_or_text_uses_source_and_date(client, member, network):
+    entry = _untitled(network, "")
+    client.force_login(member)
+    client.post(reverse("reader:entry", args=[entry.pk]), {"note": ""})
+    post = Post.objects.get()
+    assert (post.title, post.slug) == ("Source A, 3 May 2024", "source-a-3-may-2024")
+
+
+def test_sharing_twice_warns_and_links_to_the_first_share_until_confirmed(client, member, network):
+    entry = Entry.objects.get(title="Source A entry 3")
+    url = reverse("reader:entry", args=[entry.pk])
+    client.force_login(member)
+    client.post(url, {"note": "first"})
+    first = Post.objects.get()
+
+    page = client.get(url).content.decode()
+    assert 'id="already-shared"' in page and f'href="{first.get_absolute_url()}"' in page
+    again = client.post(url, {"note": "second"})
+    assert again.status_code == 200
+    assert 'id="already-shared"' in again.content.decode()
+    assert Post.objects.count() == 1 and Share.objects.count() == 1
+
+    confirmed = client.post(url, {"note": "second", "again": "on"})
+    second = Post.objects.exclude(pk=first.pk).get()
+    assert confirmed["Location"] == second.get_absolute_url()
+    assert Share.objects.count() == 2
+
+
+def test_save_as_draft_keeps_the_share_private(client, member, network):
+    entry = Entry.objects.get(title="Source A entry 3")
+    client.force_login(member)
+    response = client.post(
+        reverse("reader:entry", args=[entry.pk]), {"note": "later", "save_draft": ""}
+    )
+    post = Post.objects.get()
+    assert post.status == "draft"
+    assert response["Location"] == reverse("publishing:edit", args=[post.pk])
+    assert not Post.objects.published().exists()
+    assert Share.objects.get().post == post
+    page = client.get(reverse("reader:entry", args=[entry.pk])).content.decode()
+    assert "(a draft)" in page and f'href="{response["Location"]}"' in page
+
+
+def test_unread_counts_per_source_person_folder_and_in_the_nav(
+    client, member, other_member, network
+):
+    a_entries = list(Entry.objects.filter(source=network["a"]).order_by("pk"))
+    for entry in a_entries[:2]:
+        EntryState.objects.create(user=member, entry=entry, read=True)
+    EntryState.objects.create(user=member, entry=a_entries[2], starred=True)  # starred, unread
+    Subscription.objects.create(user=other_member, source=network["b"])
+    for entry in Entry.objects.filter(source=network["b"]):  # another member's reading
+        EntryState.objects.create(user=other_member, entry=entry, read=True)
+    client.force_login(member)
+    html = client.get(reverse("reader:river")).content.decode()
+    # 5 entries per source; 2 of Source A read: A 3, B 5; Doug (A) 3; Edtech (Doug's folder) 3.
+    assert '">Source A (3 unread)</option>' in html
+    assert '">Source B (5 unread)</option>' in html
+    assert '">Doug (3 unread)</option>' in html
+    assert '">Edtech (3 unread)</option>' in html
+    assert '<span class="unread-total">(8 unread)</span>' in html
+    folders = client.get(reverse("reader:folders")).content.decode()
+    assert '<span class="unread-total">(8 unread)</span>' in folders
+
+
+def test_unread_counts_cost_the_same_queries_for_2_or_12_sources(client, member, network):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(member)
+    client.get(reverse("reader:river"))  # warm up the session and site preferences
+    with CaptureQueriesContext(connection) as small:
+        client.get(reverse("reader:river"))
+    for i in range(10):
+        folder = Folder.objects.create(user=member, name=f"F{i}")
+        person = Person.objects.create(user=member, name=f"P{i}", folder=folder)
+        source = Source.objects.create(url=f"https://s{i}.example/feed", title=f"S{i}")
+        Subscription.objects.create(user=member, source=source, person=person)
+        Entry.objects.create(source=source, dedup_key="1", title="x", published_at=BASE)
+    with CaptureQueriesContext(connection) as large:
+        html = client.get(reverse("reader:river")).content.decode()
+    assert '">P7 (1 unread)</option>' in html
+    assert len(large.captured_queries) == len(small.captured_queries)
