@@ -148,11 +148,11 @@ def search_posts(text: str):
     Password-protected posts are left out: their words must not leak through search.
     """
     text = text.replace("\x00", "")  # PostgreSQL refuses NUL in a query
-    if connection.vendor == "postgresql":
-        return _for_listing(_postgres_search(text))[:MAX_RESULTS]
     words, substrings = split_terms(text)
     if substrings:
-        return _sqlite_substring_search(words, substrings)
+        return _substring_search(words, substrings)
+    if connection.vendor == "postgresql":
+        return _for_listing(_postgres_search(text))[:MAX_RESULTS]
     ids = _sqlite_ranked_ids(text)
     if not ids:
         return Post.objects.none()
@@ -161,16 +161,19 @@ def search_posts(text: str):
     return _for_listing(visible).order_by(order)[:MAX_RESULTS]
 
 
-def _sqlite_substring_search(words: list[str], substrings: list[str]):
+def _substring_search(words: list[str], substrings: list[str]):
     """Published, unprotected posts containing every substring (in title, excerpt or text) and
-    every word (FTS5): ranked by the index when there are words, else title matches first,
-    newest first."""
+    every word (the full-text index: FTS5 or PostgreSQL's, whose parsers also keep a CJK run as
+    one token): ranked by the index when there are words, else title matches first, newest
+    first."""
     visible = Post.objects.published().filter(password="")
     for term in substrings:
         visible = visible.filter(
             Q(title__icontains=term) | Q(excerpt__icontains=term) | Q(search_text__icontains=term)
         )
-    if words:
+    if words and connection.vendor == "postgresql":
+        ranked = _postgres_search(" ".join(words)).filter(pk__in=visible.values("pk"))
+    elif words:
         # rank by the index among the posts holding the substrings (no cut before intersecting)
         ids = _sqlite_ranked_ids(" ".join(words), among=visible)
         order = Case(

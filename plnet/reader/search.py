@@ -6,8 +6,8 @@ The FTS5 table holds, per entry id (rowid), the title and the plain text of the 
 call `index_entries` after storing; a trigger removes rows when entries are deleted.
 
 Words in scripts written without spaces (Chinese, Japanese, Thai…: see plnet.core.search) are
-matched on SQLite as substrings of the indexed title and text (LIKE over the FTS5 table's own
-copy of them), the query's other words through the index.
+matched as substrings, the query's other words through the index: on SQLite with LIKE over the
+FTS5 table's own copy of the title and text, on PostgreSQL with ILIKE on the title and content.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from django.db import connection
-from django.db.models import BigIntegerField, BooleanField, ExpressionWrapper, F, QuerySet
+from django.db.models import BigIntegerField, BooleanField, ExpressionWrapper, F, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from plnet.core.search import split_terms
@@ -118,12 +118,15 @@ def matching(queryset: QuerySet, text: str) -> QuerySet:
                 )
             )
         return queryset
-    if not text.strip():
+    words, substrings = split_terms(text)
+    for term in substrings:  # PostgreSQL's parser keeps a CJK run as one token too
+        queryset = queryset.filter(Q(title__icontains=term) | Q(content_html__icontains=term))
+    if not words:
         return queryset
     return queryset.filter(
         RawSQL(  # noqa: S611 - constant SQL; the member's words are a bound parameter
             f"{PG_DOCUMENT} @@ plainto_tsquery('english'::regconfig, %s)",
-            [text],
+            [" ".join(words)],
             output_field=BooleanField(),
         )
     )
