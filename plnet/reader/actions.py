@@ -17,7 +17,7 @@ from plnet.core.html import render_markdown
 from plnet.protocols.feeds import plain_text
 from plnet.protocols.opml import OpmlError, Outline, parse_opml, write_opml
 from plnet.reader.models import ApiToken, Entry, EntryState, Share, Source, Subscription
-from plnet.reader.river import RiverFilter, older_than, river_queryset
+from plnet.reader.river import RiverFilter, marks_changed, older_than, river_queryset
 from plnet.reader.services import folder_named
 
 # --- read and star -----------------------------------------------------------------------
@@ -43,6 +43,7 @@ def set_marks(
         state.starred = starred
     state.changed_at = timezone.now()
     state.save()
+    marks_changed(user.pk)
     return state
 
 
@@ -71,6 +72,7 @@ def mark_all_read(user, f: RiverFilter, up_to: tuple | None) -> int:
                 if i not in have
             ]
         )
+    marks_changed(user.pk)
     return len(ids)
 
 

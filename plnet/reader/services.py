@@ -46,6 +46,7 @@ from plnet.reader.models import (
     Source,
     Subscription,
 )
+from plnet.reader.river import entries_changed
 
 log = logging.getLogger("plnet.reader")
 
@@ -257,6 +258,8 @@ def store_entries(
     if changed:
         Entry.objects.bulk_update(changed, UPDATE_FIELDS, batch_size=200)
     search.index_entries(created + changed)
+    if created:
+        entries_changed()
     return StoreResult(added=len(created), updated=len(changed))
 
 

@@ -553,11 +553,13 @@ def test_unread_counts_per_source_person_folder_and_in_the_nav(
 
 
 def test_unread_counts_cost_the_same_queries_for_2_or_12_sources(client, member, network):
+    from django.core.cache import cache
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     client.force_login(member)
     client.get(reverse("reader:river"))  # warm up the session and site preferences
+    cache.clear()  # counted, not taken from the cache, both times
     with CaptureQueriesContext(connection) as small:
         client.get(reverse("reader:river"))
     for i in range(10):
@@ -566,7 +568,38 @@ def test_unread_counts_cost_the_same_queries_for_2_or_12_sources(client, member,
         source = Source.objects.create(url=f"https://s{i}.example/feed", title=f"S{i}")
         Subscription.objects.create(user=member, source=source, person=person)
         Entry.objects.create(source=source, dedup_key="1", title="x", published_at=BASE)
+    cache.clear()
     with CaptureQueriesContext(connection) as large:
         html = client.get(reverse("reader:river")).content.decode()
     assert '">P7 (1 unread)</option>' in html
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_cached_unread_counts_follow_marks_new_entries_and_follows(member, network):
+    """The counts are kept in the cache; a read mark, an entry stored by a fetch and a new
+    subscription each show on the next page."""
+    from plnet.protocols.feeds import parse_feed
+    from plnet.reader.actions import mark_all_read, set_marks
+    from plnet.reader.river import RiverFilter, unread_counts
+    from plnet.reader.services import store_entries
+
+    def counts():  # as a new request sees them (its own user object)
+        return unread_counts(type(member).objects.get(pk=member.pk))
+
+    a = network["a"]
+    assert counts().by_source == {a.pk: 5, network["b"].pk: 5}
+    set_marks(member, Entry.objects.filter(source=a).first(), read=True)
+    assert counts().by_source[a.pk] == 4
+    rss = (
+        b"<rss version='2.0'><channel><title>A</title><link>https://a.example/</link>"
+        b"<item><title>New one</title><link>https://a.example/new</link><guid>new-1</guid>"
+        b"</item></channel></rss>"
+    )
+    store_entries(a, parse_feed(rss, "https://a.example/feed").entries)
+    assert counts().by_source[a.pk] == 5
+    c = Source.objects.create(url="https://c.example/feed", title="Source C")
+    Entry.objects.create(source=c, dedup_key="c1", title="c", published_at=BASE)
+    Subscription.objects.create(user=member, source=c)
+    assert counts().total == 11
+    mark_all_read(member, RiverFilter(), None)
+    assert counts().total == 0
