@@ -95,7 +95,8 @@ def _fp_entry(e) -> tuple:
     detail = e.get("title_detail") or {}
     title = plain_text(e.get("title") or "", "html" in (detail.get("type") or "html"))
     link = urljoin(BASE, (e.get("link") or "").strip()) if (e.get("link") or "").strip() else ""
-    link = link if link.startswith(("http://", "https://")) else ""
+    # the scheme is case-insensitive (RFC 3986 §3.1): "HTTP://…" is an http URL
+    link = link if link.lower().startswith(("http://", "https://")) else ""
     return (title, link, (e.get("id") or "").strip(), _date(e))
 
 
