@@ -114,13 +114,29 @@ def current_filter() -> SpamFilter | None:
         return _cache["filter"]  # type: ignore[return-value]
 
 
-def comment_text(comment: Comment) -> CommentText:
-    """What the classifier reads of a comment."""
+def post_context(post) -> tuple[tuple[str, ...], str]:
+    """(post_urls, post_title) of a post for `CommentText`: its absolute permalink and the old
+    WordPress addresses that lead to it (`LegacyURL`, on this site's host), and its title."""
+    from django.conf import settings
+
+    base = settings.SITE_URL.rstrip("/")
+    paths = [post.get_absolute_url(), *(legacy.path for legacy in post.legacy_urls.all())]
+    return tuple(base + path for path in paths), post.title
+
+
+def comment_text(
+    comment: Comment, context: tuple[tuple[str, ...], str] | None = None
+) -> CommentText:
+    """What the classifier reads of a comment: its text, author fields and the post it answers
+    (`post_context`, computed here unless the caller passes it, e.g. once per post)."""
+    post_urls, post_title = context if context is not None else post_context(comment.post)
     return CommentText(
         content=comment.raw_content or comment.content,
         author_name=comment.author_name,
         author_email=comment.author_email,
         author_url=comment.author_url,
+        post_urls=post_urls,
+        post_title=post_title,
     )
 
 

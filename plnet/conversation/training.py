@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from django.db import transaction
 
 from plnet.protocols.spam import CommentText, LabelledText, decide, read_labelled_csv
+from plnet.publishing.models import Post
 
 from . import layers
 from .classifier import SpamFilter, train
@@ -23,10 +24,12 @@ def site_examples() -> tuple[list[CommentText], list[bool], list[str]]:
     examples (source as given, e.g. "csv:file.csv"). Returns texts, labels, sources."""
     texts, labels, sources = [], [], []
     judged = Comment.objects.filter(state__in=[Comment.State.SPAM, Comment.State.APPROVED])
+    posts = Post.objects.filter(pk__in=judged.values("post_id")).prefetch_related("legacy_urls")
+    contexts = {post.pk: layers.post_context(post) for post in posts}
     for c in judged.only(
-        "raw_content", "content", "author_name", "author_email", "author_url", "state"
+        "raw_content", "content", "author_name", "author_email", "author_url", "state", "post_id"
     ):
-        texts.append(layers.comment_text(c))
+        texts.append(layers.comment_text(c, contexts[c.post_id]))
         labels.append(c.state == Comment.State.SPAM)
         sources.append("site")
     examples = SpamExample.objects.values_list("text", "is_spam", "source")

@@ -23,7 +23,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 SPAM, HELD, APPROVED = "spam", "held", "approved"
 VERDICTS = (SPAM, HELD, APPROVED)
@@ -57,12 +57,18 @@ class CSVFormatError(ValueError):
 
 @dataclass(frozen=True)
 class CommentText:
-    """What a classifier sees of a comment: its text and its author fields (all str, maybe empty)."""
+    """What a classifier sees of a comment: its text and its author fields (all str, maybe empty),
+    and what it answers: the URLs of the post it was left on (`post_urls`, absolute: permalink and
+    old addresses) and the post's title. Akismet's comment-check is given the same context
+    (`permalink`); a comment that links to the post it answers is not link spam, and one that
+    uses the post's own words is more likely on topic."""
 
     content: str
     author_name: str = ""
     author_email: str = ""
     author_url: str = ""
+    post_urls: tuple[str, ...] = ()
+    post_title: str = ""
 
 
 @dataclass(frozen=True)
@@ -127,6 +133,52 @@ def host_of(url: str) -> str:
     return host.lower().removeprefix("www.")
 
 
+def _url_key(url: str) -> tuple[str, str, dict[str, str]] | None:
+    try:
+        parts = urlsplit(url if "//" in url else f"//{url}")
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return None
+    for prefix in ("www.", "m."):
+        host = host.removeprefix(prefix)
+    return host, parts.path.rstrip("/"), dict(parse_qsl(parts.query))
+
+
+def points_to(url: str, post_urls: Sequence[str]) -> bool:
+    """Whether url (absolute, or a bare "host/path") leads to one of post_urls: the same host
+    (without "www." or "m."), the same path (a trailing slash aside) and every query parameter of
+    the post URL present with the same value; the scheme, a fragment and extra parameters
+    ("#comment-3", "&t=2m19s", "?replytocom=5") do not matter. False for unparsable URLs."""
+    key = _url_key(html.unescape(url))
+    if key is None or not key[0]:
+        return False
+    for post_url in post_urls:
+        post = _url_key(post_url)
+        if (
+            post is not None
+            and (key[0], key[1]) == (post[0], post[1])
+            and all(key[2].get(name) == value for name, value in post[2].items())
+        ):
+            return True
+    return False
+
+
+# Short words that say nothing about a post's subject, left out of its title words.
+_TITLE_STOP = frozenset(
+    "the and for you your are was were has have not but all can our its his her they them "
+    "what when how why who will just about into out more with from this that official feat".split()
+)
+_WORD = re.compile(r"\w+")
+
+
+def title_words(title: str) -> set[str]:
+    """The words of a post title that name its subject: lower-cased, three characters or more,
+    without common function words. Example: "Katy Perry - Roar (Official)" -> {"katy", "perry",
+    "roar"}."""
+    words = _WORD.findall(plain_text(title).lower())
+    return {w for w in words if len(w) >= 3 and w not in _TITLE_STOP}
+
+
 def _bucket(n: int) -> str:
     return str(n) if n < 3 else "3plus"
 
@@ -173,11 +225,28 @@ def _slug(value: str) -> str:
 def model_text(comment: CommentText) -> str:
     """The text a word model reads: the plain text with URLs replaced by `urlhost_<host>` tokens
     (so a domain counts as one word), a `urlhost_<host>` token for each `<a href>` link, then the
-    meta tokens."""
-    text = plain_text(comment.content)
-    text = _URL.sub(lambda m: f" urltoken urlhost_{_slug(host_of(m.group(0)))} ", text)
-    anchors = " ".join(f"urlhost_{_slug(h)}" for h in anchor_hosts(comment.content))
-    return f"{text} {anchors} {' '.join(meta_tokens(comment))}"
+    meta tokens. A link to the post the comment answers (`points_to` its `post_urls`) becomes
+    `selflink` instead, and `topic_0`, `topic_1` or `topic_2` (two or more) counts the post
+    title's words (`title_words`) the comment uses, when the title is known."""
+    post_urls = comment.post_urls
+
+    def link_token(match: re.Match) -> str:
+        if post_urls and points_to(match.group(0), post_urls):
+            return " selflink "
+        return f" urltoken urlhost_{_slug(host_of(match.group(0)))} "
+
+    text = _URL.sub(link_token, plain_text(comment.content))
+    anchors = []
+    for href in (html.unescape(h) for h in _HREF.findall(comment.content or "")):
+        if post_urls and points_to(href, post_urls):
+            anchors.append("selflink")
+        elif host := host_of(href):
+            anchors.append(f"urlhost_{_slug(host)}")
+    tokens = meta_tokens(comment)
+    if comment.post_title:
+        shared = title_words(comment.post_title) & set(_WORD.findall(text.lower()))
+        tokens.append(f"topic_{min(len(shared), 2)}")
+    return f"{text} {' '.join(anchors)} {' '.join(tokens)}"
 
 
 def decide(score: float, thresholds: Thresholds) -> str:

@@ -143,3 +143,21 @@ def test_only_the_newest_models_are_kept(make_comment, monkeypatch):
     ids = [training.train_from_site().pk for _ in range(training.KEEP_MODELS + 2)]
     assert list(SpamModel.objects.order_by("id").values_list("id", flat=True)) == ids[2:]
     assert layers.current_filter() is not None
+
+
+def test_the_classifier_reads_the_post_a_comment_answers(post, make_comment, settings):
+    """comment_text carries the post's absolute permalink, its old WordPress addresses and its
+    title; site_examples gives the same context to training."""
+    from plnet.publishing.models import LegacyURL
+
+    settings.SITE_URL = "https://blog.example"
+    LegacyURL.objects.create(path="/?p=77", post=post)
+    comment = make_comment(raw_content="See https://blog.example/?p=77 again")
+    text = layers.comment_text(comment)
+    assert text.post_title == "Hello"
+    assert set(text.post_urls) == {
+        "https://blog.example" + post.get_absolute_url(),
+        "https://blog.example/?p=77",
+    }
+    texts, labels, sources = training.site_examples()
+    assert texts == [text] and labels == [False] and sources == ["site"]

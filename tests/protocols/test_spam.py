@@ -21,7 +21,9 @@ from plnet.protocols.spam import (
     meta_tokens,
     model_text,
     plain_text,
+    points_to,
     read_labelled_csv,
+    title_words,
     write_verdict_csv,
 )
 
@@ -183,3 +185,60 @@ def test_write_verdict_csv_round_trips_through_csv_reader():
         ['say "hi", friend', "spam", "0.9877"],
         ["ok", "approved", "0.0100"],
     ]
+
+
+POST_URLS = ("https://blog.example/2024/05/01/roar/", "https://blog.example/?p=12")
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://blog.example/2024/05/01/roar/", True),
+        ("http://www.blog.example/2024/05/01/roar", True),  # scheme, www. and the slash aside
+        ("https://blog.example/2024/05/01/roar/#comment-3", True),
+        ("https://blog.example/2024/05/01/roar/?replytocom=5", True),
+        ("blog.example/2024/05/01/roar/", True),  # a bare address, as typed in a comment
+        ("https://blog.example/?p=12&utm_source=x", True),  # the post's parameter is there
+        ("https://blog.example/?p=13", False),
+        ("https://blog.example/", False),  # the site, not the post
+        ("https://blog.example/2024/05/01/roar/more/", False),
+        ("https://other.example/2024/05/01/roar/", False),
+        ("#comment-3", False),  # no host: nothing to compare
+        ("http://[::1", False),  # unparsable
+    ],
+)
+def test_points_to(url, expected):
+    assert points_to(url, POST_URLS) is expected
+
+
+def test_title_words_name_the_subject():
+    assert title_words("Katy Perry - Roar (Official)") == {"katy", "perry", "roar"}
+    assert title_words("<b>The</b> art of the possible") == {"art", "possible"}
+    assert title_words("") == set()
+
+
+def test_a_link_to_the_post_itself_is_a_selflink_not_a_foreign_host():
+    """Corpus: 11 ham comments in the YouTube sets share the video they sit under
+    ("Katy Perry - Roar (Official): http://youtu.be/CevxZvSJLk8"); read as link spam before."""
+    urls = ("https://www.youtube.com/watch?v=CevxZvSJLk8", "https://youtu.be/CevxZvSJLk8")
+    raw = 'Katy Perry - Roar (Official): http://youtu.be/CevxZvSJLk8 and <a href="http://www.youtube.com/watch?v=CevxZvSJLk8&amp;t=2m19s">2:19</a>'
+    words = model_text(CommentText(raw, post_urls=urls)).split()
+    assert words.count("selflink") == 2
+    assert not [w for w in words if w.startswith("urlhost_")]
+    # Without the post's URLs the same links are hosts, as before.
+    plain = model_text(CommentText(raw)).split()
+    assert "selflink" not in plain and plain.count("urlhost_youtu_be") == 1
+
+
+def test_topic_token_counts_the_title_words_used():
+    def topic(text, title="Katy Perry - Roar (Official)"):
+        return [
+            w
+            for w in model_text(CommentText(text, post_title=title)).split()
+            if w.startswith("topic_")
+        ]
+
+    assert topic("check out my channel") == ["topic_0"]
+    assert topic("katy you rock") == ["topic_1"]
+    assert topic("KATY PERRY, what a roar") == ["topic_2"]
+    assert topic("katy you rock", title="") == []  # no title known: no token
