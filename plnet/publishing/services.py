@@ -7,9 +7,9 @@ it, which decide the real status with `resolve_status`) and `publish_due_post`, 
 The trash has its own doors: `trash_post` moves a post in (remembering the status it had),
 `restore_post` gives that status back, `delete_post` (alone or through `empty_trash` and the
 tick's `delete_expired_trash`) deletes it for good; `save_post` refuses to move a post in or
-out of the trash. After the transaction
-commits, the hooks `on_post_published`, `on_post_updated` and `on_post_deleted` run: that is where
-work that leaves the site (Webmentions, pings) starts, never in `save()` or a signal.
+out of the trash. After the transaction commits, the hooks `on_post_published`,
+`on_post_updated` and `on_post_deleted` run: that is where work that leaves the site
+(Webmentions, pings) starts, never in `save()` or a signal.
 """
 
 from __future__ import annotations
