@@ -115,6 +115,8 @@ class Config:
     feed_min_interval_minutes: int = 15
     feed_max_interval_minutes: int = 1440
     feed_host_limit: int = 2
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    post_trash_days: int = 30
     env_file: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -197,6 +199,17 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "PLNET_FEED_HOST_LIMIT": (
         "2",
         "Feeds fetched at the same time from one host by the reader.",
+    ),
+    "PLNET_TRUSTED_PROXIES": (
+        "",
+        "Comma-separated addresses or networks of the reverse proxies in front of plnet (e.g. "
+        "127.0.0.1 for nginx on the same machine). A request from one of them is taken to come "
+        "from the right-most X-Forwarded-For address that is not one of them. Empty: trust no "
+        "proxy, the client is the connection's address.",
+    ),
+    "PLNET_POST_TRASH_DAYS": (
+        "30",
+        "Days a post or page stays in the trash (and can be restored) before it is deleted for good.",
     ),
     "PLNET_ENV_FILE": (
         "",
@@ -287,6 +300,8 @@ def load_config(environ: dict[str, str] | None = None) -> Config:
         feed_min_interval_minutes=feed_min,
         feed_max_interval_minutes=feed_max,
         feed_host_limit=_positive("PLNET_FEED_HOST_LIMIT", env),
+        trusted_proxies=_networks("PLNET_TRUSTED_PROXIES", _get(env, "PLNET_TRUSTED_PROXIES")),
+        post_trash_days=_positive("PLNET_POST_TRASH_DAYS", env),
         env_file=_get(env, "PLNET_ENV_FILE"),
         extra={k: env[k] for k in unknown},
     )

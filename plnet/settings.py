@@ -76,6 +76,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "plnet.accounts.views.locked_out"
 AXES_VERBOSE = False
+# The client behind a trusted reverse proxy (PLNET_TRUSTED_PROXIES), as every other place asks.
+AXES_CLIENT_IP_CALLABLE = "plnet.core.clientip.client_ip"
 
 TEMPLATES = [
     {

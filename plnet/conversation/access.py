@@ -1,7 +1,10 @@
 """Who may moderate which comments, written once: staff moderate every comment, an author the
-comments on their own posts, nobody else anything (and they get the same 404 as a missing page)."""
+comments on their own posts (those of posts in the trash wait out of sight), nobody else
+anything (and they get the same 404 as a missing page)."""
 
 from __future__ import annotations
+
+from plnet.publishing.models import Post
 
 from .models import Comment
 
@@ -14,9 +17,10 @@ def is_moderator(user) -> bool:
 
 
 def moderated_comments(user):
-    """The comments user may moderate, or None when they may moderate none."""
+    """The comments user may moderate, or None when they may moderate none. Comments of a post
+    in the trash are kept out of sight with it (as WordPress's post-trashed comments), and come
+    back as they were when it is restored."""
     if not is_moderator(user):
         return None
-    if user.is_staff:
-        return Comment.objects.all()
-    return Comment.objects.filter(post__author=user)
+    comments = Comment.objects.exclude(post__status=Post.Status.TRASH)
+    return comments if user.is_staff else comments.filter(post__author=user)

@@ -13,6 +13,7 @@ from django.urls import resolve, reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from plnet.core.clientip import client_ip
 from plnet.core.ids import parse_id, parse_ids
 from plnet.publishing.access import can_read
 from plnet.publishing.models import Post
@@ -43,7 +44,7 @@ def _csrf_failed(request) -> bool:
 
 def _request_meta(request, form: CommentForm) -> dict:
     return {
-        "ip": request.META.get("REMOTE_ADDR"),
+        "ip": client_ip(request) or None,
         "user_agent": request.META.get("HTTP_USER_AGENT", "")[:500],
         "referrer": request.META.get("HTTP_REFERER", "")[:1000],
         "honeypot": request.POST.get(HONEYPOT_FIELD, ""),

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from plnet.core.clientip import client_ip
 from plnet.protocols.pingback import build_fault
 
 from . import services
@@ -30,7 +31,7 @@ def _plain(status: int, text: str, **headers) -> HttpResponse:
 def _who(request) -> dict:
     return {
         "request_host": request.get_host(),
-        "remote_ip": request.META.get("REMOTE_ADDR") or None,
+        "remote_ip": client_ip(request) or None,
         "user_agent": request.META.get("HTTP_USER_AGENT", ""),
     }
 

@@ -37,6 +37,8 @@ class PostAdmin(admin.ModelAdmin):
         ("Record", {"classes": ("collapse",), "fields": readonly_fields}),
     )
 
+    actions = ["move_to_trash", "restore_from_trash"]
+
     def save_model(self, request, obj, form, change):
         services.save_post(obj, status=obj.status, published_at=obj.published_at)
 
@@ -46,6 +48,16 @@ class PostAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for post in queryset:
             services.delete_post(post)
+
+    @admin.action(description="Move to trash", permissions=["change"])
+    def move_to_trash(self, request, queryset):
+        moved = [services.trash_post(post) for post in queryset.not_trashed()]
+        self.message_user(request, f"{len(moved)} moved to the trash.")
+
+    @admin.action(description="Restore from trash", permissions=["change"])
+    def restore_from_trash(self, request, queryset):
+        restored = [services.restore_post(post) for post in queryset.trashed()]
+        self.message_user(request, f"{len(restored)} restored from the trash.")
 
 
 @admin.register(Category)

@@ -1,4 +1,5 @@
-"""App configuration for plnet.publishing: the scheduled-post tick and the search index guard."""
+"""App configuration for plnet.publishing: the ticks that publish scheduled posts and empty the
+trash, and the search index guard."""
 
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
@@ -16,6 +17,12 @@ def _publish_due_tick():
     enqueue_due_posts()
 
 
+def _empty_trash_tick():
+    from .services import delete_expired_trash
+
+    delete_expired_trash()
+
+
 class PublishingConfig(AppConfig):
     name = "plnet.publishing"
     label = "publishing"
@@ -28,3 +35,4 @@ class PublishingConfig(AppConfig):
         # drop the FTS triggers, so put them back after every migrate.
         post_migrate.connect(_ensure_search_index, sender=self)
         ticks.register("publishing.publish_due", _publish_due_tick, every=30)
+        ticks.register("publishing.empty_trash", _empty_trash_tick, every=3600)

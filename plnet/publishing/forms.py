@@ -119,6 +119,10 @@ class PostForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # The trash has its own buttons ("Move to trash", "Restore"), never this menu.
+        self.fields["status"].choices = [
+            c for c in self.fields["status"].choices if c[0] != Post.Status.TRASH
+        ]
         if self.instance.date_floating:  # an imported draft whose date was never set
             self.initial["published_at"] = None
             self.fields["published_at"].help_text = (
@@ -176,6 +180,7 @@ class PostAdminForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        self._check_trash(data.get("status"))
         slug, post_type = data.get("slug"), data.get("post_type")
         if slug and post_type:
             problem = services.slug_problem(
@@ -187,3 +192,13 @@ class PostAdminForm(forms.ModelForm):
             if problem:
                 self.add_error("slug", problem)
         return data
+
+    def _check_trash(self, status: str | None) -> None:
+        """The status menu neither moves a post into the trash nor out of it: the list's
+        actions do (so the status it had is kept, and its address answers 410 meanwhile)."""
+        was = self.instance.status if self.instance.pk else None
+        trash = Post.Status.TRASH
+        if status == trash and was != trash:
+            self.add_error("status", "Use the “Move to trash” action of the list of posts.")
+        elif was == trash and status and status != trash:
+            self.add_error("status", "This post is in the trash: use the “Restore” action.")

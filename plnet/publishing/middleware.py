@@ -1,6 +1,7 @@
 """Old URLs keep working: a 404 whose path (or path?query) is a known LegacyURL, or the old page
 of an imported attachment, becomes a 301; `/?attachment_id=N` answers 301 to the page of the
-attachment imported with WordPress ID N; the address of a deleted post answers 410 Gone.
+attachment imported with WordPress ID N; the address of a deleted post, or of one in the trash
+(and its old URLs), answers 410 Gone.
 Query variables WordPress would ignore (tracking parameters, `replytocom`) are ignored too, and
 `…/index.php?p=N` is read as `…/?p=N`."""
 
@@ -37,15 +38,21 @@ class LegacyURLMiddleware:
             target = self._lookup(request) or self._attachment_by_old_path(request)
             if target:
                 return HttpResponsePermanentRedirect(target)
-            if self._gone(request.path):
+            if self._gone(request):
                 return render(request, "410.html", status=410)
         return response
 
-    @staticmethod
-    def _gone(path: str) -> bool:
-        from .models import Tombstone
+    @classmethod
+    def _gone(cls, request) -> bool:
+        """A deleted (or trashed) post's address, or an old URL of a post in the trash."""
+        from .models import LegacyURL, Post, Tombstone
 
-        return "\x00" not in path and Tombstone.objects.filter(path=path).exists()
+        if "\x00" in request.path:
+            return False
+        if Tombstone.objects.filter(path=request.path).exists():
+            return True
+        old = LegacyURL.objects.filter(path__in=cls._candidates(request))
+        return old.filter(post__status=Post.Status.TRASH).exists()
 
     @staticmethod
     def _candidates(request) -> list[str]:

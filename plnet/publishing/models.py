@@ -99,6 +99,20 @@ class PostQuerySet(models.QuerySet):
         """Public now: status published and the publication time has come."""
         return self.filter(status=Post.Status.PUBLISHED, published_at__lte=timezone.now())
 
+    def trashed(self):
+        """In the trash: never public, restorable until emptied (WordPress's post_status trash)."""
+        return self.filter(status=Post.Status.TRASH)
+
+    def not_trashed(self):
+        """Everything but the trash (WordPress's "All" in the list of posts)."""
+        return self.exclude(status=Post.Status.TRASH)
+
+    def trash_expired(self, days: int):
+        """Trashed posts that have been in the trash `days` days or more (the tick deletes them).
+        A trashed post without a trash date is never counted expired."""
+        since = timezone.now() - dt.timedelta(days=days)
+        return self.trashed().filter(trashed_at__lte=since)
+
     def due(self):
         """Scheduled posts whose time has come (the scheduler publishes them)."""
         return self.filter(status=Post.Status.SCHEDULED, published_at__lte=timezone.now())
@@ -174,7 +188,9 @@ class Post(models.Model):
     `published_at` is stored in UTC. Imported rows keep `wp_site` + `wp_post_id` (the import key)
     and `guid`, and two digests that let a re-import tell a newer export from an edit made here:
     `wp_export_digest` of the item as the export last said it, `wp_written_digest` of the fields
-    the import last wrote (see `plnet.publishing.wordpress`).
+    the import last wrote (see `plnet.publishing.wordpress`). A post in the trash (status
+    "trash") keeps the status it had in `trashed_from` and the moment in `trashed_at`, so that
+    it can be restored, until it is deleted for good (see `services.trash_post`).
     """
 
     class PostType(models.TextChoices):
@@ -186,6 +202,7 @@ class Post(models.Model):
         SCHEDULED = "scheduled", "Scheduled"
         PUBLISHED = "published", "Published"
         PRIVATE = "private", "Private"
+        TRASH = "trash", "Trash"
 
     class BodyFormat(models.TextChoices):
         MARKDOWN = "markdown", "Markdown"
@@ -209,6 +226,20 @@ class Post(models.Model):
     excerpt = models.TextField(blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     published_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    trashed_from = models.CharField(
+        max_length=10,
+        blank=True,
+        editable=False,
+        help_text="The status a trashed post had before (WordPress's _wp_trash_meta_status):"
+        " restoring gives it back.",
+    )
+    trashed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the post was moved to the trash (WordPress's _wp_trash_meta_time); it"
+        " is deleted for good PLNET_POST_TRASH_DAYS later.",
+    )
     date_floating = models.BooleanField(
         default=False,
         help_text="A draft whose date was never set (as WordPress's drafts without a GMT date):"
@@ -310,6 +341,10 @@ class Post(models.Model):
         if "prefetched_tags" in self.__dict__:
             return self.prefetched_tags
         return list(self.tags.all())
+
+    @property
+    def is_trashed(self) -> bool:
+        return self.status == self.Status.TRASH
 
     @property
     def is_public(self) -> bool:

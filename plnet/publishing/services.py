@@ -1,10 +1,15 @@
-"""The verbs of publishing: save a draft, publish, schedule, delete; number a post in its story.
+"""The verbs of publishing: save a draft, publish, schedule, trash, restore, delete; number a
+post in its story.
 
-Post status is one lifecycle (draft, scheduled, published, private). Any status may follow any
-other, as in WordPress, but only through `save_post` (and the named verbs around it, which decide
-the real status with `resolve_status`) and `publish_due_post`, the scheduler. After the transaction
-commits, the hooks `on_post_published`, `on_post_updated` and `on_post_deleted` run: that is where
-work that leaves the site (Webmentions, pings) starts, never in `save()` or a signal.
+Post status is one lifecycle (draft, scheduled, published, private, trash). Any of the first four
+may follow any other, as in WordPress, but only through `save_post` (and the named verbs around
+it, which decide the real status with `resolve_status`) and `publish_due_post`, the scheduler.
+The trash has its own doors: `trash_post` moves a post in (remembering the status it had),
+`restore_post` gives that status back, `delete_post` (alone or through `empty_trash` and the
+tick's `delete_expired_trash`) deletes it for good; `save_post` refuses to move a post in or
+out of the trash. After the transaction commits, the hooks `on_post_published`,
+`on_post_updated` and `on_post_deleted` run: that is where work that leaves the site
+(Webmentions, pings) starts, never in `save()` or a signal.
 """
 
 from __future__ import annotations
@@ -201,10 +206,11 @@ def save_post(
     old_html = old.content_html if was_public else ""
     if status not in Status.values:
         raise PublishingError(f"Unknown status {status!r}.")
+    _check_trash_door(old, status)
     if old is not None and old.date_floating and published_at == old.published_at:
         published_at = None  # the placeholder date of a draft whose date was never set
     post.status, post.published_at = resolve_status(status, published_at, timezone.now())
-    if post.status != Status.DRAFT or published_at is not None:
+    if post.status not in {Status.DRAFT, Status.TRASH} or published_at is not None:
         post.date_floating = False  # the post has a date of its own now
     post.slug = unique_slug(
         post.slug or post.title,
@@ -222,6 +228,15 @@ def save_post(
     published_changed()  # a page's title, a new year, … (after commit)
     _run_hooks(post, was_public=was_public, old_url=old_url, old_html=old_html)
     return post
+
+
+def _check_trash_door(old: Post | None, status: str) -> None:
+    """save_post edits a post in the trash (the admin may) but never moves one in or out."""
+    in_trash = bool(old and old.is_trashed)
+    if status == Status.TRASH and not in_trash:
+        raise PublishingError("Use “Move to trash” to put a post in the trash.")
+    if in_trash and status != Status.TRASH:
+        raise PublishingError("This post is in the trash: restore it first.")
 
 
 def keep_old_url(post: Post, old_url: str) -> None:
@@ -276,6 +291,106 @@ def delete_post(post: Post) -> None:
     if was_public:
         Tombstone.objects.get_or_create(path=path)
         _after_commit(on_post_deleted, pk, url, html)
+
+
+# --- the trash ---------------------------------------------------------------------------------
+
+TRASH_FIELDS = ["status", "trashed_from", "trashed_at", "published_at", "updated_at"]
+
+
+@transaction.atomic
+def trash_post(post: Post) -> Post:
+    """Move a post or page to the trash (WordPress's wp_trash_post); return it.
+
+    It leaves the site at once: its address answers 410 Gone (a Tombstone) when it was public,
+    and, after commit, the pages it linked to are told it is gone, as for a deletion
+    (Webmention §3.1.4). Its status and the moment are kept (`trashed_from`, `trashed_at`), its
+    slug, date and comments stay, so `restore_post` brings it back as it was. Trashing a post
+    already in the trash changes nothing.
+    """
+    from django.conf import settings
+
+    post = Post.objects.select_for_update().get(pk=post.pk)
+    if post.is_trashed:
+        return post
+    was_public, path, html = post.is_public, post.get_absolute_url(), post.content_html
+    post.trashed_from, post.trashed_at = post.status, timezone.now()
+    post.status = Status.TRASH
+    post.save(update_fields=TRASH_FIELDS)
+    published_changed()
+    if was_public:
+        Tombstone.objects.get_or_create(path=path)
+        _after_commit(on_post_deleted, post.pk, settings.SITE_URL + path, html)
+    return post
+
+
+@transaction.atomic
+def restore_post(post: Post) -> Post:
+    """Take a post out of the trash with the status it had (WordPress's wp_untrash_post, as it
+    was before 5.6 made drafts of them), under the same address, with its comments; return it.
+
+    The Tombstone of its address is lifted. A post trashed while scheduled whose time has
+    passed meanwhile is published with its date; one without a known earlier status (an
+    imported item without `_wp_trash_meta_status`) becomes a draft. When it is public again,
+    after commit, the hook for a newly published post runs. Raises PublishingError when the post
+    is not in the trash.
+    """
+    post = Post.objects.select_for_update().get(pk=post.pk)
+    if not post.is_trashed:
+        raise PublishingError("This post is not in the trash.")
+    previous = post.trashed_from
+    if previous not in RESTORABLE or (previous == Status.SCHEDULED and not post.published_at):
+        previous = Status.DRAFT
+    post.status, post.published_at = resolve_status(previous, post.published_at, timezone.now())
+    post.trashed_from, post.trashed_at = "", None
+    post.save(update_fields=TRASH_FIELDS)
+    Tombstone.objects.filter(path=post.get_absolute_url()).delete()
+    published_changed()
+    if post.is_public:
+        _after_commit(on_post_published, post.pk)
+    return post
+
+
+RESTORABLE = {Status.DRAFT, Status.SCHEDULED, Status.PUBLISHED, Status.PRIVATE}
+
+
+@transaction.atomic
+def empty_trash(posts) -> int:
+    """Delete for good every trashed post of the queryset posts (through `delete_post`);
+    return how many. Posts of the queryset that are not in the trash are left alone."""
+    doomed = list(posts.trashed())
+    for post in doomed:
+        delete_post(post)
+    return len(doomed)
+
+
+def delete_expired_trash(days: int | None = None) -> int:
+    """Enqueue a task deleting each post that has been in the trash `days` days or more (default
+    PLNET_POST_TRASH_DAYS), for the periodic tick; return how many were enqueued."""
+    from .tasks import delete_expired_trashed_post
+
+    ids = list(Post.objects.trash_expired(_trash_days(days)).values_list("pk", flat=True))
+    for pk in ids:
+        delete_expired_trashed_post.enqueue(pk)
+    return len(ids)
+
+
+@transaction.atomic
+def delete_if_trash_expired(post_id: int, days: int | None = None) -> bool:
+    """Delete post post_id for good if it is still in the trash and has been there `days` days
+    or more (default PLNET_POST_TRASH_DAYS); True if it did. Safe to run twice or late: a post
+    restored, or already deleted, is left alone."""
+    post = Post.objects.trash_expired(_trash_days(days)).filter(pk=post_id).first()
+    if post is None:
+        return False
+    delete_post(post)
+    return True
+
+
+def _trash_days(days: int | None) -> int:
+    from django.conf import settings
+
+    return settings.PLNET.post_trash_days if days is None else days
 
 
 @transaction.atomic

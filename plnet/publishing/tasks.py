@@ -9,3 +9,10 @@ from . import services
 def publish_scheduled_post(post_id: int) -> bool:
     """Publish scheduled post post_id if it is due (the tick enqueues this); True if it did."""
     return services.publish_due_post(post_id)
+
+
+@task()
+def delete_expired_trashed_post(post_id: int) -> bool:
+    """Delete post post_id for good if it has been in the trash PLNET_POST_TRASH_DAYS days (the
+    tick enqueues this); True if it did."""
+    return services.delete_if_trash_expired(post_id)

@@ -63,6 +63,9 @@ urlpatterns = [
     path("write/posts/", views.my_posts, name="my_posts"),
     path("write/<int:pk>/", views.write, name="edit"),
     path("write/<int:pk>/delete/", views.delete, name="delete"),
+    path("write/<int:pk>/trash/", views.trash, name="trash"),
+    path("write/<int:pk>/restore/", views.restore, name="restore"),
+    path("write/posts/empty-trash/", views.empty_trash, name="empty_trash"),
     # pages last: any other nested path
     re_path(rf"^(?P<path>{PATH})/$", views.page_detail, name="page"),
 ]

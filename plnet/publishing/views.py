@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import transaction
+from django.db.models import Count
 from django.http import (
     FileResponse,
     Http404,
@@ -21,6 +22,7 @@ from django.http import (
     HttpResponseRedirect,
 )
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
@@ -314,24 +316,121 @@ def _writer_or_404(request):
         raise Http404("No such page")
 
 
+# The views of the list of posts, as WordPress shows them above its list: ?status= → (label,
+# the status shown; None: every status but the trash).
+LIST_VIEWS = {
+    "": ("All", None),
+    "published": ("Published", Post.Status.PUBLISHED),
+    "draft": ("Drafts", Post.Status.DRAFT),
+    "scheduled": ("Scheduled", Post.Status.SCHEDULED),
+    "private": ("Private", Post.Status.PRIVATE),
+    "trash": ("Trash", Post.Status.TRASH),
+}
+
+
+def _editable_posts(user):
+    """The posts this writer may edit: everyone's for editors, else their own."""
+    posts = Post.objects.posts()
+    return posts if can_edit_all(user) else posts.filter(author=user)
+
+
+def _status_counts(posts) -> dict[str, int]:
+    """How many of posts each list view shows (one query)."""
+    by_status = dict(posts.order_by().values_list("status").annotate(n=Count("pk")))
+    counts = {key: by_status.get(status, 0) for key, (_, status) in LIST_VIEWS.items() if status}
+    counts[""] = sum(n for status, n in by_status.items() if status != Post.Status.TRASH)
+    return counts
+
+
+def _list_url(view: str | None = "") -> str:
+    url = reverse("publishing:my_posts")
+    return f"{url}?status={view}" if view in LIST_VIEWS and view else url
+
+
 @login_required
 def my_posts(request):
+    """The writer's posts (everyone's for editors), one status at a time with the number in
+    each, the trash among them; after "Move to trash", a notice with a button to undo it."""
     _writer_or_404(request)
     everyone = can_edit_all(request.user)  # WordPress's "All posts" for editors
-    posts = Post.objects.posts().select_related("author").newest_first()
-    if not everyone:
-        posts = posts.filter(author=request.user)
-    context = {"page_obj": _page_of(request, posts), "everyone": everyone}
+    mine = _editable_posts(request.user)
+    view = request.GET.get("status", "")
+    view = view if view in LIST_VIEWS else ""
+    status = LIST_VIEWS[view][1]
+    shown = mine.filter(status=status) if status else mine.not_trashed()
+    counts = _status_counts(mine)
+    context = {
+        "page_obj": _page_of(request, shown.select_related("author").newest_first()),
+        "everyone": everyone,
+        "view": view,
+        "page_query": f"status={view}" if view else "",
+        "tabs": [
+            (key, label, counts[key])
+            for key, (label, _) in LIST_VIEWS.items()
+            if counts[key] or key in {"", view}  # as WordPress: empty views are not offered
+        ],
+        "just_trashed": _just_trashed(request),
+        "trash_days": settings.PLNET.post_trash_days,
+    }
     return render(request, "publishing/my_posts.html", context)
+
+
+def _just_trashed(request) -> Post | None:
+    """The post named by ?trashed=ID when it is (still) in the trash and this writer may
+    restore it: the list offers to undo."""
+    pk = parse_id(request.GET.get("trashed"))
+    post = Post.objects.posts().trashed().filter(pk=pk).first() if pk else None
+    return post if post and can_edit(request.user, post) else None
+
+
+def _editable_or_404(request, pk) -> Post:
+    _writer_or_404(request)
+    post = get_object_or_404(Post.objects.posts(), pk=pk)
+    if not can_edit(request.user, post):
+        raise Http404("No such post")
+    return post
+
+
+@login_required
+@require_POST
+def trash(request, pk):
+    """Move to trash (no confirmation, as WordPress: it can be undone)."""
+    post = services.trash_post(_editable_or_404(request, pk))
+    return redirect(f"{reverse('publishing:my_posts')}?trashed={post.pk}")
+
+
+@login_required
+@require_POST
+def restore(request, pk):
+    """Restore from the trash (also the notice's Undo), back to the view it was asked from."""
+    post = _editable_or_404(request, pk)
+    try:
+        services.restore_post(post)
+    except services.PublishingError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "1 post restored from the Trash.")
+    return redirect(_list_url(request.POST.get("view")))
+
+
+@login_required
+@require_POST
+def empty_trash(request):
+    """Delete for good every post in the trash that this writer may edit."""
+    _writer_or_404(request)
+    deleted = services.empty_trash(_editable_posts(request.user))
+    messages.success(request, f"{deleted} post{pluralize(deleted)} permanently deleted.")
+    return redirect(_list_url("trash"))
 
 
 @login_required
 def write(request, pk=None):
     """New post (pk None) or edit post pk: save as draft, publish/schedule, or preview."""
     _writer_or_404(request)
-    post = get_object_or_404(Post.objects.posts(), pk=pk) if pk else Post(author=request.user)
-    if pk and not can_edit(request.user, post):
-        raise Http404("No such post")
+    post = _editable_or_404(request, pk) if pk else Post(author=request.user)
+    if post.is_trashed:
+        messages.error(request, f"“{post}” is in the Trash: restore it to edit it.")
+        return redirect(_list_url("trash"))
     form = PostForm(request.POST or None, request.FILES or None, instance=post)
     preview = None
     if request.method == "POST" and form.is_valid():
@@ -383,12 +482,14 @@ def _saved_message(post: Post) -> str:
 
 @login_required
 def delete(request, pk):
-    _writer_or_404(request)
-    post = get_object_or_404(Post.objects.posts(), pk=pk)
-    if not can_edit(request.user, post):
-        raise Http404("No such post")
+    """Delete permanently, from the trash only (a POST from the trash's list deletes at once;
+    opening the address asks first)."""
+    post = _editable_or_404(request, pk)
+    if not post.is_trashed:
+        messages.error(request, "Move the post to the Trash first; it is deleted for good there.")
+        return redirect("publishing:edit", pk=post.pk)
     if request.method == "POST":
         services.delete_post(post)
-        messages.success(request, f"Deleted “{post.title or 'untitled'}”.")
-        return redirect("publishing:my_posts")
+        messages.success(request, f"“{post.title or 'untitled'}” permanently deleted.")
+        return redirect(_list_url("trash"))
     return render(request, "publishing/delete.html", {"post": post})

@@ -17,8 +17,14 @@ changed and the row still holds what the import wrote; when both changed (a newe
 edit here since), the edit made here is kept and the summary lists it as a conflict. Comments
 already imported are never changed, so moderation decisions taken here survive a re-import.
 
-What is not imported (revisions, trashed items, nav menu items, other post types, comments of
-unknown types, terms of other taxonomies) is counted in the summary with the reason.
+Posts and pages in WordPress's trash come as posts in plnet's trash, with the status they had
+and the moment they were trashed (`_wp_trash_meta_status`, `_wp_trash_meta_time`; the import's
+time when not said, so they are kept the full PLNET_POST_TRASH_DAYS), their slug without the
+`__trashed` suffix WordPress gave it, and their comments in the states they had before
+(`_wp_trash_meta_comments_status`), hidden with the post until it is restored.
+
+What is not imported (revisions, trashed attachments, nav menu items, other post types, comments
+of unknown types, terms of other taxonomies) is counted in the summary with the reason.
 """
 
 from __future__ import annotations
@@ -54,7 +60,7 @@ from plnet.core.html import clean_comment_html, clean_html
 from plnet.protocols import wxr
 from plnet.protocols.wpautop import autop
 
-from .models import Attachment, Category, LegacyURL, Post
+from .models import Attachment, Category, LegacyURL, Post, Tombstone
 from .services import is_reserved_page_slug, unique_slug
 from .sitecache import published_changed
 
@@ -291,6 +297,40 @@ def web_url(url: str, *, max_length: int = 1000) -> str:
     return url
 
 
+@dataclass(frozen=True)
+class TrashFacts:
+    """What WordPress's wp_trash_post kept of an item in its trash: the status it had (read as
+    plnet's, a draft when unknown), when it was trashed (None when not said), and its slug
+    before the `__trashed` suffix freed it (`_wp_desired_post_slug`)."""
+
+    status: str
+    at: datetime | None
+    slug: str
+
+
+def trash_facts(item: wxr.WxrItem) -> TrashFacts:
+    """The TrashFacts of an item whose wp:status is trash, from its postmeta."""
+    meta = dict(item.meta)
+    status = STATUS.get(meta.get("_wp_trash_meta_status", "").strip(), Post.Status.DRAFT)
+    raw_time = meta.get("_wp_trash_meta_time", "").strip()
+    at = None
+    if raw_time.isascii() and raw_time.isdigit() and len(raw_time) <= 11:
+        at = datetime.fromtimestamp(int(raw_time), tz=UTC)
+    slug = meta.get("_wp_desired_post_slug", "").strip() or item.slug.removesuffix("__trashed")
+    return TrashFacts(status, at, slug)
+
+
+_TRASHED_COMMENT = re.compile(r'i:(\d+);s:\d+:"([^"]*)";')
+
+
+def trashed_comment_states(item: wxr.WxrItem) -> dict[int, str]:
+    """The states WordPress kept for the comments of a trashed item, by comment id (its
+    `_wp_trash_meta_comments_status`, a PHP-serialised array of id → comment_approved): the
+    comments are written "post-trashed" meanwhile, and this is what restoring gives back."""
+    meta = dict(item.meta).get("_wp_trash_meta_comments_status", "")
+    return {int(cid): approved for cid, approved in _TRASHED_COMMENT.findall(meta)}
+
+
 def _aware(naive: datetime | None, tz) -> datetime | None:
     return naive.replace(tzinfo=tz) if naive is not None else None
 
@@ -326,6 +366,8 @@ class _Importer:
         self.category_parents: list[tuple[int, str]] = []
         self.post_parents: list[tuple[int, int]] = []
         self.attachment_parents: list[tuple[int, int]] = []
+        self.tombstoned: list[int] = []  # posts in (or just out of) the trash: see _tombstones
+        self.started = timezone.now()
         self.default_user_id = None
         if author_default:
             self.default_user_id = self._existing_user_id(author_default)
@@ -374,6 +416,20 @@ class _Importer:
                 )
         self._link_parents(Post, self.post_parents)
         self._link_parents(Attachment, self.attachment_parents, field_name="post_id")
+        self._tombstones()
+
+    def _tombstones(self) -> None:
+        """The address of a post in the trash that was public answers 410 Gone while it is
+        there, as when it is trashed here (`services.trash_post`); one the export took out of
+        the trash again is lifted. Once parents are linked: a page's address needs them."""
+        for start in range(0, len(self.tombstoned), PARENT_BATCH):
+            ids = self.tombstoned[start : start + PARENT_BATCH]
+            for post in Post.objects.filter(pk__in=ids).select_related("parent"):
+                path = post.get_absolute_url()
+                if post.is_trashed and post.trashed_from == Post.Status.PUBLISHED:
+                    Tombstone.objects.get_or_create(path=path)
+                elif not post.is_trashed:
+                    Tombstone.objects.filter(path=path).delete()
 
     def _link_parents(self, model, pairs: list[tuple[int, int]], field_name="parent_id") -> None:
         wanted = sorted({wp_id for _, wp_id in pairs})
@@ -588,8 +644,8 @@ class _Importer:
             return "item without a wp:post_type"
         if item.post_type not in {"post", "page", "attachment"}:
             return f"post type '{item.post_type}' is not imported"
-        if item.status == "trash":
-            return "item in WordPress's trash"
+        if item.status == "trash" and item.post_type == "attachment":
+            return "item in WordPress's trash"  # attachments have no trash here
         if item.status == "inherit" and item.post_type != "attachment":
             return "post with status 'inherit' (a revision)"
         return None
@@ -607,8 +663,9 @@ class _Importer:
     def _post(self, item: wxr.WxrItem, terms: tuple[set[int], set[int]]) -> tuple[Post, bool]:
         when = self._when(item)
         title = plain_text(item.title)[:500]
-        status = STATUS.get(item.status, Post.Status.DRAFT)
-        slug = wp_slug(item.slug)
+        trash = trash_facts(item) if item.status == "trash" else None
+        status = Post.Status.TRASH if trash else STATUS.get(item.status, Post.Status.DRAFT)
+        slug = wp_slug(trash.slug if trash else item.slug)
         if not slug and status != Post.Status.DRAFT:
             slug = wp_slug("", title) or str(item.post_id)
         values = {
@@ -622,7 +679,8 @@ class _Importer:
             "published_at": when,
             # WordPress leaves a draft's GMT date unset until someone sets a date: publishing
             # it dates it then (wp_insert_post), so the export's date is only a placeholder.
-            "date_floating": status == Post.Status.DRAFT and item.post_date_gmt is None,
+            "date_floating": item.post_date_gmt is None
+            and (trash.status if trash else status) == Post.Status.DRAFT,
             "author_id": self._author_id(item.creator),
             "menu_order": item.menu_order,
             "comment_status": "open" if item.comment_status == "open" else "closed",
@@ -630,10 +688,14 @@ class _Importer:
             "sticky": item.is_sticky,
             "password": item.password[:255],
             "guid": item.guid[:500],
+            # not among POST_FIELDS: the status says whether the post is in the trash
+            "trashed_from": trash.status if trash else "",
+            "trashed_at": (trash.at or self.started) if trash else None,
         }
-        if item.status not in STATUS:
+        if item.status not in STATUS and not trash:
             self.summary.note(f"status '{item.status}' read as draft")
         post = Post.objects.filter(wp_site=self.site_key, wp_post_id=item.post_id).first()
+        was_trashed = post is not None and post.is_trashed
         if item.post_type == "page" and not item.parent_id and slug:
             self._free_page_slug(values, post)
         kind, created = item.post_type, post is None
@@ -654,6 +716,8 @@ class _Importer:
             self._reconcile_post(post, values, terms, read, written)
         if item.parent_id:
             self.post_parents.append((post.pk, item.parent_id))
+        if trash or was_trashed:
+            self.tombstoned.append(post.pk)
         return post, created
 
     def _free_page_slug(self, values: dict, post: Post | None) -> None:
@@ -815,6 +879,7 @@ class _Importer:
         known = post.comments.filter(wp_comment_id__isnull=False)
         ids = {} if created else dict(known.values_list("wp_comment_id", "pk"))
         seen: set[int] = set()
+        kept = trashed_comment_states(item) if item.status == "trash" else {}
         for raw in item.comments:
             if raw.comment_id is None:
                 self.summary.skip("comment without a wp:comment_id")
@@ -827,7 +892,10 @@ class _Importer:
             elif raw.comment_id in ids:
                 self.summary.unchanged["comment"] += 1
             else:
-                self.queued_comments.append((self._comment(post, raw), raw.parent_id))
+                approved = raw.approved
+                if approved == "post-trashed" and raw.comment_id in kept:
+                    approved = kept[raw.comment_id]  # what it was before its post was trashed
+                self.queued_comments.append((self._comment(post, raw, approved), raw.parent_id))
             if raw.comment_id is not None:
                 seen.add(raw.comment_id)
         self.stored_comments.update({(post.pk, wp_id): pk for wp_id, pk in ids.items()})
@@ -861,11 +929,11 @@ class _Importer:
             queue = [(c, p) for c, p in queue if id(c) not in done]
         self.queued_comments, self.stored_comments = [], {}
 
-    def _comment(self, post: Post, raw: wxr.WxrComment) -> Comment:
-        state = COMMENT_STATE.get(raw.approved)
+    def _comment(self, post: Post, raw: wxr.WxrComment, approved: str) -> Comment:
+        state = COMMENT_STATE.get(approved)
         if state is None:
             state = Comment.State.PENDING
-            self.summary.note(f"comment state '{raw.approved}' read as pending")
+            self.summary.note(f"comment state '{approved}' read as pending")
         when = (
             _aware(raw.date_gmt, UTC)
             or _aware(raw.date, self.tz)

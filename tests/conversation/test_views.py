@@ -436,6 +436,22 @@ def test_author_moderates_only_their_posts(client, author, make_comment, post):
     assert client.get(f"/moderation/{theirs.pk}/").status_code == 404
 
 
+def test_comments_of_a_trashed_post_wait_out_of_the_queue(client, staff, make_comment, post):
+    from plnet.publishing.services import restore_post, trash_post
+
+    waiting = make_comment(state="pending", content="<p>on the binned post</p>")
+    client.force_login(staff)
+    assert "on the binned post" in client.get("/moderation/").content.decode()
+    trash_post(post)
+    page = client.get("/moderation/").content.decode()
+    assert "on the binned post" not in page
+    assert client.get(f"/moderation/{waiting.pk}/").status_code == 404
+    client.post("/moderation/act/", {"action": "approve", "ids": [waiting.pk]})
+    assert Comment.objects.get(pk=waiting.pk).state == "pending"  # kept as it was
+    restore_post(post)
+    assert "on the binned post" in client.get("/moderation/").content.decode()
+
+
 def test_single_and_bulk_actions(client, staff, make_comment, monkeypatch):
     monkeypatch.setattr("plnet.conversation.training.train_from_site", lambda source: None)
     a, b, c = (make_comment(state="pending") for _ in range(3))

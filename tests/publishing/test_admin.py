@@ -94,3 +94,41 @@ def test_a_reserved_page_slug_is_refused_with_a_message(admin_client_):
     errors = response.context["adminform"].form.errors["slug"]
     assert errors == ["“feed” is one of the site's own addresses: choose another slug."]
     assert not Post.objects.exists()
+
+
+def test_pages_go_to_the_trash_and_back_through_the_admin_actions(admin_client_, make_post):
+    client, admin = admin_client_
+    page = make_post("About", post_type="page", slug="about")
+    post = make_post("Notes")
+    changelist = "/admin/publishing/post/"
+    response = client.post(
+        changelist, {"action": "move_to_trash", "_selected_action": [page.pk, post.pk]}
+    )
+    assert response.status_code == 302
+    assert set(Post.objects.values_list("status", flat=True)) == {"trash"}
+    assert client.get("/about/").status_code == 410
+    assert client.get(changelist + "?status__exact=trash").status_code == 200
+    client.post(changelist, {"action": "restore_from_trash", "_selected_action": [page.pk]})
+    assert Post.objects.get(pk=page.pk).status == "published"
+    assert client.get("/about/").status_code == 200
+    assert Post.objects.get(pk=post.pk).status == "trash"
+
+
+def test_the_admin_status_menu_neither_trashes_nor_restores(admin_client_, make_post):
+    client, admin = admin_client_
+    page = make_post("About", post_type="page", slug="about")
+    url = f"/admin/publishing/post/{page.pk}/change/"
+    data = admin_page_data(admin, title="About", status="trash")
+    response = client.post(url, data)
+    assert response.context["adminform"].form.errors["status"] == [
+        "Use the “Move to trash” action of the list of posts."
+    ]
+    services.trash_post(page)
+    response = client.post(url, admin_page_data(admin, title="About", status="published"))
+    assert response.context["adminform"].form.errors["status"] == [
+        "This post is in the trash: use the “Restore” action."
+    ]
+    kept = client.post(url, admin_page_data(admin, title="About, edited", status="trash"))
+    assert kept.status_code == 302
+    page.refresh_from_db()
+    assert (page.title, page.status, page.trashed_from) == ("About, edited", "trash", "published")

@@ -150,12 +150,18 @@ def test_authors_cannot_edit_each_others_posts_but_editors_can(client, make_post
     assert client.get(f"/write/{post.pk}/").status_code == 200
 
 
-def test_delete_asks_then_deletes(writer, make_post):
+def test_delete_is_from_the_trash_only_and_asks_when_opened(writer, make_post):
     post = make_post("Doomed")
-    assert "Delete “Doomed”?" in writer.get(f"/write/{post.pk}/delete/").content.decode()
+    refused = writer.post(f"/write/{post.pk}/delete/")  # not in the trash: nothing deleted
+    assert refused.status_code == 302 and refused["Location"] == f"/write/{post.pk}/"
+    assert Post.objects.filter(pk=post.pk).exists()
+    services.trash_post(post)
+    page = writer.get(f"/write/{post.pk}/delete/").content.decode()
+    assert "Delete “Doomed” permanently?" in page
     assert Post.objects.filter(pk=post.pk).exists()
     response = writer.post(f"/write/{post.pk}/delete/")
-    assert response.status_code == 302 and not Post.objects.filter(pk=post.pk).exists()
+    assert response.status_code == 302 and response["Location"] == "/write/posts/?status=trash"
+    assert not Post.objects.filter(pk=post.pk).exists()
 
 
 def test_categories_are_offered_with_their_place_in_the_tree(writer):

@@ -98,9 +98,9 @@ def expected_counts(path: Path) -> dict:
         urls = f"{item.findtext('guid') or ''} {item.findtext('link') or ''}"
         if not (wp_text(item, "post_id") or re.search(r"[?&](p|page_id)=\d", urls)):
             continue
-        if status == "trash":
-            continue
         if kind == "attachment":
+            if status == "trash":  # posts and pages come into plnet's trash; attachments do not
+                continue
             counts["attachment"] += bool(wp_text(item, "attachment_url") or item.findtext("guid"))
             continue
         if kind not in {"post", "page"} or status == "inherit":
@@ -132,6 +132,23 @@ def expected_counts(path: Path) -> dict:
     counts["category"] = len(cats - {""})
     counts["tag"] = distinct_tags(tag_pairs)
     return {"counts": counts, "states": states}
+
+
+def trashed_items(path: Path) -> int:
+    """Posts and pages in WordPress's trash, counted with XPath over lxml (whatever the wp
+    namespace's version): they are imported into plnet's trash."""
+    from lxml import etree
+
+    # recover: one corpus file declares a namespace URI that libxml2 calls invalid
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, recover=True)
+    root = etree.parse(str(path), parser).getroot()
+    wp = "*[starts-with(namespace-uri(), 'http') and contains(namespace-uri(), 'wordpress.org/export/')]"
+    query = (
+        f"count(/rss/channel/item[{wp}[local-name()='status'][normalize-space()='trash']]"
+        f"[{wp}[local-name()='post_type'][normalize-space()='post' or normalize-space()='page']]"
+        f"[{wp}[local-name()='post_id'][normalize-space()!='']])"
+    )
+    return int(root.xpath(query))
 
 
 def distinct_tags(pairs: list[tuple[str, str]]) -> int:
@@ -203,6 +220,7 @@ def test_corpus_file(name):
     assert summary.created["post"] == expected["counts"]["post"]
     assert summary.created["page"] == expected["counts"]["page"]
     assert +summary.comments == +expected["states"]
+    assert Post.objects.trashed().count() == trashed_items(path)
     channel = ET.parse(path).getroot().find("channel")
     base = wp_text(channel, "base_blog_url") or wp_text(channel, "base_site_url")
     blog_path = urlsplit(base).path.rstrip("/")
@@ -517,7 +535,8 @@ def test_comment_states_types_threading_and_skips():
     assert by_id[7].content == "<p><b>x</b></p>" and "onerror" in by_id[7].raw_content
     assert by_id[1].author_ip is None
     assert summary.skipped["comment type 'webmention' is not imported"] == 1
-    assert summary.skipped["item in WordPress's trash"] == 1
+    assert "item in WordPress's trash" not in summary.skipped  # imported into the trash
+    assert Post.objects.get(wp_post_id=6).status == "trash"
     assert summary.skipped["post type 'revision' is not imported"] == 1
     assert +summary.comments == Counter(approved=3, pending=2, spam=1, trash=2)
     assert summary.notes == Counter(
@@ -554,7 +573,7 @@ def test_unsafe_urls_and_odd_slugs_are_not_imported_as_such():
     )
     summary = import_wxr(io.BytesIO(doc))
     assert Comment.objects.get().author_url == ""
-    post = Post.objects.get()
+    post = Post.objects.get(wp_post_id=5)  # (id 6, in WordPress's trash, comes into the trash)
     assert post.slug == "ab-c" and post.title == "Talk"
     assert post.get_absolute_url() == "/2020/01/02/ab-c/"
     attachment = Attachment.objects.get()
@@ -626,7 +645,7 @@ def test_non_public_comments_are_not_shown(client):
         2, "spam", content="spammy words"
     )
     import_wxr(io.BytesIO(generated(comments)))
-    post = Post.objects.get()
+    post = Post.objects.not_trashed().get()
     assert post.comments.approved().count() == 1
     page = client.get(post.get_absolute_url())
     assert page.status_code == 200
@@ -636,7 +655,7 @@ def test_non_public_comments_are_not_shown(client):
 @pytest.mark.django_db
 def test_a_new_export_of_the_same_site_updates_changed_posts_only():
     import_wxr(io.BytesIO(generated(comment_xml(1, "1"))))
-    post = Post.objects.get()
+    post = Post.objects.not_trashed().get()
     stamp = post.updated_at
     changed = generated(comment_xml(1, "1") + comment_xml(2, "0")).replace(
         b"<title>Talk</title>", b"<title>Talk, revised</title>"
@@ -649,7 +668,7 @@ def test_a_new_export_of_the_same_site_updates_changed_posts_only():
         1,
         1,
     )
-    assert Post.objects.count() == 1
+    assert Post.objects.not_trashed().count() == 1
 
 
 @pytest.mark.django_db
@@ -658,7 +677,7 @@ def test_local_accounts_are_not_taken_over(django_user_model):
     import_wxr(io.BytesIO(generated("")))
     imported = django_user_model.objects.get(wp_login="ana")
     assert imported != local and imported.username == "ana-wp"
-    assert Post.objects.get().author == imported
+    assert Post.objects.not_trashed().get().author == imported
 
 
 @pytest.mark.django_db
@@ -666,9 +685,10 @@ def test_author_default_gets_items_without_a_creator(django_user_model):
     editor = django_user_model.objects.create(username="editor")
     doc = generated("").replace(b"<dc:creator>ana</dc:creator>", b"")
     import_wxr(io.BytesIO(doc), author_default="editor")
-    assert Post.objects.get().author == editor
+    assert Post.objects.not_trashed().get().author == editor
     again = import_wxr(io.BytesIO(doc))  # without the default, the post keeps its author
-    assert again.unchanged["post"] == 1 and Post.objects.get().author == editor
+    # both items (one of them in the trash) are left as they were
+    assert again.unchanged["post"] == 2 and Post.objects.not_trashed().get().author == editor
     with pytest.raises(LookupError):
         import_wxr(io.BytesIO(doc), author_default="nobody")
 
@@ -902,3 +922,88 @@ def test_command_given_a_device_says_it_is_not_a_regular_file():
     assert str(refused.value) == (
         "/dev/null is not a regular file (a device, pipe or socket): give the WXR export file."
     )
+
+
+# --- items in WordPress's trash ---------------------------------------------------------------
+
+# As WordPress 6 exports them: wp_trash_post renamed the slug with "__trashed" and kept the
+# status, the time, the wanted slug and the comments' states in postmeta; the comments read
+# "post-trashed" meanwhile.
+TRASHED = """<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"
+ xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:wp="http://wordpress.org/export/1.2/">
+<channel><title>Gen</title><wp:wxr_version>1.2</wp:wxr_version>
+<wp:base_site_url>https://old.example</wp:base_site_url>
+<wp:base_blog_url>https://old.example</wp:base_blog_url>
+<item><title>Second thoughts</title><link>https://old.example/?p=21</link>
+<wp:post_id>21</wp:post_id><wp:post_type>post</wp:post_type><wp:status>trash</wp:status>
+<wp:post_name><![CDATA[second-thoughts__trashed]]></wp:post_name>
+<wp:post_date>2021-04-05 10:00:00</wp:post_date><wp:post_date_gmt>2021-04-05 08:00:00</wp:post_date_gmt>
+<content:encoded><![CDATA[I said too much.]]></content:encoded>
+<wp:postmeta><wp:meta_key>_wp_trash_meta_status</wp:meta_key><wp:meta_value><![CDATA[publish]]></wp:meta_value></wp:postmeta>
+<wp:postmeta><wp:meta_key>_wp_trash_meta_time</wp:meta_key><wp:meta_value><![CDATA[1700000000]]></wp:meta_value></wp:postmeta>
+<wp:postmeta><wp:meta_key>_wp_desired_post_slug</wp:meta_key><wp:meta_value><![CDATA[second-thoughts]]></wp:meta_value></wp:postmeta>
+<wp:postmeta><wp:meta_key>_wp_trash_meta_comments_status</wp:meta_key><wp:meta_value><![CDATA[a:3:{i:31;s:1:"1";i:32;s:1:"0";i:33;s:4:"spam";}]]></wp:meta_value></wp:postmeta>
+<wp:comment><wp:comment_id>31</wp:comment_id><wp:comment_author>Cy</wp:comment_author>
+<wp:comment_content><![CDATA[Kept thought]]></wp:comment_content>
+<wp:comment_approved>post-trashed</wp:comment_approved><wp:comment_type>comment</wp:comment_type></wp:comment>
+<wp:comment><wp:comment_id>32</wp:comment_id><wp:comment_author>Di</wp:comment_author>
+<wp:comment_content><![CDATA[Held thought]]></wp:comment_content>
+<wp:comment_approved>post-trashed</wp:comment_approved><wp:comment_type>comment</wp:comment_type></wp:comment>
+<wp:comment><wp:comment_id>33</wp:comment_id><wp:comment_author>Ed</wp:comment_author>
+<wp:comment_content><![CDATA[Buy now]]></wp:comment_content>
+<wp:comment_approved>post-trashed</wp:comment_approved><wp:comment_type>comment</wp:comment_type></wp:comment>
+<wp:comment><wp:comment_id>34</wp:comment_id><wp:comment_author>Fa</wp:comment_author>
+<wp:comment_content><![CDATA[Not in the meta]]></wp:comment_content>
+<wp:comment_approved>post-trashed</wp:comment_approved><wp:comment_type>comment</wp:comment_type></wp:comment>
+</item>
+<item><title>Old page</title><wp:post_id>22</wp:post_id><wp:post_type>page</wp:post_type>
+<wp:status>trash</wp:status><wp:post_name>old-page__trashed</wp:post_name>
+<wp:post_date>2019-01-01 00:00:00</wp:post_date><wp:post_date_gmt>0000-00-00 00:00:00</wp:post_date_gmt></item>
+<item><title>Photo</title><wp:post_id>23</wp:post_id><wp:post_type>attachment</wp:post_type>
+<wp:status>trash</wp:status><wp:attachment_url>https://old.example/a.jpg</wp:attachment_url></item>
+</channel></rss>
+"""
+
+
+@pytest.mark.django_db
+def test_trashed_items_come_into_the_trash_as_they_were(client, tmp_path):
+    from plnet.publishing import services
+    from plnet.publishing.models import Tombstone
+
+    path = tmp_path / "trashed.xml"
+    path.write_text(TRASHED)
+    before = datetime.now(UTC)
+    summary = import_wxr(path)
+    assert Post.objects.trashed().count() == trashed_items(path) == 2
+    assert (summary.created["post"], summary.created["page"]) == (1, 1)
+    assert summary.skipped["item in WordPress's trash"] == 1  # the attachment
+    assert not Attachment.objects.exists()
+
+    post = Post.objects.get(wp_post_id=21)
+    assert (post.status, post.trashed_from, post.slug) == ("trash", "published", "second-thoughts")
+    assert post.trashed_at == datetime.fromtimestamp(1700000000, tz=UTC)
+    states = dict(post.comments.values_list("wp_comment_id", "state"))
+    assert states == {31: "approved", 32: "pending", 33: "spam", 34: "trash"}
+    assert +summary.comments == Counter(approved=1, pending=1, spam=1, trash=1)
+    url = post.get_absolute_url()
+    assert url == "/2021/04/05/second-thoughts/"
+    assert Tombstone.objects.filter(path=url).exists()
+    assert client.get(url).status_code == 410
+    assert client.get("/?p=21").status_code == 410  # its old address too
+
+    page = Post.objects.get(wp_post_id=22)  # no trash meta: a draft, trashed at import time
+    assert (page.status, page.trashed_from, page.slug) == ("trash", "draft", "old-page")
+    assert page.trashed_at >= before and page.date_floating
+    assert not Tombstone.objects.filter(path=page.get_absolute_url()).exists()
+
+    services.restore_post(post)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "Kept thought" in response.content.decode()
+    assert "Held thought" not in response.content.decode()
+    assert not Tombstone.objects.exists()
+
+    again = import_wxr(path)  # importing again changes nothing, the restore included
+    assert (again.unchanged["post"], again.conflicts) == (1, [])
+    assert Post.objects.get(pk=post.pk).status == "published"
