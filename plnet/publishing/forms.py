@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth import get_user_model
 
 from plnet.core.ids import IdMultipleChoiceField
 
@@ -187,3 +188,56 @@ class PostAdminForm(forms.ModelForm):
             if problem:
                 self.add_error("slug", problem)
         return data
+
+
+class WordPressImportForm(forms.Form):
+    """The import page: the WXR file (streamed to disk by `imports.WxrUploadHandler` before this
+    form sees it) and the author options of `plnet import-wordpress`."""
+
+    file = forms.FileField(
+        label="WordPress export file (.xml)",
+        help_text="In WordPress: Tools → Export → All content → Download Export File.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".xml,application/xml,text/xml"}),
+    )
+    author_default = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        to_field_name="username",
+        label="Author of items that name none",
+        empty_label="(nobody)",
+    )
+    author_map = forms.CharField(
+        required=False,
+        label="Give an export author's items to an existing user",
+        help_text="One LOGIN=USERNAME a line, e.g. mythz=ana (no account is made for LOGIN).",
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
+    )
+    dry_run = forms.BooleanField(
+        required=False, label="Dry run: read and check everything, import nothing"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        users = get_user_model().objects.filter(is_active=True).order_by("username")
+        self.fields["author_default"].queryset = users
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not (upload.name or "").lower().endswith(".xml"):
+            raise forms.ValidationError("Choose the .xml file WordPress exported (Tools → Export).")
+        return upload
+
+    def clean_author_map(self) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for number, line in enumerate(self.cleaned_data["author_map"].splitlines(), 1):
+            if not line.strip():
+                continue
+            login, equals, username = (part.strip() for part in line.partition("="))
+            if not (equals and login and username):
+                raise forms.ValidationError(
+                    f"Line {number}: write LOGIN=USERNAME, e.g. mythz=ana (not {line.strip()!r})."
+                )
+            if not get_user_model().objects.filter(username=username).exists():
+                raise forms.ValidationError(f"Line {number}: there is no user named {username!r}.")
+            found[login] = username
+        return found

@@ -8,7 +8,7 @@ path (/about/team/) is the catch-all at the end, so a page can never shadow an a
 from django.urls import path, re_path
 from django.views.decorators.http import conditional_page
 
-from . import feeds, views
+from . import feeds, import_views, views
 
 
 def feed(view_class):
@@ -63,6 +63,10 @@ urlpatterns = [
     path("write/posts/", views.my_posts, name="my_posts"),
     path("write/<int:pk>/", views.write, name="edit"),
     path("write/<int:pk>/delete/", views.delete, name="delete"),
+    # the WordPress import page (staff)
+    path("write/import/", import_views.import_wordpress, name="import"),
+    path("write/import/<int:pk>/", import_views.import_run, name="import_run"),
+    path("write/import/<int:pk>/cancel/", import_views.cancel_import, name="import_cancel"),
     # pages last: any other nested path
     re_path(rf"^(?P<path>{PATH})/$", views.page_detail, name="page"),
 ]

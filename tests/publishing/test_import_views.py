@@ -1,0 +1,269 @@
+"""The WordPress import page: staff only, upload checks (type, size cap, CSRF, author options),
+one import at a time, and the run's status page (refresh while running, summary at the end).
+
+In tests the ImmediateBackend runs the import task as soon as the upload's transaction commits,
+so a POST that is accepted has imported (or refused) the file by the time it answers.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+
+from plnet.publishing.models import ImportRun, Post
+from tests.conftest import CORPUS
+
+WXR = CORPUS / "wxr"
+SMALL = WXR / "wordpress-importer" / "small-export.xml"
+URL = "/write/import/"
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def imports_root(settings, tmp_path):
+    settings.IMPORTS_ROOT = tmp_path / "imports"
+    return settings.IMPORTS_ROOT
+
+
+@pytest.fixture
+def staff(django_user_model):
+    return django_user_model.objects.create_user(
+        username="boss", password="pw-boss-123!", is_staff=True
+    )
+
+
+@pytest.fixture
+def staff_client(client, staff):
+    client.force_login(staff)
+    return client
+
+
+def upload(path, name=None, **fields):
+    return {"file": SimpleUploadedFile(name or path.name, path.read_bytes()), **fields}
+
+
+def stored_files(root) -> list:
+    return sorted(root.iterdir()) if root.exists() else []
+
+
+# --- who may --------------------------------------------------------------------------------
+
+
+def test_anonymous_is_sent_to_sign_in(client, imports_root):
+    for url in (URL, "/write/import/1/"):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"] == f"{reverse('login')}?next={url}"
+    response = client.post(URL, upload(SMALL))
+    assert response.status_code == 302
+    assert ImportRun.objects.count() == 0
+    assert stored_files(imports_root) == []
+
+
+def test_signed_in_non_staff_is_refused(client, django_user_model, imports_root):
+    user = django_user_model.objects.create_user(username="ana", password="pw-ana-123!")
+    user.user_permissions.add(Permission.objects.get(codename="add_post"))
+    client.force_login(user)
+    assert client.get(URL).status_code == 403
+    assert client.post(URL, upload(SMALL)).status_code == 403
+    run = ImportRun.objects.create(file_name="x.xml", size=1)
+    assert client.get(f"/write/import/{run.pk}/").status_code == 403
+    assert client.post(f"/write/import/{run.pk}/cancel/").status_code == 403
+    assert ImportRun.objects.get().state == "queued"
+    assert Post.objects.count() == 0
+    assert stored_files(imports_root) == []
+
+
+def test_the_page_is_linked_for_staff_only(staff_client, client, django_user_model):
+    assert 'href="/write/import/"' in staff_client.get("/").content.decode()
+    other = Client()
+    other.force_login(django_user_model.objects.create_user(username="ana"))
+    assert 'href="/write/import/"' not in other.get("/").content.decode()
+
+
+def test_the_form_has_a_label_for_every_input(staff_client):
+    html = staff_client.get(URL).content.decode()
+    assert 'enctype="multipart/form-data"' in html
+    ids = set(re.findall(r'<(?:input|select|textarea)[^>]*\bid="([^"]+)"', html))
+    assert {"id_file", "id_author_default", "id_author_map", "id_dry_run"} <= ids
+    for field_id in ids - {"site-search"}:
+        assert f'for="{field_id}"' in html
+
+
+# --- uploads ---------------------------------------------------------------------------------
+
+
+def test_an_upload_is_imported_and_its_page_shows_the_summary(staff_client, imports_root):
+    response = staff_client.post(URL, upload(SMALL))
+    run = ImportRun.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/write/import/{run.pk}/"
+    assert run.state == "done"
+    assert (run.file_name, run.size) == ("small-export.xml", SMALL.stat().st_size)
+    items = len(ET.parse(SMALL).getroot().find("channel").findall("item"))
+    assert run.items_read == items
+    page = staff_client.get(response["Location"]).content.decode()
+    assert 'http-equiv="refresh"' not in page
+    assert f"{items} items" in page
+    assert "Imported small-export.xml (http://localhost)" in page
+    assert '<progress id="import-progress" max="100" value="100"' in page
+    for post in Post.objects.filter(status="published"):
+        assert f'href="{post.get_absolute_url()}"' in page
+    assert stored_files(imports_root) == []
+    # and the page lists it among past imports
+    assert (
+        f'href="/write/import/{run.pk}/">small-export.xml</a>'
+        in staff_client.get(URL).content.decode()
+    )
+
+
+def test_a_file_that_is_not_xml_by_name_is_refused(staff_client, imports_root):
+    response = staff_client.post(URL, upload(SMALL, name="export.txt"))
+    assert response.status_code == 400
+    assert "Choose the .xml file WordPress exported" in response.content.decode()
+    assert ImportRun.objects.count() == 0
+    assert stored_files(imports_root) == []
+
+
+def test_an_empty_or_missing_file_is_refused(staff_client, imports_root):
+    assert staff_client.post(URL, {}).status_code == 400
+    empty = {"file": SimpleUploadedFile("export.xml", b"")}
+    response = staff_client.post(URL, empty)
+    assert response.status_code == 400
+    assert "The submitted file is empty." in response.content.decode()
+    assert ImportRun.objects.count() == 0
+    assert stored_files(imports_root) == []
+
+
+def test_a_declared_size_over_the_cap_is_refused_before_reading(staff_client, settings):
+    settings.IMPORT_MAX_BYTES = 1000
+    response = staff_client.post(URL, upload(SMALL), CONTENT_LENGTH=str(1000 + 64 * 1024 + 1))
+    assert response.status_code == 413
+    assert "larger than the 1000\xa0bytes this page accepts" in response.content.decode()
+    assert ImportRun.objects.count() == 0
+
+
+def test_a_file_over_the_cap_is_stopped_while_streaming(staff_client, settings, imports_root):
+    size = SMALL.stat().st_size
+    settings.IMPORT_MAX_BYTES = size - 1  # the request is within the allowance: read, then cut
+    response = staff_client.post(URL, upload(SMALL))
+    assert response.status_code == 413
+    assert "PLNET_IMPORT_MAX_BYTES" in response.content.decode()
+    assert ImportRun.objects.count() == 0
+    assert stored_files(imports_root) == []
+    settings.IMPORT_MAX_BYTES = size  # exactly the cap is fine
+    assert staff_client.post(URL, upload(SMALL)).status_code == 302
+
+
+def test_csrf_is_checked_and_the_file_is_not_kept(staff, imports_root):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(staff)
+    response = client.post(URL, upload(SMALL))
+    assert response.status_code == 403
+    assert ImportRun.objects.count() == 0
+    assert stored_files(imports_root) == []
+    token = client.get(URL).cookies["csrftoken"].value
+    response = client.post(URL, upload(SMALL, csrfmiddlewaretoken=token))
+    assert response.status_code == 302
+
+
+def test_author_options_reach_the_import(staff_client, django_user_model):
+    ana = django_user_model.objects.create_user(username="ana")
+    response = staff_client.post(
+        URL, upload(SMALL, author_default="boss", author_map="admin=ana\n\n editor = ana ")
+    )
+    run = ImportRun.objects.get()
+    assert response.status_code == 302
+    assert run.author_default == "boss"
+    assert run.author_map == {"admin": "ana", "editor": "ana"}
+    assert run.state == "done"
+    assert not django_user_model.objects.filter(username__in=["admin", "editor"]).exists()
+    assert Post.objects.filter(author=ana).exists()
+
+
+def test_an_author_map_naming_nobody_is_refused(staff_client, imports_root):
+    response = staff_client.post(URL, upload(SMALL, author_map="admin=nobody-here"))
+    assert response.status_code == 400
+    assert "Line 1: there is no user named &#x27;nobody-here&#x27;." in response.content.decode()
+    response = staff_client.post(URL, upload(SMALL, author_map="admin"))
+    assert "Line 1: write LOGIN=USERNAME" in response.content.decode()
+    assert ImportRun.objects.count() == 0
+    assert stored_files(imports_root) == []
+
+
+def test_dry_run_writes_nothing_but_the_run(staff_client):
+    staff_client.post(URL, upload(SMALL, dry_run="on"))
+    run = ImportRun.objects.get()
+    assert run.state == "done" and run.dry_run
+    assert run.summary_lines[0] == "Would import small-export.xml (http://localhost)"
+    assert Post.objects.count() == 0
+
+
+def test_a_refused_file_fails_the_run_naming_its_line(staff_client, imports_root):
+    path = WXR / "wordpress-importer" / "malformed.xml"
+    try:
+        ET.parse(path)
+    except ET.ParseError as exc:
+        line = exc.position[0]
+    response = staff_client.post(URL, upload(path))
+    run = ImportRun.objects.get()
+    assert run.state == "failed"
+    assert run.error.startswith(f"malformed.xml, line {line}: There was an error when reading")
+    assert run.error.endswith("(nothing imported)")
+    page = staff_client.get(response["Location"]).content.decode()
+    assert f"malformed.xml, line {line}:" in page
+    assert 'http-equiv="refresh"' not in page
+    assert Post.objects.count() == 0
+    assert stored_files(imports_root) == []
+
+
+def test_one_import_at_a_time(staff_client, staff, imports_root):
+    waiting = ImportRun.objects.create(user=staff, file_name="first.xml", size=10)
+    response = staff_client.post(URL, upload(SMALL))
+    assert response.status_code == 409
+    assert "Another import (first.xml) is waiting for the worker" in response.content.decode()
+    assert ImportRun.objects.count() == 1
+    assert stored_files(imports_root) == []
+    # the queued run's page refreshes itself and offers to cancel it
+    page = staff_client.get(f"/write/import/{waiting.pk}/").content.decode()
+    assert '<meta http-equiv="refresh" content="2">' in page
+    staff_client.post(f"/write/import/{waiting.pk}/cancel/")
+    waiting.refresh_from_db()
+    assert waiting.state == "failed"
+    assert waiting.error == "cancelled by boss before it started"
+    assert staff_client.post(URL, upload(SMALL)).status_code == 302
+
+
+def test_a_finished_run_cannot_be_cancelled(staff_client):
+    staff_client.post(URL, upload(SMALL))
+    run = ImportRun.objects.get()
+    response = staff_client.post(f"/write/import/{run.pk}/cancel/", follow=True)
+    assert "it cannot be cancelled" in response.content.decode()
+    run.refresh_from_db()
+    assert run.state == "done"
+
+
+def test_past_runs_are_listed_newest_first(staff_client, staff):
+    for name in ("a.xml", "b.xml", "c.xml"):
+        ImportRun.objects.create(user=staff, file_name=name, size=1, state="done")
+    html = staff_client.get(URL).content.decode()
+    assert html.index("c.xml") < html.index("b.xml") < html.index("a.xml")
+
+
+def test_a_missing_run_is_404(staff_client):
+    assert staff_client.get("/write/import/999/").status_code == 404
+
+
+def test_admin_lists_runs_and_add_leads_to_the_page(client, django_user_model):
+    admin = django_user_model.objects.create_superuser(username="root", password="pw-root-1!")
+    client.force_login(admin)
+    assert "/admin/publishing/importrun/" in client.get("/admin/").content.decode()
+    response = client.get("/admin/publishing/importrun/add/")
+    assert response.status_code == 302 and response["Location"] == URL
