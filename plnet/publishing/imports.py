@@ -248,7 +248,13 @@ def _import(run: ImportRun) -> ImportSummary:
     with stored_path(run).open("rb") as stream:
         summary = import_wxr(
             stream,
-            progress=ProgressWriter(run.pk, stream, run.size),
+            progress=ProgressWriter(
+                run.pk,
+                stream,
+                run.size,
+                every_items=PROGRESS_EVERY_ITEMS,
+                every_seconds=PROGRESS_EVERY_SECONDS,
+            ),
             author_default=run.author_default or None,
             author_map=run.author_map or None,
             dry_run=run.dry_run,
