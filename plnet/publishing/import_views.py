@@ -106,6 +106,8 @@ def import_run(request, pk):
     if (answer := _staff_only(request)) is not None:
         return answer
     run = get_object_or_404(ImportRun.objects.select_related("user"), pk=pk)
+    if run.state == ImportRun.State.RUNNING and imports.fail_stale_runs():
+        run.refresh_from_db()  # its worker stopped: say so rather than refresh for ever
     posts = imports.imported_posts(run)
     context = {
         "run": run,

@@ -7,15 +7,19 @@ so a POST that is accepted has imported (or refused) the file by the time it ans
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import xml.etree.ElementTree as ET
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
+from plnet.publishing import imports
 from plnet.publishing.models import ImportRun, Post
 from tests.conftest import CORPUS
 
@@ -267,3 +271,30 @@ def test_admin_lists_runs_and_add_leads_to_the_page(client, django_user_model):
     assert "/admin/publishing/importrun/" in client.get("/admin/").content.decode()
     response = client.get("/admin/publishing/importrun/add/")
     assert response.status_code == 302 and response["Location"] == URL
+
+
+def test_a_running_run_shows_moving_progress_and_refreshes(staff_client, staff):
+    run = ImportRun.objects.create(
+        user=staff, file_name="big.xml", size=4000, state="running", started_at=timezone.now()
+    )
+    cache.set(imports.progress_key(run.pk), imports._progress_data(120, 345, 1000, 4000), 60)
+    page = staff_client.get(f"/write/import/{run.pk}/").content.decode()
+    assert '<meta http-equiv="refresh" content="2">' in page
+    assert "Importing</strong> — 120 items and 345 comments read" in page
+    assert '<progress id="import-progress" max="100" value="25">' in page
+    assert "25% of the file read" in page
+    cache.set(imports.progress_key(run.pk), imports._progress_data(240, 600, 3000, 4000), 60)
+    page = staff_client.get(f"/write/import/{run.pk}/").content.decode()
+    assert "240 items and 600 comments read" in page and 'value="75"' in page
+
+
+def test_a_run_whose_worker_stopped_is_shown_failed(staff_client, staff):
+    long_ago = timezone.now() - dt.timedelta(seconds=imports.STALE_AFTER_SECONDS + 1)
+    run = ImportRun.objects.create(
+        user=staff, file_name="big.xml", size=4000, state="running", started_at=long_ago
+    )
+    page = staff_client.get(f"/write/import/{run.pk}/").content.decode()
+    assert 'http-equiv="refresh"' not in page
+    assert "stopped without finishing" in page
+    run.refresh_from_db()
+    assert run.state == "failed"
