@@ -190,15 +190,28 @@ class PostAdminForm(forms.ModelForm):
         return data
 
 
-class WordPressImportForm(forms.Form):
-    """The import page: the WXR file (streamed to disk by `imports.WxrUploadHandler` before this
-    form sees it) and the author options of `plnet import-wordpress`."""
+class WxrUploadForm(forms.Form):
+    """The import page's first step: the WXR file (streamed to disk by
+    `imports.WxrUploadHandler` before this form sees it)."""
 
     file = forms.FileField(
         label="WordPress export file (.xml)",
         help_text="In WordPress: Tools → Export → All content → Download Export File.",
         widget=forms.ClearableFileInput(attrs={"accept": ".xml,application/xml,text/xml"}),
     )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not (upload.name or "").lower().endswith(".xml"):
+            raise forms.ValidationError("Choose the .xml file WordPress exported (Tools → Export).")
+        return upload
+
+
+class ImportOptionsForm(forms.Form):
+    """The second step, once the file is stored: the options of `plnet import-wordpress` — for
+    each author login the file declares, a new account or an existing user (`author_<n>`), the
+    author of items that name none, further LOGIN=USERNAME lines, and the dry run."""
+
     author_default = forms.ModelChoiceField(
         queryset=None,
         required=False,
@@ -208,24 +221,30 @@ class WordPressImportForm(forms.Form):
     )
     author_map = forms.CharField(
         required=False,
-        label="Give an export author's items to an existing user",
-        help_text="One LOGIN=USERNAME a line, e.g. mythz=ana (no account is made for LOGIN).",
+        label="Other authors to give to an existing user",
+        help_text="For logins the file does not declare (older exports name authors only on "
+        "their items): one LOGIN=USERNAME a line, e.g. mythz=ana.",
         widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
     )
     dry_run = forms.BooleanField(
         required=False, label="Dry run: read and check everything, import nothing"
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, logins=(), **kwargs):
         super().__init__(*args, **kwargs)
         users = get_user_model().objects.filter(is_active=True).order_by("username")
         self.fields["author_default"].queryset = users
+        names = list(users.values_list("username", flat=True))
+        self.logins = list(logins)
+        for n, login in enumerate(self.logins):
+            self.fields[f"author_{n}"] = forms.ChoiceField(
+                label=f"Posts and pages by {login}",
+                required=False,
+                choices=[("", f"a new account ({login})"), *((u, u) for u in names)],
+            )
 
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if not (upload.name or "").lower().endswith(".xml"):
-            raise forms.ValidationError("Choose the .xml file WordPress exported (Tools → Export).")
-        return upload
+    def login_fields(self):
+        return [self[f"author_{n}"] for n in range(len(self.logins))]
 
     def clean_author_map(self) -> dict[str, str]:
         found: dict[str, str] = {}
@@ -241,3 +260,11 @@ class WordPressImportForm(forms.Form):
                 raise forms.ValidationError(f"Line {number}: there is no user named {username!r}.")
             found[login] = username
         return found
+
+    def chosen_map(self) -> dict[str, str]:
+        """The logins given to existing users: the lines typed, then the choices per login."""
+        chosen = dict(self.cleaned_data["author_map"])
+        for n, login in enumerate(self.logins):
+            if self.cleaned_data.get(f"author_{n}"):
+                chosen[login] = self.cleaned_data[f"author_{n}"]
+        return chosen

@@ -7,6 +7,10 @@ dropped past `settings.IMPORT_MAX_BYTES`. `start_import` records the run and enq
 `plnet.publishing.tasks.run_wordpress_import` after commit; `run_import` (what the task calls)
 imports the file with `plnet.publishing.wordpress.import_wxr` and removes it whatever happens.
 
+Two steps, as WordPress's importer has: `receive_upload` stores the file as an "uploaded" run
+and reads the author logins it declares (a file refused by then fails at once); the staff member
+then chooses, per login, a new account or an existing user, and `start_import` queues the run.
+
 **Where progress lives while a run is running.** `import_wxr` writes everything in one
 transaction, so that a refused file leaves nothing behind. A progress count written to the
 `ImportRun` row from inside it would stay invisible to every other connection until the very
@@ -22,12 +26,14 @@ itself changes only in short transactions of its own, before the import (queued 
 committed first, so other connections see "running") and after it (the final counts and summary,
 or the error). The cache entry is also the run's heartbeat: a run that has not moved for
 `STALE_AFTER_SECONDS` (the worker was stopped mid-import: its transaction rolled back) is
-marked failed by the next upload, so it cannot hold the one import slot forever.
+marked failed by the next upload, so it cannot hold the one import slot forever; an upload left
+without author choices for `UNSTARTED_AFTER_SECONDS` is failed too, and its file removed.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import logging
 import os
 import secrets
@@ -42,6 +48,7 @@ from django.core.files.uploadhandler import FileUploadHandler, SkipFile, StopUpl
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from plnet.protocols import wxr
 from plnet.protocols.wxr import WxrError
 
 from .models import ImportRun, Post
@@ -52,6 +59,7 @@ logger = logging.getLogger(__name__)
 PROGRESS_EVERY_ITEMS = 100
 PROGRESS_EVERY_SECONDS = 1.0
 STALE_AFTER_SECONDS = 15 * 60
+UNSTARTED_AFTER_SECONDS = 60 * 60
 # What a multipart form adds around the file (boundaries, the other fields): a request declaring
 # more than the cap plus this is refused before its body is read.
 FORM_ALLOWANCE = 64 * 1024
@@ -137,37 +145,74 @@ class WxrUploadHandler(FileUploadHandler):
 # --- starting, running, finishing ----------------------------------------------------------------
 
 
-def start_import(
-    *,
-    user,
-    upload: StoredUpload,
-    dry_run: bool = False,
-    author_default: str = "",
-    author_map: dict[str, str] | None = None,
-) -> ImportRun:
-    """Record an import of the stored upload and enqueue it after commit.
+def receive_upload(*, user, upload: StoredUpload) -> ImportRun:
+    """Record a stored upload as an "uploaded" run, with the author logins the file declares.
 
     Raises ImportBusy (nothing recorded; the caller keeps the file to remove) when another
-    import is queued or running. Runs that stopped without finishing are failed first.
+    import is queued or running. A file refused while its authors are read (not XML, a DOCTYPE,
+    not WXR…) ends the run failed at once, naming the line, and its file is removed.
     """
-    from .tasks import run_wordpress_import
-
     with transaction.atomic():
-        fail_stale_runs()
-        busy = ImportRun.objects.active().newest_first().first()
-        if busy is not None:
-            raise ImportBusy(busy)
+        _refuse_when_busy()
         run = ImportRun.objects.create(
             user=user,
             file_name=(upload.name or "")[:255],
             size=upload.size,
             stored_name=upload.path.name,
-            dry_run=dry_run,
-            author_default=author_default or "",
-            author_map=author_map or {},
         )
+    try:
+        run.authors = declared_authors(upload.path)
+    except WxrError as exc:
+        _end(run, ImportRun.State.FAILED, f"{run.file_name}, line {exc.line}: {exc.message}")
+        _remove_upload(run)
+    else:
+        run.save(update_fields=["authors"])
+    return run
+
+
+def declared_authors(path: Path) -> list[str]:
+    """The logins of the `<wp:author>` blocks, which come before the first item (WXR 1.1+;
+    WXR 1.0 files declare none). Reads no further than the first item; raises WxrError."""
+    logins: dict[str, None] = {}
+    for record in wxr.parse(path):
+        if isinstance(record, wxr.WxrItem):
+            break
+        if isinstance(record, wxr.WxrAuthor) and record.login.strip():
+            logins[record.login.strip()] = None
+    return list(logins)
+
+
+def start_import(
+    run: ImportRun,
+    *,
+    dry_run: bool = False,
+    author_default: str = "",
+    author_map: dict[str, str] | None = None,
+) -> ImportRun:
+    """Queue an uploaded run with its options and enqueue its task after commit.
+
+    Raises ImportBusy when another import is queued or running, and ValueError when the run
+    is no longer waiting for its options (started twice, cancelled)."""
+    from .tasks import run_wordpress_import
+
+    with transaction.atomic():
+        run = ImportRun.objects.select_for_update().get(pk=run.pk)
+        if run.state != ImportRun.State.UPLOADED:
+            raise ValueError(f"import #{run.pk} is {run.state}, not waiting for its options")
+        _refuse_when_busy()
+        run.dry_run, run.author_default = dry_run, author_default or ""
+        run.author_map = author_map or {}
+        run.move_to(ImportRun.State.QUEUED)
+        run.save()
         transaction.on_commit(lambda: run_wordpress_import.enqueue(run.pk))
     return run
+
+
+def _refuse_when_busy() -> None:
+    fail_stale_runs()
+    busy = ImportRun.objects.active().newest_first().first()
+    if busy is not None:
+        raise ImportBusy(busy)
 
 
 def run_import(run_id: int) -> ImportRun | None:
@@ -203,10 +248,14 @@ def run_import(run_id: int) -> ImportRun | None:
 
 
 def cancel_import(run: ImportRun, user) -> bool:
-    """Fail a run still waiting for the worker (and remove its file); False if it had started."""
+    """Fail a run not started yet (uploaded, or waiting for the worker) and remove its file;
+    False if it had started."""
     with transaction.atomic():
         locked = ImportRun.objects.select_for_update().filter(pk=run.pk).first()
-        if locked is None or locked.state != ImportRun.State.QUEUED:
+        if locked is None or locked.state not in {
+            ImportRun.State.UPLOADED,
+            ImportRun.State.QUEUED,
+        }:
             return False
         locked.move_to(ImportRun.State.FAILED, f"cancelled by {user} before it started")
         locked.save()
@@ -216,8 +265,15 @@ def cancel_import(run: ImportRun, user) -> bool:
 
 def fail_stale_runs() -> int:
     """Fail the running runs whose progress has not moved for STALE_AFTER_SECONDS (their
-    worker stopped; the import's transaction was rolled back). Returns how many."""
+    worker stopped; the import's transaction was rolled back), and the uploads left without
+    author choices for UNSTARTED_AFTER_SECONDS (their files removed). Returns how many."""
     failed = 0
+    left = timezone.now() - dt.timedelta(seconds=UNSTARTED_AFTER_SECONDS)
+    for run in ImportRun.objects.filter(state=ImportRun.State.UPLOADED, created_at__lt=left):
+        run.move_to(ImportRun.State.FAILED, "not started within an hour of its upload")
+        run.save()
+        _remove_upload(run)
+        failed += 1
     for run in ImportRun.objects.running():
         last = _heartbeat(run)
         if last is not None and time.time() - last < STALE_AFTER_SECONDS:

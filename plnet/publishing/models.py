@@ -459,21 +459,25 @@ class ImportRunQuerySet(models.QuerySet):
 class ImportRun(models.Model):
     """One WordPress export uploaded on the import page, and what importing it did.
 
-    Lifecycle: queued (the file is stored, the task enqueued) → running (the worker is importing)
-    → done (the summary is kept) | failed (the one-line `error`; nothing was imported). A queued
-    run can also fail without running (cancelled, or another import held the slot). At most one
-    run is running at a time (a database constraint); the import page also refuses a new upload
-    while one is queued or running. While running, progress lives in the shared cache, not in
-    this row (see `plnet.publishing.imports`); the counts here are the final ones.
+    Lifecycle: uploaded (the file is stored and its `authors` read; the staff member chooses
+    how they come across) → queued (the task is enqueued) → running (the worker is importing)
+    → done (the summary is kept) | failed (the one-line `error`; nothing was imported). An
+    uploaded or queued run can also fail without running (a file refused at once, cancelled,
+    left unstarted, or another import held the slot). At most one run is running at a time (a
+    database constraint); the import page also refuses to queue one while another is queued or
+    running. While running, progress lives in the shared cache, not in this row (see
+    `plnet.publishing.imports`); the counts here are the final ones.
     """
 
     class State(models.TextChoices):
+        UPLOADED = "uploaded", "Waiting for your author choices"
         QUEUED = "queued", "Waiting for the worker"
         RUNNING = "running", "Importing"
         DONE = "done", "Done"
         FAILED = "failed", "Failed"
 
     TRANSITIONS = {
+        State.UPLOADED: {State.QUEUED, State.FAILED},
         State.QUEUED: {State.RUNNING, State.FAILED},
         State.RUNNING: {State.DONE, State.FAILED},
         State.DONE: set(),
@@ -491,10 +495,13 @@ class ImportRun(models.Model):
         editable=False,
         help_text="Random name of the stored upload under IMPORTS_ROOT; empty once removed.",
     )
+    authors = models.JSONField(
+        default=list, blank=True, help_text="The logins the file declares (<wp:author>)."
+    )
     dry_run = models.BooleanField(default=False)
     author_default = models.CharField(max_length=150, blank=True)
     author_map = models.JSONField(default=dict, blank=True)
-    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.UPLOADED)
     site = models.CharField(max_length=1000, blank=True)
     items_read = models.PositiveIntegerField(default=0)
     comments_read = models.PositiveIntegerField(default=0)
@@ -522,6 +529,7 @@ class ImportRun(models.Model):
 
     @property
     def is_active(self) -> bool:
+        """Queued or running: the page refreshes itself."""
         return self.state in {self.State.QUEUED, self.State.RUNNING}
 
     def move_to(self, state: str, error: str = "") -> None:

@@ -66,6 +66,7 @@ urlpatterns = [
     # the WordPress import page (staff)
     path("write/import/", import_views.import_wordpress, name="import"),
     path("write/import/<int:pk>/", import_views.import_run, name="import_run"),
+    path("write/import/<int:pk>/start/", import_views.start_import, name="import_start"),
     path("write/import/<int:pk>/cancel/", import_views.cancel_import, name="import_cancel"),
     # pages last: any other nested path
     re_path(rf"^(?P<path>{PATH})/$", views.page_detail, name="page"),

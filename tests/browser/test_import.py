@@ -1,5 +1,5 @@
-"""A staff member imports a small WordPress export from the import page in real Chromium and
-sees the summary, then opens an imported post from it."""
+"""A staff member imports a small WordPress export from the import page in real Chromium: uploads
+it, gives one of its authors to their own account, sees the summary, opens an imported post."""
 
 from __future__ import annotations
 
@@ -36,9 +36,13 @@ def test_staff_uploads_an_export_and_sees_the_summary(
     assert page.locator("h1").inner_text() == "Import from WordPress"
 
     page.get_by_label("WordPress export file (.xml)").set_input_files(str(SMALL))
-    page.get_by_role("button", name="Upload and import").click()
+    page.get_by_role("button", name="Upload").click()
     run = ImportRun.objects.get()
     page.wait_for_url(f"**/write/import/{run.pk}/")
+    assert "Waiting for your author choices" in page.get_by_role("status").inner_text()
+    page.get_by_label("Posts and pages by admin", exact=True).select_option("boss")
+    page.get_by_role("button", name="Start the import").click()
+    page.wait_for_load_state()
 
     items = len(ET.parse(SMALL).getroot().find("channel").findall("item"))
     status = page.get_by_role("status").filter(has_text="Done")
@@ -48,6 +52,9 @@ def test_staff_uploads_an_export_and_sees_the_summary(
     assert page.locator("meta[http-equiv=refresh]").count() == 0
     assert list((tmp_path / "imports").iterdir()) == []
 
+    run.refresh_from_db()
+    assert run.author_map == {"admin": "boss"}
+    assert not django_user_model.objects.filter(username="admin").exists()
     post = Post.objects.filter(status="published", post_type="post").order_by("-published_at")[0]
     page.locator(".import-posts").get_by_role("link", name=post.title).click()
     page.wait_for_url(f"**{post.get_absolute_url()}")

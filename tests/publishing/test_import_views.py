@@ -1,8 +1,9 @@
 """The WordPress import page: staff only, upload checks (type, size cap, CSRF, author options),
 one import at a time, and the run's status page (refresh while running, summary at the end).
 
-In tests the ImmediateBackend runs the import task as soon as the upload's transaction commits,
-so a POST that is accepted has imported (or refused) the file by the time it answers.
+Two steps, as in WordPress: the upload stores the file and reads the logins it declares; the
+author choices then start the run. In tests the ImmediateBackend runs the import task as soon as
+that transaction commits, so an accepted start has imported the file by the time it answers.
 """
 
 from __future__ import annotations
@@ -53,6 +54,17 @@ def upload(path, name=None, **fields):
     return {"file": SimpleUploadedFile(name or path.name, path.read_bytes()), **fields}
 
 
+def import_file(client, path, name=None, **options):
+    """Upload, then start with these options; the run, and the start's response."""
+    response = client.post(URL, upload(path, name))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    run = ImportRun.objects.latest("id")
+    assert response["Location"] == f"/write/import/{run.pk}/"
+    started = client.post(f"/write/import/{run.pk}/start/", options)
+    run.refresh_from_db()
+    return run, started
+
+
 def stored_files(root) -> list:
     return sorted(root.iterdir()) if root.exists() else []
 
@@ -79,8 +91,9 @@ def test_signed_in_non_staff_is_refused(client, django_user_model, imports_root)
     assert client.post(URL, upload(SMALL)).status_code == 403
     run = ImportRun.objects.create(file_name="x.xml", size=1)
     assert client.get(f"/write/import/{run.pk}/").status_code == 403
+    assert client.post(f"/write/import/{run.pk}/start/").status_code == 403
     assert client.post(f"/write/import/{run.pk}/cancel/").status_code == 403
-    assert ImportRun.objects.get().state == "queued"
+    assert ImportRun.objects.get().state == "uploaded"
     assert Post.objects.count() == 0
     assert stored_files(imports_root) == []
 
@@ -92,25 +105,49 @@ def test_the_page_is_linked_for_staff_only(staff_client, client, django_user_mod
     assert 'href="/write/import/"' not in other.get("/").content.decode()
 
 
-def test_the_form_has_a_label_for_every_input(staff_client):
+def labelled_inputs(html: str) -> set[str]:
+    ids = set(re.findall(r'<(?:input|select|textarea)[^>]*\bid="([^"]+)"', html)) - {"site-search"}
+    for field_id in ids:
+        assert f'for="{field_id}"' in html
+    return ids
+
+
+def test_the_forms_have_a_label_for_every_input(staff_client):
     html = staff_client.get(URL).content.decode()
     assert 'enctype="multipart/form-data"' in html
-    ids = set(re.findall(r'<(?:input|select|textarea)[^>]*\bid="([^"]+)"', html))
-    assert {"id_file", "id_author_default", "id_author_map", "id_dry_run"} <= ids
-    for field_id in ids - {"site-search"}:
-        assert f'for="{field_id}"' in html
+    assert labelled_inputs(html) == {"id_file"}
+    staff_client.post(URL, upload(SMALL))
+    html = staff_client.get(f"/write/import/{ImportRun.objects.get().pk}/").content.decode()
+    assert labelled_inputs(html) == {
+        "id_author_0", "id_author_1", "id_author_2",
+        "id_author_default", "id_author_map", "id_dry_run",
+    }  # fmt: skip
 
 
-# --- uploads ---------------------------------------------------------------------------------
-
-
-def test_an_upload_is_imported_and_its_page_shows_the_summary(staff_client, imports_root):
+def test_the_upload_reads_the_declared_logins_and_waits(staff_client, imports_root):
     response = staff_client.post(URL, upload(SMALL))
     run = ImportRun.objects.get()
     assert response.status_code == 302
+    channel = ET.parse(SMALL).getroot().find("channel")
+    declared = [
+        "".join(a.find("{http://wordpress.org/export/1.1/}author_login").itertext())
+        for a in channel.findall("{http://wordpress.org/export/1.1/}author")
+    ]
+    assert run.state == "uploaded" and run.authors == declared == ["admin", "editor", "author"]
+    assert (run.file_name, run.size) == ("small-export.xml", SMALL.stat().st_size)
+    assert [p.name for p in stored_files(imports_root)] == [run.stored_name]
+    page = staff_client.get(response["Location"]).content.decode()
+    assert 'http-equiv="refresh"' not in page
+    assert '<option value="" selected>a new account (editor)</option>' in page
+    assert '<option value="boss">boss</option>' in page
+    assert Post.objects.count() == 0
+
+
+def test_an_upload_is_imported_and_its_page_shows_the_summary(staff_client, imports_root):
+    run, response = import_file(staff_client, SMALL)
+    assert response.status_code == 302
     assert response["Location"] == f"/write/import/{run.pk}/"
     assert run.state == "done"
-    assert (run.file_name, run.size) == ("small-export.xml", SMALL.stat().st_size)
     items = len(ET.parse(SMALL).getroot().find("channel").findall("item"))
     assert run.items_read == items
     page = staff_client.get(response["Location"]).content.decode()
@@ -122,10 +159,11 @@ def test_an_upload_is_imported_and_its_page_shows_the_summary(staff_client, impo
         assert f'href="{post.get_absolute_url()}"' in page
     assert stored_files(imports_root) == []
     # and the page lists it among past imports
-    assert (
-        f'href="/write/import/{run.pk}/">small-export.xml</a>'
-        in staff_client.get(URL).content.decode()
-    )
+    html = staff_client.get(URL).content.decode()
+    assert f'href="/write/import/{run.pk}/">small-export.xml</a>' in html
+    # starting it again does nothing
+    again = staff_client.post(f"/write/import/{run.pk}/start/")
+    assert again.status_code == 302 and ImportRun.objects.get().state == "done"
 
 
 def test_a_file_that_is_not_xml_by_name_is_refused(staff_client, imports_root):
@@ -163,7 +201,7 @@ def test_a_file_over_the_cap_is_stopped_while_streaming(staff_client, settings, 
     assert ImportRun.objects.count() == 0
     assert stored_files(imports_root) == []
     settings.IMPORT_MAX_BYTES = size  # exactly the cap is fine
-    assert staff_client.post(URL, upload(SMALL)).status_code == 302
+    assert import_file(staff_client, SMALL)[0].state == "done"
 
 
 def test_csrf_is_checked_and_the_file_is_not_kept(staff, imports_root):
@@ -178,33 +216,45 @@ def test_csrf_is_checked_and_the_file_is_not_kept(staff, imports_root):
     assert response.status_code == 302
 
 
-def test_author_options_reach_the_import(staff_client, django_user_model):
+def test_author_choices_reach_the_import(staff_client, django_user_model):
     ana = django_user_model.objects.create_user(username="ana")
-    response = staff_client.post(
-        URL, upload(SMALL, author_default="boss", author_map="admin=ana\n\n editor = ana ")
+    run, response = import_file(
+        staff_client,
+        SMALL,
+        author_0="ana",  # admin
+        author_1="",  # editor: a new account
+        author_default="boss",
+        author_map="author=ana\n\n",
     )
-    run = ImportRun.objects.get()
     assert response.status_code == 302
     assert run.author_default == "boss"
-    assert run.author_map == {"admin": "ana", "editor": "ana"}
+    assert run.author_map == {"admin": "ana", "author": "ana"}
     assert run.state == "done"
-    assert not django_user_model.objects.filter(username__in=["admin", "editor"]).exists()
+    usernames = set(django_user_model.objects.values_list("username", flat=True))
+    assert usernames == {"boss", "ana", "editor"}
     assert Post.objects.filter(author=ana).exists()
+    assert Post.objects.filter(author__username="editor").exists()
 
 
-def test_an_author_map_naming_nobody_is_refused(staff_client, imports_root):
-    response = staff_client.post(URL, upload(SMALL, author_map="admin=nobody-here"))
+def test_an_author_choice_naming_nobody_is_refused(staff_client, imports_root):
+    staff_client.post(URL, upload(SMALL))
+    run = ImportRun.objects.get()
+    start = f"/write/import/{run.pk}/start/"
+    response = staff_client.post(start, {"author_map": "admin=nobody-here"})
     assert response.status_code == 400
     assert "Line 1: there is no user named &#x27;nobody-here&#x27;." in response.content.decode()
-    response = staff_client.post(URL, upload(SMALL, author_map="admin"))
+    response = staff_client.post(start, {"author_map": "admin"})
     assert "Line 1: write LOGIN=USERNAME" in response.content.decode()
-    assert ImportRun.objects.count() == 0
-    assert stored_files(imports_root) == []
+    response = staff_client.post(start, {"author_0": "nobody-here"})
+    assert response.status_code == 400
+    assert "Select a valid choice." in response.content.decode()
+    run.refresh_from_db()
+    assert run.state == "uploaded" and Post.objects.count() == 0
+    assert [p.name for p in stored_files(imports_root)] == [run.stored_name]
 
 
 def test_dry_run_writes_nothing_but_the_run(staff_client):
-    staff_client.post(URL, upload(SMALL, dry_run="on"))
-    run = ImportRun.objects.get()
+    run, _ = import_file(staff_client, SMALL, dry_run="on")
     assert run.state == "done" and run.dry_run
     assert run.summary_lines[0] == "Would import small-export.xml (http://localhost)"
     assert Post.objects.count() == 0
@@ -216,8 +266,9 @@ def test_a_refused_file_fails_the_run_naming_its_line(staff_client, imports_root
         ET.parse(path)
     except ET.ParseError as exc:
         line = exc.position[0]
-    response = staff_client.post(URL, upload(path))
+    response = staff_client.post(URL, upload(path))  # refused as its authors are read
     run = ImportRun.objects.get()
+    assert response["Location"] == f"/write/import/{run.pk}/"
     assert run.state == "failed"
     assert run.error.startswith(f"malformed.xml, line {line}: There was an error when reading")
     assert run.error.endswith("(nothing imported)")
@@ -229,7 +280,7 @@ def test_a_refused_file_fails_the_run_naming_its_line(staff_client, imports_root
 
 
 def test_one_import_at_a_time(staff_client, staff, imports_root):
-    waiting = ImportRun.objects.create(user=staff, file_name="first.xml", size=10)
+    waiting = ImportRun.objects.create(user=staff, file_name="first.xml", size=10, state="queued")
     response = staff_client.post(URL, upload(SMALL))
     assert response.status_code == 409
     assert "Another import (first.xml) is waiting for the worker" in response.content.decode()
@@ -242,12 +293,38 @@ def test_one_import_at_a_time(staff_client, staff, imports_root):
     waiting.refresh_from_db()
     assert waiting.state == "failed"
     assert waiting.error == "cancelled by boss before it started"
-    assert staff_client.post(URL, upload(SMALL)).status_code == 302
+    assert import_file(staff_client, SMALL)[0].state == "done"
+
+
+def test_a_run_waiting_for_choices_cannot_start_while_another_is_queued(staff_client, staff):
+    staff_client.post(URL, upload(SMALL))
+    run = ImportRun.objects.get()
+    ImportRun.objects.create(user=staff, file_name="other.xml", size=10, state="queued")
+    response = staff_client.post(f"/write/import/{run.pk}/start/")
+    assert response.status_code == 409
+    assert "Another import (other.xml)" in response.content.decode()
+    run.refresh_from_db()
+    assert run.state == "uploaded"
+
+
+def test_an_upload_left_without_choices_can_be_cancelled_or_expires(staff_client, imports_root):
+    staff_client.post(URL, upload(SMALL))
+    run = ImportRun.objects.get()
+    staff_client.post(f"/write/import/{run.pk}/cancel/")
+    run.refresh_from_db()
+    assert run.state == "failed" and stored_files(imports_root) == []
+    staff_client.post(URL, upload(SMALL))
+    left = ImportRun.objects.latest("id")
+    ImportRun.objects.filter(pk=left.pk).update(
+        created_at=timezone.now() - dt.timedelta(seconds=imports.UNSTARTED_AFTER_SECONDS + 1)
+    )
+    page = staff_client.get(f"/write/import/{left.pk}/").content.decode()
+    assert "not started within an hour of its upload" in page
+    assert stored_files(imports_root) == []
 
 
 def test_a_finished_run_cannot_be_cancelled(staff_client):
-    staff_client.post(URL, upload(SMALL))
-    run = ImportRun.objects.get()
+    run, _ = import_file(staff_client, SMALL)
     response = staff_client.post(f"/write/import/{run.pk}/cancel/", follow=True)
     assert "it cannot be cancelled" in response.content.decode()
     run.refresh_from_db()

@@ -52,6 +52,7 @@ def queued_run(source, name=None, **fields) -> ImportRun:
         file_name=name or getattr(source, "name", "export.xml"),
         size=stored.stat().st_size,
         stored_name=stored.name,
+        state="queued",
         **fields,
     )
 
@@ -194,8 +195,55 @@ def test_a_stale_running_run_is_failed_by_the_next_upload(django_user_model):
     assert imports.fail_stale_runs() == 0
     upload = imports.StoredUpload(None, imports.imports_root() / "x.xml", "c.xml", 3, "text/xml")
     with pytest.raises(imports.ImportBusy) as busy:
-        imports.start_import(user=None, upload=upload)
+        imports.receive_upload(user=None, upload=upload)
     assert busy.value.run == live
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("name", "logins"),
+    [
+        ("real-blogs/mythz-blog-wordpress-3.3.1-wxr1.1.xml", None),
+        ("theme-test-data/themeunittestdata.wordpress.xml", None),
+        ("wordpress-importer/valid-wxr-1.0.xml", []),  # WXR 1.0 declares no authors
+    ],
+)
+def test_declared_authors_are_the_author_blocks(name, logins):
+    path = WXR / name
+    if logins is None:
+        logins = [
+            "".join(child.itertext()).strip()
+            for author in ET.parse(path).getroot().find("channel")
+            if author.tag.endswith("}author")
+            for child in author
+            if child.tag.endswith("}author_login")
+        ]
+        assert logins
+    assert imports.declared_authors(path) == logins
+
+
+@pytest.mark.django_db
+def test_a_file_refused_at_upload_fails_at_once(imports_root):
+    stored = imports.imports_root() / f"{'b' * 32}.xml"
+    stored.write_bytes(BILLION_LAUGHS)
+    upload = imports.StoredUpload(None, stored, "bomb.xml", len(BILLION_LAUGHS), "text/xml")
+    run = imports.receive_upload(user=None, upload=upload)
+    assert run.state == "failed"
+    assert run.error.startswith("bomb.xml, line 3: ")
+    assert run.error.endswith("a DOCTYPE is not allowed (entity declarations) (nothing imported)")
+    assert list(imports_root.iterdir()) == []
+
+
+@pytest.mark.django_db
+def test_start_import_queues_an_uploaded_run_once(django_capture_on_commit_callbacks):
+    run = queued_run(MYTHZ)
+    ImportRun.objects.filter(pk=run.pk).update(state="uploaded")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        started = imports.start_import(run, dry_run=True, author_map={"mythz": "x"})
+    assert len(callbacks) == 1
+    assert (started.state, started.dry_run, started.author_map) == ("queued", True, {"mythz": "x"})
+    with pytest.raises(ValueError):
+        imports.start_import(run)
 
 
 # --- progress -------------------------------------------------------------------------------------
