@@ -112,6 +112,7 @@ class Config:
     login_failure_limit: int = 5
     login_lockout_minutes: int = 15
     upload_max_bytes: int = 10_000_000
+    import_max_bytes: int = 268_435_456
     feed_min_interval_minutes: int = 15
     feed_max_interval_minutes: int = 1440
     feed_host_limit: int = 2
@@ -187,6 +188,11 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "PLNET_UPLOAD_MAX_BYTES": (
         "10000000",
         "Largest image the editor accepts, in bytes (stored in $PLNET_DATA_DIR/uploads).",
+    ),
+    "PLNET_IMPORT_MAX_BYTES": (
+        "268435456",
+        "Largest WordPress export (WXR) the import page accepts, in bytes (256 MiB); the command "
+        "line import has no limit.",
     ),
     "PLNET_FEED_MIN_INTERVAL_MINUTES": (
         "15",
@@ -297,6 +303,7 @@ def load_config(environ: dict[str, str] | None = None) -> Config:
             "PLNET_LOGIN_LOCKOUT_MINUTES", _get(env, "PLNET_LOGIN_LOCKOUT_MINUTES")
         ),
         upload_max_bytes=_int("PLNET_UPLOAD_MAX_BYTES", _get(env, "PLNET_UPLOAD_MAX_BYTES")),
+        import_max_bytes=_positive("PLNET_IMPORT_MAX_BYTES", env),
         feed_min_interval_minutes=feed_min,
         feed_max_interval_minutes=feed_max,
         feed_host_limit=_positive("PLNET_FEED_HOST_LIMIT", env),

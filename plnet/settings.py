@@ -149,6 +149,10 @@ MEDIA_URL = "/media/"
 # Images uploaded from the editor (plnet.publishing.uploads), served by a view at /media/.
 UPLOADS_ROOT = PLNET.data_dir / "uploads"
 MEDIA_ROOT = UPLOADS_ROOT
+# WordPress exports uploaded on the import page (plnet.publishing.imports): a private folder that
+# no URL serves; each file has a random name and is removed when its import ends or fails.
+IMPORTS_ROOT = PLNET.data_dir / "imports"
+IMPORT_MAX_BYTES = PLNET.import_max_bytes
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -48,3 +48,9 @@ def visible_to(user, queryset):
     if not user.is_staff:
         private &= Q(author=user)
     return queryset.filter(public | private)
+
+
+def can_import(user) -> bool:
+    """May this user import a WordPress export from the web page? Staff only, as WordPress
+    keeps Tools → Import to administrators."""
+    return bool(user.is_authenticated and user.is_active and user.is_staff)

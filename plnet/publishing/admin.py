@@ -5,10 +5,12 @@ a post published in the admin runs the same after-commit hooks and the site's na
 """
 
 from django.contrib import admin
+from django.shortcuts import redirect
 
 from . import services
+from .access import can_import
 from .forms import PostAdminForm
-from .models import Attachment, Category, LegacyURL, Post
+from .models import Attachment, Category, ImportRun, LegacyURL, Post
 
 
 class LegacyURLInline(admin.TabularInline):
@@ -90,3 +92,21 @@ class LegacyURLAdmin(admin.ModelAdmin):
     list_display = ("path", "post")
     search_fields = ("path",)
     raw_id_fields = ("post",)
+
+
+@admin.register(ImportRun)
+class ImportRunAdmin(admin.ModelAdmin):
+    """WordPress imports, read only. "Add" leads to the import page (/write/import/), where a
+    file is uploaded and its run followed."""
+
+    list_display = ("file_name", "user", "state", "dry_run", "items_read", "created_at")
+    list_filter = ("state", "dry_run")
+
+    def has_add_permission(self, request):
+        return can_import(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def add_view(self, request, form_url="", extra_context=None):
+        return redirect("publishing:import")

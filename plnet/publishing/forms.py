@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth import get_user_model
 
 from plnet.core.ids import IdMultipleChoiceField
 
@@ -202,3 +203,83 @@ class PostAdminForm(forms.ModelForm):
             self.add_error("status", "Use the “Move to trash” action of the list of posts.")
         elif was == trash and status and status != trash:
             self.add_error("status", "This post is in the trash: use the “Restore” action.")
+
+
+class WxrUploadForm(forms.Form):
+    """The import page's first step: the WXR file (streamed to disk by
+    `imports.WxrUploadHandler` before this form sees it)."""
+
+    file = forms.FileField(
+        label="WordPress export file (.xml)",
+        help_text="In WordPress: Tools → Export → All content → Download Export File.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".xml,application/xml,text/xml"}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not (upload.name or "").lower().endswith(".xml"):
+            raise forms.ValidationError("Choose the .xml file WordPress exported (Tools → Export).")
+        return upload
+
+
+class ImportOptionsForm(forms.Form):
+    """The second step, once the file is stored: the options of `plnet import-wordpress` — for
+    each author login the file declares, a new account or an existing user (`author_<n>`), the
+    author of items that name none, further LOGIN=USERNAME lines, and the dry run."""
+
+    author_default = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        to_field_name="username",
+        label="Author of items that name none",
+        empty_label="(nobody)",
+    )
+    author_map = forms.CharField(
+        required=False,
+        label="Other authors to give to an existing user",
+        help_text="For logins the file does not declare (older exports name authors only on "
+        "their items): one LOGIN=USERNAME a line, e.g. mythz=ana.",
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
+    )
+    dry_run = forms.BooleanField(
+        required=False, label="Dry run: read and check everything, import nothing"
+    )
+
+    def __init__(self, *args, logins=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        users = get_user_model().objects.filter(is_active=True).order_by("username")
+        self.fields["author_default"].queryset = users
+        names = list(users.values_list("username", flat=True))
+        self.logins = list(logins)
+        for n, login in enumerate(self.logins):
+            self.fields[f"author_{n}"] = forms.ChoiceField(
+                label=f"Posts and pages by {login}",
+                required=False,
+                choices=[("", f"a new account ({login})"), *((u, u) for u in names)],
+            )
+
+    def login_fields(self):
+        return [self[f"author_{n}"] for n in range(len(self.logins))]
+
+    def clean_author_map(self) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for number, line in enumerate(self.cleaned_data["author_map"].splitlines(), 1):
+            if not line.strip():
+                continue
+            login, equals, username = (part.strip() for part in line.partition("="))
+            if not (equals and login and username):
+                raise forms.ValidationError(
+                    f"Line {number}: write LOGIN=USERNAME, e.g. mythz=ana (not {line.strip()!r})."
+                )
+            if not get_user_model().objects.filter(username=username).exists():
+                raise forms.ValidationError(f"Line {number}: there is no user named {username!r}.")
+            found[login] = username
+        return found
+
+    def chosen_map(self) -> dict[str, str]:
+        """The logins given to existing users: the lines typed, then the choices per login."""
+        chosen = dict(self.cleaned_data["author_map"])
+        for n, login in enumerate(self.logins):
+            if self.cleaned_data.get(f"author_{n}"):
+                chosen[login] = self.cleaned_data[f"author_{n}"]
+        return chosen

@@ -477,3 +477,105 @@ class Tombstone(models.Model):
 
     def __str__(self) -> str:
         return self.path
+
+
+class ImportRunQuerySet(models.QuerySet):
+    def active(self):
+        """Runs that hold the import slot: waiting for the worker, or importing."""
+        return self.filter(state__in=[ImportRun.State.QUEUED, ImportRun.State.RUNNING])
+
+    def running(self):
+        return self.filter(state=ImportRun.State.RUNNING)
+
+    def newest_first(self):
+        return self.order_by("-created_at", "-id")
+
+
+class ImportRun(models.Model):
+    """One WordPress export uploaded on the import page, and what importing it did.
+
+    Lifecycle: uploaded (the file is stored and its `authors` read; the staff member chooses
+    how they come across) → queued (the task is enqueued) → running (the worker is importing)
+    → done (the summary is kept) | failed (the one-line `error`; nothing was imported). An
+    uploaded or queued run can also fail without running (a file refused at once, cancelled,
+    left unstarted, or another import held the slot). At most one run is running at a time (a
+    database constraint); the import page also refuses to queue one while another is queued or
+    running. While running, progress lives in the shared cache, not in this row (see
+    `plnet.publishing.imports`); the counts here are the final ones.
+    """
+
+    class State(models.TextChoices):
+        UPLOADED = "uploaded", "Waiting for your author choices"
+        QUEUED = "queued", "Waiting for the worker"
+        RUNNING = "running", "Importing"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    TRANSITIONS = {
+        State.UPLOADED: {State.QUEUED, State.FAILED},
+        State.QUEUED: {State.RUNNING, State.FAILED},
+        State.RUNNING: {State.DONE, State.FAILED},
+        State.DONE: set(),
+        State.FAILED: set(),
+    }
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    file_name = models.CharField(max_length=255, help_text="The file's name as it was uploaded.")
+    size = models.PositiveBigIntegerField(help_text="Bytes.")
+    stored_name = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="Random name of the stored upload under IMPORTS_ROOT; empty once removed.",
+    )
+    authors = models.JSONField(
+        default=list, blank=True, help_text="The logins the file declares (<wp:author>)."
+    )
+    dry_run = models.BooleanField(default=False)
+    author_default = models.CharField(max_length=150, blank=True)
+    author_map = models.JSONField(default=dict, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.UPLOADED)
+    site = models.CharField(max_length=1000, blank=True)
+    items_read = models.PositiveIntegerField(default=0)
+    comments_read = models.PositiveIntegerField(default=0)
+    counts = models.JSONField(
+        default=dict, blank=True, help_text="created/updated/unchanged/comments/skipped… by kind."
+    )
+    summary_lines = models.JSONField(default=list, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ImportRunQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["state"], condition=models.Q(state="running"), name="one_running_import"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"import of {self.file_name} ({self.state})"
+
+    @property
+    def is_active(self) -> bool:
+        """Queued or running: the page refreshes itself."""
+        return self.state in {self.State.QUEUED, self.State.RUNNING}
+
+    def move_to(self, state: str, error: str = "") -> None:
+        """Change state (checked against TRANSITIONS), recording when (started/finished) and
+        why (`error`, one line); does not save. Raises ValueError for a move not allowed."""
+        if state not in self.TRANSITIONS[self.State(self.state)]:
+            raise ValueError(f"import run {self.state} → {state} is not allowed")
+        now = timezone.now()
+        self.state = state
+        if state == self.State.RUNNING:
+            self.started_at = now
+        elif state in {self.State.DONE, self.State.FAILED}:
+            self.finished_at = now
+        self.error = " ".join(error.split())[:500]

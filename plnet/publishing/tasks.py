@@ -2,7 +2,7 @@
 
 from django_tasks import task
 
-from . import services
+from . import imports, services
 
 
 @task()
@@ -16,3 +16,10 @@ def delete_expired_trashed_post(post_id: int) -> bool:
     """Delete post post_id for good if it has been in the trash PLNET_POST_TRASH_DAYS days (the
     tick enqueues this); True if it did."""
     return services.delete_if_trash_expired(post_id)
+
+
+@task()
+def run_wordpress_import(run_id: int) -> str | None:
+    """Import the WordPress export of ImportRun run_id if it is still queued; its final state."""
+    run = imports.run_import(run_id)
+    return run.state if run is not None else None

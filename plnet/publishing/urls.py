@@ -8,7 +8,7 @@ path (/about/team/) is the catch-all at the end, so a page can never shadow an a
 from django.urls import path, re_path
 from django.views.decorators.http import conditional_page
 
-from . import feeds, views
+from . import feeds, import_views, views
 
 
 def feed(view_class):
@@ -66,6 +66,11 @@ urlpatterns = [
     path("write/<int:pk>/trash/", views.trash, name="trash"),
     path("write/<int:pk>/restore/", views.restore, name="restore"),
     path("write/posts/empty-trash/", views.empty_trash, name="empty_trash"),
+    # the WordPress import page (staff)
+    path("write/import/", import_views.import_wordpress, name="import"),
+    path("write/import/<int:pk>/", import_views.import_run, name="import_run"),
+    path("write/import/<int:pk>/start/", import_views.start_import, name="import_start"),
+    path("write/import/<int:pk>/cancel/", import_views.cancel_import, name="import_cancel"),
     # pages last: any other nested path
     re_path(rf"^(?P<path>{PATH})/$", views.page_detail, name="page"),
 ]
