@@ -53,6 +53,9 @@ class Command(BaseCommand):
             if path:
                 added, model = training.train_from_csv(_read(path), f"csv:{Path(path).name}")
                 self.stderr.write(f"kept {added} new labelled examples from {path}")
+                if model is None:
+                    self.stdout.write("nothing new to learn: the spam model is unchanged")
+                    return
             else:
                 model = training.train_from_site("comments")
             bar.update(1)
