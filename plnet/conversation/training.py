@@ -16,6 +16,7 @@ from plnet.publishing.models import Post
 
 from . import layers
 from .classifier import SpamFilter, train
+from .forms import MAX_TEXT
 from .models import Comment, SpamExample, SpamModel
 
 
@@ -117,20 +118,30 @@ def train_from_csvs(
 
 
 def train_from_csv(data: str | bytes, source: str) -> tuple[int, SpamModel | None]:
-    """`train_from_csvs` for one CSV file's contents. Raises CSVFormatError for a bad file."""
-    return train_from_csvs([(read_labelled_csv(data), source)])
+    """`train_from_csvs` for one CSV file's contents (texts capped like the comment form's).
+    Raises CSVFormatError for a bad file."""
+    return train_from_csvs([(read_labelled_csv(data, max_text=MAX_TEXT), source)])
 
 
-def classify_rows(
-    rows: list[LabelledText], progress: Callable[[int], object] | None = None
-) -> list[tuple[str, str, float]]:
-    """(text, verdict, score) for each row with the current model, in batches.
-
-    Raises LookupError when no model has been trained yet.
-    """
+def require_filter() -> SpamFilter:
+    """The current spam filter; LookupError (a sentence for the person) when none is trained."""
     spam_filter = layers.current_filter()
     if spam_filter is None:
         raise LookupError("no spam model yet: run `plnet spam train` first")
+    return spam_filter
+
+
+def classify_rows(
+    rows: list[LabelledText],
+    progress: Callable[[int], object] | None = None,
+    spam_filter: SpamFilter | None = None,
+) -> list[tuple[str, str, float]]:
+    """(text, verdict, score) for each row with `spam_filter` (default: the current model), in
+    batches.
+
+    Raises LookupError when no model has been trained yet.
+    """
+    spam_filter = spam_filter or require_filter()
     out = []
     for start in range(0, len(rows), 256):
         batch = rows[start : start + 256]
