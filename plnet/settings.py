@@ -100,7 +100,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers work while the worker writes; IMMEDIATE avoids "database is locked"
-        # upgrades mid-transaction; busy_timeout waits for the other writer instead of failing.
+        # upgrades mid-transaction; busy_timeout waits for the other writer instead of failing
+        # (20 s, under gunicorn's 30 s; a comment still locked out then gets a "send it again"
+        # page with its words kept: conversation.services.SiteBusy).
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
         ),

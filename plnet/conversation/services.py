@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.db.models import Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -37,6 +37,23 @@ OUTCOME_STATE = {
 
 class CommentRefused(Exception):
     """A comment cannot be taken; str() is a sentence for the person who wrote it."""
+
+
+class SiteBusy(CommentRefused):
+    """The database stayed locked by another writer past its busy timeout (SQLite: a long
+    `plnet spam train`, an import); nothing was stored and sending again shortly will work."""
+
+
+BUSY = (
+    "The site is busy and your comment was not saved. Your words are kept below; "
+    "please send it again in a moment."
+)
+
+
+def _locked(exc: OperationalError) -> bool:
+    """True for a lock that outlived the wait: SQLite's "database is locked" / "database table
+    is locked", PostgreSQL's lock timeout. Other OperationalErrors are real faults."""
+    return "locked" in str(exc) or "lock timeout" in str(exc)
 
 
 # --- placing new comments ---------------------------------------------------------------------
@@ -179,15 +196,25 @@ class NewComment:
     request_meta: dict = field(default_factory=dict)
 
 
-@transaction.atomic
 def submit_comment(new: NewComment) -> Comment:
     """Take a comment typed on the site: check the post and the reply target, refuse a double
     submission, render the Markdown subset, and place it (`place_incoming`).
 
     Raises CommentRefused (with a sentence for the person) when the post is closed or not public,
     the reply target is on another post, awaiting moderation or not published, or the same text
-    was just sent.
+    was just sent; SiteBusy (a CommentRefused) when the database stayed locked by another writer,
+    with nothing stored.
     """
+    try:
+        return _submit_comment(new)
+    except OperationalError as exc:
+        if not _locked(exc):
+            raise
+        raise SiteBusy(BUSY) from exc
+
+
+@transaction.atomic
+def _submit_comment(new: NewComment) -> Comment:
     post = new.post
     if not comments_open(post):
         raise CommentRefused("Comments are closed on this post.")

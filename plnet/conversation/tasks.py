@@ -54,5 +54,6 @@ def report_to_akismet(comment_id: int, is_spam: bool) -> bool:
 
 @task()
 def empty_expired_comments() -> int:
-    """Delete spam and trash older than PLNET_SPAM_RETENTION_DAYS; the number deleted."""
+    """Delete spam and trash older than PLNET_SPAM_RETENTION_DAYS; the number deleted. The tick
+    now empties them itself (apps._empty_expired); kept so tasks already queued still run."""
     return services.empty_expired()

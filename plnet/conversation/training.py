@@ -7,7 +7,7 @@ nothing) plus the labelled examples given once with `plnet spam train --csv` (`S
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from django.db import transaction
 
@@ -16,6 +16,7 @@ from plnet.publishing.models import Post
 
 from . import layers
 from .classifier import SpamFilter, train
+from .forms import MAX_TEXT
 from .models import Comment, SpamExample, SpamModel
 
 
@@ -42,11 +43,19 @@ def site_examples() -> tuple[list[CommentText], list[bool], list[str]]:
 
 KEEP_MODELS = 5  # older models are deleted: each retrain after moderation adds one (~1 MB)
 
+# Training takes seconds to a minute. It runs outside any transaction: the data is read first,
+# the model is fitted with no lock held, and only the result is written, in one short
+# transaction. Holding SQLite's write lock while fitting made every comment POST wait for it
+# (and fail after the busy timeout) and crashed the task worker.
+
 
 @transaction.atomic
-def store(spam_filter: SpamFilter, source: str) -> SpamModel:
-    """Save a trained filter as the newest SpamModel (the one every process will use next) and
-    delete all but the KEEP_MODELS newest."""
+def store(spam_filter: SpamFilter, source: str, examples: Sequence[SpamExample] = ()) -> SpamModel:
+    """Save a trained filter as the newest SpamModel (the one every process will use next),
+    with the new labelled `examples` it was trained on (unsaved SpamExample), and delete all but
+    the KEEP_MODELS newest models. One short transaction: call it after fitting, never around."""
+    if examples:
+        SpamExample.objects.bulk_create(examples, batch_size=500)
     model = SpamModel.objects.create(
         source=source[:200],
         blob=spam_filter.dumps(),
@@ -70,45 +79,69 @@ def train_from_site(source: str = "comments") -> SpamModel:
     return store(train(texts, labels, groups=sources), source)
 
 
-@transaction.atomic
-def add_examples(rows: Iterable[LabelledText], source: str) -> int:
-    """Store labelled CSV rows as SpamExample (rows without a label are skipped, and so are texts
-    already stored with the same label); return how many were added."""
+def new_examples(files: Iterable[tuple[Iterable[LabelledText], str]]) -> list[SpamExample]:
+    """The labelled rows of each (rows, source) pair not stored yet, as unsaved SpamExample:
+    rows without a label are skipped, and so are texts already stored (or given earlier in
+    `files`) with the same label. Reads only; nothing is written."""
     known = set(SpamExample.objects.values_list("text", "is_spam"))
     new = []
-    for row in rows:
-        key = (row.text, row.label == "spam")
-        if row.label is None or key in known:
-            continue
-        known.add(key)
-        new.append(SpamExample(text=row.text, is_spam=key[1], source=source[:200]))
-    SpamExample.objects.bulk_create(new, batch_size=500)
-    return len(new)
+    for rows, source in files:
+        for row in rows:
+            key = (row.text, row.label == "spam")
+            if row.label is None or key in known:
+                continue
+            known.add(key)
+            new.append(SpamExample(text=row.text, is_spam=key[1], source=source[:200]))
+    return new
 
 
-def train_from_csv(data: str | bytes, source: str) -> tuple[int, SpamModel]:
-    """Keep the CSV's labelled rows as examples, then train on them with the site's comments.
+def train_from_csvs(
+    files: Sequence[tuple[Iterable[LabelledText], str]],
+) -> tuple[int, SpamModel | None]:
+    """Keep the labelled rows of each (rows, source) pair as examples (each file its own
+    source, e.g. "csv:a.csv"), then train on them with the site's comments and store both.
 
-    Returns (examples added, the stored model). Raises CSVFormatError for a bad file and
-    NotEnoughData when too few examples of one class exist; nothing is stored then.
+    Returns (examples added, the stored model), or (0, None) when no row was new: the current
+    model already learnt from them, so nothing is retrained. Raises NotEnoughData when too few
+    examples of one class exist; nothing is stored then.
     """
-    rows = read_labelled_csv(data)
-    with transaction.atomic():
-        added = add_examples(rows, source)
-        model = train_from_site(source)
-    return added, model
+    examples = new_examples(files)
+    if not examples:
+        return 0, None
+    texts, labels, sources = site_examples()
+    texts += [CommentText(e.text) for e in examples]
+    labels += [e.is_spam for e in examples]
+    sources += [e.source for e in examples]
+    spam_filter = train(texts, labels, groups=sources)  # no transaction: see above
+    source = ", ".join(dict.fromkeys(e.source for e in examples))
+    return len(examples), store(spam_filter, source, examples)
 
 
-def classify_rows(
-    rows: list[LabelledText], progress: Callable[[int], object] | None = None
-) -> list[tuple[str, str, float]]:
-    """(text, verdict, score) for each row with the current model, in batches.
+def train_from_csv(data: str | bytes, source: str) -> tuple[int, SpamModel | None]:
+    """`train_from_csvs` for one CSV file's contents (texts capped like the comment form's).
+    Raises CSVFormatError for a bad file."""
+    return train_from_csvs([(read_labelled_csv(data, max_text=MAX_TEXT), source)])
 
-    Raises LookupError when no model has been trained yet.
-    """
+
+def require_filter() -> SpamFilter:
+    """The current spam filter; LookupError (a sentence for the person) when none is trained."""
     spam_filter = layers.current_filter()
     if spam_filter is None:
         raise LookupError("no spam model yet: run `plnet spam train` first")
+    return spam_filter
+
+
+def classify_rows(
+    rows: list[LabelledText],
+    progress: Callable[[int], object] | None = None,
+    spam_filter: SpamFilter | None = None,
+) -> list[tuple[str, str, float]]:
+    """(text, verdict, score) for each row with `spam_filter` (default: the current model), in
+    batches.
+
+    Raises LookupError when no model has been trained yet.
+    """
+    spam_filter = spam_filter or require_filter()
     out = []
     for start in range(0, len(rows), 256):
         batch = rows[start : start + 256]

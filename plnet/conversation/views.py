@@ -112,6 +112,10 @@ def post_comment(request):
     )
     try:
         comment = services.submit_comment(new)
+    except services.SiteBusy as exc:
+        response = _refuse(request, post, form, str(exc))
+        response.status_code, response["Retry-After"] = 503, "5"
+        return response
     except services.CommentRefused as exc:
         return _refuse(request, post, form, str(exc))
     if comment.state != Comment.State.APPROVED:

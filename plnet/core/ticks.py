@@ -2,7 +2,8 @@
 
 Apps register a tick in their AppConfig.ready(): `register("publishing.publish_due", fn, every=60)`.
 `fn` must be cheap and idempotent — typically a query over a `next_*_at` column that enqueues one
-task per due row. The worker (`plnet worker`) calls `run_due()` in a loop; `plnet tick` runs every
+task per due row. It may return a short sentence saying what it did ("3 comments emptied"),
+which `plnet tick` prints after the tick's name. The worker (`plnet worker`) calls `run_due()` in a loop; `plnet tick` runs every
 tick once. A dead worker loses nothing: the next tick finds the same due rows.
 """
 
@@ -24,6 +25,7 @@ class Tick:
     func: Callable[[], object]
     every: float
     last_run: float = field(default=0.0)
+    last_result: object = None  # what func returned the last time (None when it raised)
 
 
 _REGISTRY: dict[str, Tick] = {}
@@ -48,9 +50,9 @@ def run_due(now: float | None = None, *, force: bool = False) -> list[str]:
     ran = []
     for tick in list(_REGISTRY.values()):
         if force or now - tick.last_run >= tick.every:
-            tick.last_run = now
+            tick.last_run, tick.last_result = now, None
             try:
-                tick.func()
+                tick.last_result = tick.func()
             except Exception:
                 log.exception("tick %s failed", tick.name)
             ran.append(tick.name)

@@ -16,6 +16,7 @@ between is held (`decide`). `choose_thresholds` picks the two from scores whose 
 
 from __future__ import annotations
 
+import codecs
 import csv
 import html
 import io
@@ -294,29 +295,86 @@ def choose_thresholds(
 _LABELS = {"spam": "spam", "1": "spam", "ham": "ham", "0": "ham"}
 
 
-def read_labelled_csv(data: str | bytes) -> list[LabelledText]:
+# Field separators a labelled file may use: comma (CSV), tab (Excel's "Unicode text", which is
+# UTF-16), semicolon (Excel's CSV where the decimal mark is a comma). The header decides.
+_DELIMITERS = (",", "\t", ";")
+_TEXT_COLUMNS, _LABEL_COLUMNS = ("text", "content"), ("label", "class")
+
+
+def read_labelled_csv(data: str | bytes, *, max_text: int | None = None) -> list[LabelledText]:
     """Read a CSV with a header into LabelledText rows.
 
     Columns: `text,label` (label `spam` or `ham`, optional), or the YouTube Spam Collection's
     `CONTENT,CLASS` (1 = spam, 0 = ham); header names are matched without regard to case.
-    Rows with empty text are skipped. Raises CSVFormatError for a missing text column or an
-    unknown label (naming the line).
+    Fields are separated by commas, tabs or semicolons: the first that gives the header a text
+    column wins. Bytes are UTF-8 (a BOM is skipped) or, with a BOM, UTF-16; anything else is
+    refused rather than guessed (a Latin-1 file read as UTF-8 would store damaged text).
+    Rows with empty text are skipped. Raises CSVFormatError, naming the line, for bytes that are
+    not UTF-8, a missing text column (saying which columns were found), a text longer than
+    `max_text` characters (or the csv module's field limit), or an unknown label.
     """
-    if isinstance(data, bytes):
-        data = data.decode("utf-8-sig", errors="replace")
-    reader = csv.reader(io.StringIO(data.lstrip("\ufeff"), newline=""))
-    header = [h.strip().lower() for h in next(reader, [])]
-    text_col = _column(header, ("text", "content"))
-    if text_col is None:
-        raise CSVFormatError("the CSV needs a header with a 'text' (or 'CONTENT') column")
-    label_col = _column(header, ("label", "class"))
+    text = _decode(data) if isinstance(data, bytes) else data.lstrip("\ufeff")
+    delimiter, header = _header(text)
+    text_col = _column(header, _TEXT_COLUMNS)
+    label_col = _column(header, _LABEL_COLUMNS)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows = []
-    for row in reader:
-        line = reader.line_num
-        if text_col >= len(row) or not row[text_col].strip():
-            continue
-        rows.append(LabelledText(row[text_col], _label(row, label_col, line), line))
+    try:
+        next(reader)
+        for row in reader:
+            line = reader.line_num
+            if text_col >= len(row) or not row[text_col].strip():
+                continue
+            if max_text is not None and len(row[text_col]) > max_text:
+                raise CSVFormatError(_too_long(line, len(row[text_col]), max_text))
+            rows.append(LabelledText(row[text_col], _label(row, label_col, line), line))
+    except csv.Error as exc:
+        if "field limit" in str(exc):
+            raise CSVFormatError(_too_long(reader.line_num, None, max_text)) from None
+        raise CSVFormatError(f"line {reader.line_num}: {exc}") from None
     return rows
+
+
+def _decode(data: bytes) -> str:
+    """UTF-16 with a BOM, else UTF-8 (a BOM skipped); CSVFormatError naming the line and byte."""
+    utf16 = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    try:
+        return data.decode("utf-16") if utf16 else data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        if utf16:
+            raise CSVFormatError(f"line {line}: not valid UTF-16 (at byte {exc.start})") from None
+        raise CSVFormatError(
+            f"line {line}: byte {exc.start} (0x{data[exc.start]:02x}) is not UTF-8; save the file"
+            ' as UTF-8 (or UTF-16 with a BOM, Excel\'s "Unicode text")'
+        ) from None
+
+
+def _header(text: str) -> tuple[str, list[str]]:
+    """The delimiter and the lower-cased header names; CSVFormatError when no delimiter gives a
+    text column, naming the columns found."""
+    first = text.split("\n", 1)[0].rstrip("\r")
+    for delimiter in _DELIMITERS:
+        header = [h.strip().lower() for h in next(csv.reader([first], delimiter=delimiter), [])]
+        if _column(header, _TEXT_COLUMNS) is not None:
+            return delimiter, header
+    names = {"\t": "tab", ";": "semicolon", ",": "comma"}
+    split = {d: next(csv.reader([first], delimiter=d), []) for d in _DELIMITERS}
+    delimiter = max(_DELIMITERS, key=lambda d: len(split[d]))  # the likeliest separator
+    found = split[delimiter]
+    shown = ", ".join(repr(h[:40]) for h in found[:8]) + (", …" if len(found) > 8 else "")
+    raise CSVFormatError(
+        "the CSV needs a header with a 'text' (or 'CONTENT') column; line 1 has "
+        + (f"the columns {shown} ({names[delimiter]}-separated)" if found else "no columns")
+    )
+
+
+def _too_long(line: int, length: int | None, max_text: int | None) -> str:
+    if length is None:  # past the csv module's own limit: the length is not known
+        said = f"line {line}: a field is longer than {csv.field_size_limit():,} characters"
+    else:
+        said = f"line {line}: the text is {length:,} characters"
+    return said + (f"; a comment is at most {max_text:,} characters" if max_text else "")
 
 
 def _column(header: list[str], names: Iterable[str]) -> int | None:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import io
 
 import pytest
 from django.core import mail, signing
+from django.core.management import call_command
 from django.utils import timezone
 
 from plnet.conversation import services
@@ -333,6 +335,20 @@ def test_tick_is_registered_and_empties(make_comment):
     assert "conversation.empty_expired" in ticks.registered()
     ticks.registered()["conversation.empty_expired"].func()
     assert Comment.objects.count() == 0
+
+
+def test_plnet_tick_says_how_many_comments_it_emptied(make_comment):
+    """Regression: `plnet tick` printed "ran conversation.empty_expired" with no count."""
+    for state in ("spam", "trash"):
+        make_comment(state=state, state_changed_at=timezone.now() - dt.timedelta(days=90))
+    make_comment(state="spam")
+    out = io.StringIO()
+    call_command("tick", stdout=out)
+    assert (
+        "ran conversation.empty_expired: 2 comments emptied (spam and trash past the retention"
+        " days)\n" in out.getvalue()
+    )
+    assert Comment.objects.count() == 1
 
 
 # --- threads ----------------------------------------------------------------------------------

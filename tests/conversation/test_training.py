@@ -5,9 +5,10 @@ from __future__ import annotations
 import csv
 
 import pytest
+from django.db import connection
 
 from plnet.conversation import layers, services, training
-from plnet.conversation.classifier import NotEnoughData, SpamFilter, outcome_rates
+from plnet.conversation.classifier import NotEnoughData, SpamFilter, outcome_rates, train
 from plnet.conversation.models import Comment, SpamExample, SpamModel
 from plnet.protocols.spam import CommentText
 
@@ -126,8 +127,8 @@ def test_train_from_csv_keeps_examples_for_later_retraining(corpus):
     distinct = {(t, s) for t, _, s in rows}
     assert added == len(distinct) == SpamExample.objects.count()
     assert model.n_spam + model.n_ham == len(distinct)
-    again, _ = training.train_from_csv(data, "csv:psy")
-    assert again == 0  # already kept
+    assert training.train_from_csv(data, "csv:psy") == (0, None)  # already kept: no retrain
+    assert SpamModel.objects.count() == 1
     assert training.train_from_site().n_spam == model.n_spam  # examples still count
 
 
@@ -161,3 +162,21 @@ def test_the_classifier_reads_the_post_a_comment_answers(post, make_comment, set
     }
     texts, labels, sources = training.site_examples()
     assert texts == [text] and labels == [False] and sources == ["site"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_model_is_fitted_outside_any_transaction(corpus, monkeypatch):
+    """Regression: `plnet spam train --csv` fitted the model inside a transaction, holding
+    SQLite's write lock for the whole fit (15-55 s): comment POSTs waited out the busy timeout
+    and failed, and the task worker crashed on "database is locked"."""
+    seen = []
+
+    def fit(*args, **kwargs):
+        seen.append(connection.in_atomic_block)
+        return train(*args, **kwargs)
+
+    monkeypatch.setattr(training, "train", fit)
+    added, model = training.train_from_csv((corpus / PSY).read_bytes(), "csv:psy")
+    training.train_from_site("retrain after moderation")  # the retrain task's verb
+    assert seen == [False, False]
+    assert SpamExample.objects.count() == added and model.n_spam + model.n_ham == added

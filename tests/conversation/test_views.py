@@ -4,11 +4,13 @@ driven over HTTP with the database checked afterwards."""
 from __future__ import annotations
 
 import re
+import sqlite3
 
 import feedparser
 import lxml.html
 import mf2py
 import pytest
+from django.db import connection
 from django.test import Client
 
 from plnet.conversation.forms import loaded_token
@@ -702,3 +704,30 @@ def test_an_imported_html_comment_is_edited_as_html(client, staff):
     )  # fmt: skip
     c.refresh_from_db()
     assert c.content == "<p>Now <em>shorter</em>.</p>\n"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_locked_by_another_writer_keeps_the_words_and_asks_to_send_again(
+    client, post, rules
+):
+    """Regression: while `plnet spam train` held SQLite's write lock, a comment POST ended in a
+    bare "Server Error (500)" and the words were lost. The lock is held here by another
+    connection to the same database, as another process would hold it."""
+    other = sqlite3.connect(connection.settings_dict["NAME"], uri=True, timeout=0)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute(  # a table the comment form does not read: WAL readers are never blocked
+        "INSERT INTO conversation_spamexample (text, is_spam, source, created_at)"
+        " VALUES ('x', 1, 'csv:x', '2026-01-01')"
+    )
+    try:
+        response = send(client, post, text="Words worth keeping\nover two lines")
+    finally:
+        other.rollback()
+        other.close()
+    assert response.status_code == 503 and response["Retry-After"] == "5"
+    html = response.content.decode()
+    assert "The site is busy" in html and "send it again" in html
+    assert field_value(html, "text") == "Words worth keeping\nover two lines"
+    assert Comment.objects.count() == 0
+    assert send(client, post, text="Words worth keeping").status_code == 302  # and now it goes
+    assert Comment.objects.get().raw_content == "Words worth keeping"

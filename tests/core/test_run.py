@@ -10,6 +10,7 @@ import time
 import urllib.request
 
 import pytest
+from django.core.management import call_command
 
 from tests.conftest import REPO_ROOT
 
@@ -86,3 +87,59 @@ def test_run_refuses_a_port_in_use_with_a_clear_message(tmp_path):
         "Choose another port: plnet run --port 8001, or make run PORT=8001."
     )
     assert "serving" not in result.stdout
+
+
+class FakeProcess:
+    """A child of `plnet run`: alive until `exits_after` polls (None: until signalled)."""
+
+    def __init__(self, exits_after=None, code=1):
+        self.exits_after, self.code, self.polls, self.signalled = exits_after, code, 0, False
+        self.returncode = None
+
+    def poll(self):
+        self.polls += 1
+        if self.signalled or (self.exits_after is not None and self.polls > self.exits_after):
+            self.returncode = -signal.SIGTERM if self.signalled else self.code
+        return self.returncode
+
+    def send_signal(self, signum):
+        self.signalled = True
+
+    def wait(self, timeout=None):
+        return self.poll()
+
+
+def test_a_crashed_worker_is_restarted_and_the_site_keeps_serving(monkeypatch, capsys):
+    """Regression: when the worker died ("database is locked" while `plnet spam train` held the
+    lock), `plnet run` stopped gunicorn too and every request got "connection refused"."""
+    from plnet.core.management.commands import run
+
+    web = FakeProcess()
+    workers = [FakeProcess(exits_after=1), FakeProcess(exits_after=1), FakeProcess()]
+    started = []
+
+    def popen(argv, env):
+        proc = web if "gunicorn" in argv else workers[len(started)]
+        if proc is not web:
+            started.append(proc)
+        return proc
+
+    clock = [1000.0]
+
+    def sleep(seconds):
+        clock[0] += seconds
+        if clock[0] > 1010:
+            raise KeyboardInterrupt  # Ctrl-C, ten seconds on
+
+    monkeypatch.setattr(run.subprocess, "Popen", popen)
+    monkeypatch.setattr(run.time, "sleep", sleep)
+    monkeypatch.setattr(run.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(run, "_check_port_free", lambda host, port: None)
+    monkeypatch.setattr(run.signal, "signal", lambda *args: None)
+    call_command("run", "--port", "8013")
+    out, err = capsys.readouterr()
+    assert started == workers  # started, restarted after 1 s, again after 2 s
+    assert "plnet worker stopped (exit code 1); starting it again in 1 s" in err
+    assert "plnet worker stopped (exit code 1); starting it again in 2 s" in err
+    assert web.signalled and web.polls > 10  # served until Ctrl-C, not stopped with the worker
+    assert workers[2].signalled and "plnet stopped" in out

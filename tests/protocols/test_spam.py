@@ -177,6 +177,43 @@ def test_read_labelled_csv_errors_name_the_problem():
         read_labelled_csv("text,label\na,spam\nb,maybe\n")
 
 
+def test_a_field_past_the_csv_limit_or_the_comment_cap_is_one_error_naming_its_line():
+    """Regression: a 200,000-character text ended in a raw `_csv.Error: field larger than field
+    limit (131072)` traceback."""
+    huge = b"text,label\nok,ham\n" + b"x" * 200_000 + b",spam\n"
+    with pytest.raises(CSVFormatError, match=r"^line 3: a field is longer than 131,072 char"):
+        read_labelled_csv(huge)
+    with pytest.raises(CSVFormatError, match=r"line 3: .*; a comment is at most 10,000 char"):
+        read_labelled_csv(huge, max_text=10_000)
+    with pytest.raises(CSVFormatError, match=r"^line 3: the text is 10,001 characters; a co"):
+        read_labelled_csv("text\nok\n" + "y" * 10_001 + "\n", max_text=10_000)
+    assert len(read_labelled_csv("text\n" + "y" * 10_000 + "\n", max_text=10_000)) == 1
+
+
+def test_encodings_utf16_with_bom_is_read_and_non_utf8_is_refused_naming_the_byte():
+    """Regression: Latin-1 was read with replacement characters (`caf\ufffd au lait` stored), and
+    Excel's "Unicode text" (UTF-16 with BOM, tab-separated) was said to have no text column."""
+    excel = "text\tlabel\ncafé au lait\tham\n".encode("utf-16")
+    assert [(r.text, r.label) for r in read_labelled_csv(excel)] == [("café au lait", "ham")]
+    latin1 = "text,label\nok,ham\ncafé au lait,ham\n".encode("latin-1")
+    with pytest.raises(CSVFormatError, match=r"^line 3: byte 21 \(0xe9\) is not UTF-8; save"):
+        read_labelled_csv(latin1)
+    bom8 = "text\ncafé\n".encode("utf-8-sig")
+    assert [r.text for r in read_labelled_csv(bom8)] == ["café"]
+
+
+def test_semicolon_files_are_read_and_a_missing_text_column_names_what_was_found():
+    """Regression: a semicolon-separated file got "needs a 'text' column" with no hint."""
+    rows = read_labelled_csv("text;label\nBuy, now;spam\n")
+    assert [(r.text, r.label) for r in rows] == [("Buy, now", "spam")]
+    with pytest.raises(CSVFormatError) as err:
+        read_labelled_csv("body;label\nx;spam\n")
+    assert str(err.value) == (
+        "the CSV needs a header with a 'text' (or 'CONTENT') column; line 1 has the columns "
+        "'body', 'label' (semicolon-separated)"
+    )
+
+
 def test_write_verdict_csv_round_trips_through_csv_reader():
     out = write_verdict_csv([('say "hi", friend', SPAM, 0.98765), ("ok", APPROVED, 0.01)])
     rows = list(csv.reader(out.splitlines()))

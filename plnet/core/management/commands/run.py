@@ -1,4 +1,7 @@
-"""`plnet run`: serve plnet with gunicorn and run the task worker beside it; Ctrl-C stops both."""
+"""`plnet run`: serve plnet with gunicorn and run the task worker beside it; Ctrl-C stops both.
+
+The web server is what the site is: when it stops, plnet stops. The worker is restarted when it
+dies (see `_Worker`), so a failing task never takes the site down."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 
 from django.core.cache import cache
 from django.core.management.base import BaseCommand, CommandError
@@ -33,6 +37,43 @@ def _check_port_free(host: str, port: int) -> None:
             ) from None
 
 
+class _Worker:
+    """The task worker beside gunicorn. When it dies (a task's error, a database that stayed
+    locked) the site keeps serving: the worker is started again after a back-off that doubles
+    from 1 s to 60 s while it keeps dying, and goes back to 1 s once it has run for a minute."""
+
+    FIRST, LONGEST, STEADY = 1.0, 60.0, 60.0
+
+    def __init__(self, argv: list[str], env: dict[str, str]):
+        self.argv, self.env = argv, env
+        self.proc: subprocess.Popen | None = None
+        self.delay, self.started_at, self.restart_at = self.FIRST, 0.0, None
+
+    def start(self) -> subprocess.Popen:
+        self.proc, self.started_at, self.restart_at = (
+            subprocess.Popen(self.argv, env=self.env),
+            time.monotonic(),
+            None,
+        )
+        return self.proc
+
+    def check(self, log: Callable[[str], object]) -> subprocess.Popen | None:
+        """Call often: logs a worker's death once, and returns the new process when it is
+        started again (None otherwise)."""
+        code = self.proc.poll()
+        if code is None:
+            return None
+        now = time.monotonic()
+        if self.restart_at is None:
+            if now - self.started_at >= self.STEADY:
+                self.delay = self.FIRST
+            self.restart_at = now + self.delay
+            log(f"plnet worker stopped (exit code {code}); starting it again in {self.delay:g} s")
+            self.delay = min(self.delay * 2, self.LONGEST)
+            return None
+        return self.start() if now >= self.restart_at else None
+
+
 class Command(BaseCommand):
     help = "Serve plnet (gunicorn, static files by WhiteNoise) and run the background worker."
 
@@ -55,11 +96,14 @@ class Command(BaseCommand):
         # A service manager stops us with SIGTERM: treat it like Ctrl-C so the children stop too.
         signal.signal(signal.SIGTERM, _interrupt)
         procs = [subprocess.Popen(web, env=env)]
-        if not no_worker:
-            procs.append(subprocess.Popen([sys.executable, "-m", "plnet.cli", "worker"], env=env))
+        worker = None if no_worker else _Worker([sys.executable, "-m", "plnet.cli", "worker"], env)
+        if worker:
+            procs.append(worker.start())
         self.stdout.write(f"plnet is serving on http://{host}:{port}/ (Ctrl-C stops)")
         try:
-            while all(p.poll() is None for p in procs):
+            while procs[0].poll() is None:
+                if worker and (restarted := worker.check(self.stderr.write)):
+                    procs[1] = restarted
                 time.sleep(0.5)
         except KeyboardInterrupt:
             pass

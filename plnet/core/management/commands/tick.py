@@ -10,4 +10,5 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         for name in ticks.run_due(force=True):
-            self.stdout.write(f"ran {name}")
+            result = ticks.registered()[name].last_result
+            self.stdout.write(f"ran {name}" + (f": {result}" if isinstance(result, str) else ""))
