@@ -493,3 +493,14 @@ def test_bulk_spam_retrains_once(
     with django_capture_on_commit_callbacks(execute=True):
         services.moderate_many(ids, "trash", by=author)  # spam -> trash is no ham judgement
     assert len(calls) == 1
+
+
+def test_submitted_markdown_image_keeps_its_words(post, rules):
+    """Regression: a comment made of a Markdown image was stored and published empty."""
+    comment = services.submit_comment(
+        submission(post, text="![img](https://tracker.example.net/pixel.png)")
+    )
+    assert comment.content == (
+        '<p><a href="https://tracker.example.net/pixel.png" rel="nofollow ugc noopener'
+        ' noreferrer">img</a></p>\n'
+    )
