@@ -686,3 +686,31 @@ def test_an_imported_html_comment_is_edited_as_html(client, staff):
     )  # fmt: skip
     c.refresh_from_db()
     assert c.content == "<p>Now <em>shorter</em>.</p>\n"
+
+
+def test_a_moderators_edit_cannot_empty_a_comment(client, staff, make_comment):
+    """Regression: clearing Name and Comment and pressing Save stored an empty comment (302)."""
+    c = make_comment(state="approved", author_name="Bo", raw_content="A thought.")
+    client.force_login(staff)
+    response = client.post(f"/moderation/{c.pk}/", {"author_name": " ", "raw_content": "  ",
+                                                     "author_email": "new@example.net"})  # fmt: skip
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Please give the author&#x27;s name." in html
+    assert "The comment cannot be empty; to remove it, move it to the trash." in html
+    assert 'value="new@example.net"' in html  # what was typed is kept
+    c.refresh_from_db()
+    assert (c.author_name, c.raw_content, c.author_email) == ("Bo", "A thought.", "bo@example.net")
+
+
+def test_a_like_or_a_members_comment_is_edited_without_text_or_name(
+    client, staff, make_comment, django_user_model
+):
+    like = make_comment(comment_type="like", author_name="", raw_content="", content="")
+    member = django_user_model.objects.create_user("mo", password="pw")
+    theirs = make_comment(user=member, author_name="")
+    client.force_login(staff)
+    data = {"author_name": "", "author_email": "", "raw_content": ""}
+    assert client.post(f"/moderation/{like.pk}/", data).status_code == 302
+    data["raw_content"] = "kept"
+    assert client.post(f"/moderation/{theirs.pk}/", data).status_code == 302
