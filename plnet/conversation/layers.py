@@ -59,9 +59,10 @@ def form_checks(request_meta: dict, rules: CommentSettings, comment: Comment) ->
 
 
 def rules_check(comment: Comment, rules: CommentSettings) -> Verdict | None:
-    """Layer 2: a disallowed word (in text, name, email, URL, IP or user agent) is spam; over the
-    per-IP hourly rate (rules.rate_limit_per_hour; unknown authors only, see `_over_rate`), or
-    at max_links links or more, the comment is held."""
+    """Layer 2: a disallowed word (in text, name, email, URL, IP or user agent; whole words, see
+    `CommentSettings.disallowed_in`) is spam; over the per-IP hourly rate
+    (rules.rate_limit_per_hour; unknown authors only, see `_over_rate`), or at max_links links or
+    more, the comment is held."""
     haystack = " ".join(
         [
             plain_text(comment.raw_content or comment.content),
@@ -71,10 +72,10 @@ def rules_check(comment: Comment, rules: CommentSettings) -> Verdict | None:
             comment.author_ip or "",
             comment.user_agent,
         ]
-    ).lower()
-    for word in rules.disallowed_list:
-        if word in haystack:
-            return Verdict(SPAM, "rules", f"contains the disallowed word {word!r}")
+    )
+    word = rules.disallowed_in(haystack)
+    if word is not None:
+        return Verdict(SPAM, "rules", f"contains the disallowed word {word!r}")
     if _over_rate(comment, rules):
         return Verdict(HELD, "rules", f"more than {rules.rate_limit_per_hour} in an hour")
     links = count_links(comment.raw_content or comment.content)

@@ -8,6 +8,8 @@ Webmention response (reply, like, repost, bookmark, mention).
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import re
 
 from django.conf import settings
 from django.db import models
@@ -207,7 +209,12 @@ class CommentSettings(models.Model):
     )
     disallowed_words = models.TextField(
         blank=True,
-        help_text="One word, phrase or IP address per line; a comment containing one is spam.",
+        help_text=(
+            "One word, phrase, domain or IP address per line; a comment containing one is spam."
+            " Words and phrases match whole words only, in any case (“ass” does not match"
+            " “class”); an entry with other characters (a domain, a URL, the start of an IP"
+            " address such as 192.0.2.) matches anywhere."
+        ),
     )
     min_seconds = models.PositiveIntegerField(
         "minimum seconds before sending",
@@ -240,6 +247,33 @@ class CommentSettings(models.Model):
     def disallowed_list(self) -> list[str]:
         """The disallowed words, lower-cased, blank lines dropped."""
         return [w.strip().lower() for w in self.disallowed_words.splitlines() if w.strip()]
+
+    def disallowed_in(self, text: str) -> str | None:
+        """The first disallowed entry found in text (lower-cased, as listed), or None.
+
+        WordPress matches every entry as a substring, which sends "My class loved this
+        assignment" to spam for the entry "ass": words lost for nothing. Here an entry made only of
+        word characters and spaces (a word or phrase, in any script) matches whole words only,
+        without regard to case; an entry with any other character ("casino.example",
+        "192.0.2.", "http://x.example/") keeps WordPress's substring match.
+        """
+        for entry in self.disallowed_list:
+            if _disallowed_pattern(entry).search(text):
+                return entry
+        return None
+
+
+@functools.lru_cache(maxsize=512)
+def _disallowed_pattern(entry: str) -> re.Pattern[str]:
+    """A disallowed entry as a case-insensitive regex: whole words for word-and-space entries,
+    a plain substring otherwise (see CommentSettings.disallowed_in)."""
+    if _WORDS.fullmatch(entry):
+        words = r"\s+".join(re.escape(word) for word in entry.split())
+        return re.compile(rf"(?<!\w){words}(?!\w)", re.IGNORECASE)
+    return re.compile(re.escape(entry), re.IGNORECASE)
+
+
+_WORDS = re.compile(r"[\w\s]+")
 
 
 class SpamModel(models.Model):

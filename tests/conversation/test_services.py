@@ -92,6 +92,24 @@ def test_disallowed_word_anywhere_is_spam(post, rules):
     assert by_ip.state == "spam"
 
 
+def test_disallowed_words_match_whole_words_and_other_entries_anywhere(post, rules):
+    """Regression: the entry 'ass' sent "My class loved this assignment." to spam."""
+    rules.disallowed_words = "ass\nCheap Pills\ncasino.example\n192.0.2.\nкупить"
+    rules.save()
+
+    def reason(text, **fields):
+        return services.place_incoming(new(post, raw_content=text, **fields)).spam_reason
+
+    assert reason("My class loved this assignment.") == "first comment from this author"
+    assert reason("What an ASS.") == "contains the disallowed word 'ass'"
+    assert reason("buy CHEAP   pills now") == "contains the disallowed word 'cheap pills'"
+    assert reason("cheap pillstore") == "first comment from this author"
+    assert reason("see www.casino.example/win") == "contains the disallowed word 'casino.example'"
+    assert reason("Hello", author_ip="192.0.2.44") == "contains the disallowed word '192.0.2.'"
+    assert reason("Хочу КУПИТЬ") == "contains the disallowed word 'купить'"  # Unicode, any case
+    assert reason("покупить") == "first comment from this author"
+
+
 def test_too_many_links_are_held(post, rules, make_comment):
     make_comment(state="approved")  # a known author is still held for links
     text = "see http://a.example and http://b.example"

@@ -714,3 +714,10 @@ def test_a_like_or_a_members_comment_is_edited_without_text_or_name(
     assert client.post(f"/moderation/{like.pk}/", data).status_code == 302
     data["raw_content"] = "kept"
     assert client.post(f"/moderation/{theirs.pk}/", data).status_code == 302
+
+
+def test_the_settings_say_how_disallowed_words_match(client, staff):
+    client.force_login(staff)
+    html = client.get("/moderation/").content.decode()
+    assert "Words and phrases match whole words only, in any case" in html
+    assert "an entry with other characters (a domain, a URL" in html
