@@ -471,16 +471,16 @@ def notify_post_author(comment: Comment) -> bool:
     """Mail the post's owner (see owner_addresses) about a new response — a comment, pingback or
     Webmention, published or awaiting moderation — once.
 
-    Skips spam and trash, and never mails people their own comment. Returns True when a mail was
-    sent.
+    Skips spam and trash, and never mails people their own comment (see `_written_by_owner`).
+    Returns True when a mail was sent.
     """
     post = comment.post
     if comment.author_notified_at or comment.state in (Comment.State.SPAM, Comment.State.TRASH):
         return False
-    if post.author_id is not None and comment.user_id == post.author_id:
+    if _written_by_owner(comment, post):
         return False
-    own = (comment.author_email or "").strip().lower()
-    to = [address for address in owner_addresses(post) if address.lower() != own]
+    own = _commenter_emails(comment)
+    to = [address for address in owner_addresses(post) if address.strip().lower() not in own]
     if not to:
         return False
     waiting = comment.state == Comment.State.PENDING
@@ -488,6 +488,29 @@ def notify_post_author(comment: Comment) -> bool:
     EmailMessage(subject + str(post)[:80], _owner_mail_body(comment, waiting), to=to).send()
     Comment.objects.filter(pk=comment.pk).update(author_notified_at=timezone.now())
     return True
+
+
+def _written_by_owner(comment: Comment, post) -> bool:
+    """Did the people `owner_addresses` mails write this comment themselves? True for the post's
+    author's own account, and — on a post whose author has no email (an imported post, whose
+    mail goes to PLNET_ADMIN_EMAIL or the staff instead) — for any staff account: the site's
+    own people replying (from the thread or the moderation queue) are not told of their own
+    words, as WordPress does not mail a post's author about their own comment. Same-email
+    comments are left out address by address in `notify_post_author`."""
+    if comment.user_id is None:
+        return False
+    if post.author_id is not None and comment.user_id == post.author_id:
+        return True
+    stand_in = post.author is None or not post.author.email
+    return stand_in and comment.user.is_staff
+
+
+def _commenter_emails(comment: Comment) -> set[str]:
+    """The commenter's addresses, lower-cased: the one given and their account's."""
+    emails = {comment.author_email or ""}
+    if comment.user_id is not None:
+        emails.add(comment.user.email or "")
+    return {email.strip().lower() for email in emails} - {""}
 
 
 def _owner_mail_body(comment: Comment, waiting: bool) -> str:

@@ -455,6 +455,41 @@ def test_plnet_admin_email_is_told_before_the_staff(
     assert [m.to for m in mail.outbox] == [["owner@example.org", "editor@example.org"]]
 
 
+def test_the_owner_is_not_mailed_about_their_own_comments(
+    imported_post, rules, settings, make_comment, django_user_model,
+    django_capture_on_commit_callbacks,
+):  # fmt: skip
+    """Regression: the admin (an account without email; PLNET_ADMIN_EMAIL set) got a "New
+    comment" mail for each of their own replies, from the thread and from the queue."""
+    settings.PLNET = dataclasses.replace(settings.PLNET, admin_email=("owner@example.org",))
+    admin = django_user_model.objects.create(username="admin", email="", is_staff=True)
+    parent = make_comment(state="pending")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.submit_comment(submission(imported_post, text="My reply", user=admin,
+                                           name="", email=""))  # fmt: skip
+        services.reply_as_author(parent, text="From the queue", user=admin)
+    assert mail.outbox == []
+    # same email as the address told, without an account: not told either
+    with django_capture_on_commit_callbacks(execute=True):
+        services.place_incoming(new(imported_post, author_email="Owner@Example.org"))
+    assert mail.outbox == []
+    # a member who is not staff is someone else: the owner is told
+    member = django_user_model.objects.create(username="mo", email="mo@example.org")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.submit_comment(submission(imported_post, text="Hi", user=member, name="",
+                                           email=""))  # fmt: skip
+    assert [m.to for m in mail.outbox] == [["owner@example.org"]]
+
+
+def test_an_author_with_email_is_not_mailed_about_their_comment_under_another_address(
+    post, rules, author, django_user_model, django_capture_on_commit_callbacks
+):
+    """Same account, or the account's email: both are the author's own words."""
+    with django_capture_on_commit_callbacks(execute=True):
+        services.submit_comment(submission(post, user=author, name="Ana", email="other@x.example"))
+    assert mail.outbox == []
+
+
 def test_no_owner_address_at_all_sends_nothing(imported_post, rules):
     c = services.place_incoming(new(imported_post))
     assert services.notify_post_author(c) is False
