@@ -6,6 +6,8 @@ In the order `services.place_incoming` asks them:
 3. the statistical classifier (`classifier_verdict`), when a trained model exists;
 4. Akismet (`akismet_verdict`), when PLNET_AKISMET_KEY is set;
 then the moderation rule (`moderation_rule`) for what no layer stopped.
+For a known author (an approved comment, or a signed-in member) layers 3 and 4 only advise: their
+spam holds and their held does not hold (`for_known_author`).
 
 The classifier's model is stored in the database (`SpamModel`); `current_filter()` keeps the
 newest one in memory per process and reloads it when a newer row appears.
@@ -168,6 +170,36 @@ def akismet_verdict(comment: Comment, request_meta: dict) -> Verdict | None:
     if is_spam:
         return Verdict(SPAM, "akismet", "Akismet says spam")
     return Verdict(APPROVED, "akismet", "Akismet says ham")
+
+
+# The statistical layers: they guess from the words, so for a known author they only advise.
+STATISTICAL = frozenset({"classifier", "akismet"})
+
+
+def for_known_author(verdict: Verdict, comment: Comment) -> Verdict | None:
+    """The classifier's or Akismet's verdict as it applies to this comment's author.
+
+    Issue 3's rule publishes an author with an approved comment (same email) at once; a signed-in
+    member is known too. For them a statistical guess never outweighs what the owner already
+    judged: its spam becomes held (the reason says so: "… — held, not spam: known author") and
+    its held is dropped (None; the moderation rule decides, see `services._verdict`). Akismet
+    works the same way for WordPress sites that approve known authors: it can at most send
+    such a comment to the queue. Other layers' verdicts (the form checks, the owner's own rules)
+    and the statistical layers' verdicts on unknown authors are returned as they are.
+    """
+    if verdict.layer not in STATISTICAL or verdict.outcome == APPROVED:
+        return verdict
+    if not is_known_author(comment):
+        return verdict
+    if verdict.outcome == SPAM:
+        reason = f"{verdict.reason} — held, not spam: known author"
+        return Verdict(HELD, verdict.layer, reason, verdict.score)
+    return None
+
+
+def is_known_author(comment: Comment) -> bool:
+    """A signed-in member, or an author with an approved comment (same email or same member)."""
+    return comment.user_id is not None or _is_known(comment)
 
 
 def is_trusted(comment: Comment) -> bool:

@@ -7,6 +7,7 @@ commits; the functions here only decide and write.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 
@@ -119,11 +120,14 @@ def spam_fields_changed(comment: Comment, fields: dict) -> bool:
 
 def _verdict(comment: Comment, meta: dict, *, rule: bool = True) -> layers.Verdict | None:
     """The first spam verdict of the layers, else the first held one, else the owner's
-    moderation rule (or None when `rule` is False and no layer spoke)."""
+    moderation rule (or None when `rule` is False and no layer spoke).
+
+    For a known author the classifier and Akismet only advise (`layers.for_known_author`): their
+    spam holds, their held is noted in the rule's reason but does not hold."""
     if layers.is_trusted(comment):
         return layers.Verdict(APPROVED, "moderation", "comment by the site's author or staff")
     rules = CommentSettings.load()
-    held = None
+    held = waived = None
     for ask in (
         lambda: layers.form_checks(meta, rules, comment),
         lambda: layers.rules_check(comment, rules),
@@ -135,13 +139,21 @@ def _verdict(comment: Comment, meta: dict, *, rule: bool = True) -> layers.Verdi
             continue
         if verdict.score is not None:
             comment.spam_score = verdict.score
-        if verdict.outcome == SPAM:
-            return verdict
-        if verdict.outcome == HELD and held is None:
-            held = verdict
+        softened = layers.for_known_author(verdict, comment)
+        if softened is None:  # a statistical layer would hold a known author: noted, not applied
+            waived = waived or verdict
+            continue
+        if softened.outcome == SPAM:
+            return softened
+        if softened.outcome == HELD and held is None:
+            held = softened
     if held is not None or not rule:
         return held
-    return layers.moderation_rule(comment, rules)
+    decision = layers.moderation_rule(comment, rules)
+    if waived is not None:
+        note = f" ({waived.layer}: {waived.reason} — not held: known author)"
+        decision = dataclasses.replace(decision, reason=decision.reason + note)
+    return decision
 
 
 def _after_commit_notify(comment: Comment) -> None:

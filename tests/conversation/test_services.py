@@ -9,7 +9,7 @@ import pytest
 from django.core import mail, signing
 from django.utils import timezone
 
-from plnet.conversation import services
+from plnet.conversation import layers, services
 from plnet.conversation.models import Comment
 from plnet.core import ticks
 
@@ -34,6 +34,64 @@ def test_first_comment_is_held_then_known_author_passes(post, rules):
     first.move_to("approved", layer="moderator", reason="ok")
     second = services.place_incoming(new(post, author_email="BO@example.net"))
     assert (second.state, second.spam_reason) == ("approved", "the author has an approved comment")
+
+
+def _classifier_says(monkeypatch, outcome, reason, score):
+    verdict = layers.Verdict(outcome, "classifier", reason, score)
+    monkeypatch.setattr(layers, "classifier_verdict", lambda comment: verdict)
+
+
+def test_a_known_author_is_not_held_by_the_classifier(post, rules, make_comment, monkeypatch):
+    """Regression: Tess, with an approved comment, was held at 0.10 (between 0.09 and 0.98)."""
+    make_comment(state="approved")  # bo@example.net is known
+    _classifier_says(monkeypatch, "held", "spam probability 0.10 between 0.09 and 0.98", 0.10)
+    c = services.place_incoming(new(post, author_email="Bo@Example.net"))
+    assert (c.state, c.spam_layer, c.spam_score) == ("approved", "moderation", 0.10)
+    assert c.spam_reason == (
+        "the author has an approved comment (classifier: spam probability 0.10 between 0.09 and"
+        " 0.98 — not held: known author)"
+    )
+    unknown = services.place_incoming(new(post, author_email="cy@example.org"))
+    assert (unknown.state, unknown.spam_layer) == ("pending", "classifier")
+
+
+def test_the_classifier_or_akismet_alone_only_hold_a_known_author(
+    post, rules, make_comment, monkeypatch, django_user_model
+):
+    """Regression: Stephen, rescued with "Not spam", went to spam at 0.99 with one link."""
+    make_comment(state="approved")
+    _classifier_says(monkeypatch, "spam", "spam probability 0.99 above 0.98", 0.99)
+    c = services.place_incoming(new(post, raw_content="see https://www.downes.ca/post/1"))
+    assert (c.state, c.spam_layer, c.spam_reason) == (
+        "pending",
+        "classifier",
+        "spam probability 0.99 above 0.98 — held, not spam: known author",
+    )
+    member = django_user_model.objects.create_user("mo", email="mo@example.org")
+    theirs = services.place_incoming(new(post, user=member, author_email="mo@example.org"))
+    assert (theirs.state, theirs.spam_layer) == ("pending", "classifier")
+    assert services.place_incoming(new(post, author_email="cy@example.org")).state == "spam"
+    monkeypatch.setattr(layers, "classifier_verdict", lambda comment: None)
+    monkeypatch.setattr(layers.akismet, "is_enabled", lambda: True)
+    monkeypatch.setattr(layers.akismet, "check", lambda comment, meta: True)
+    by_akismet = services.place_incoming(new(post, raw_content="again"))
+    assert (by_akismet.state, by_akismet.spam_reason) == (
+        "pending",
+        "Akismet says spam — held, not spam: known author",
+    )
+
+
+def test_the_owners_rules_and_the_form_still_apply_to_a_known_author(
+    post, rules, make_comment, monkeypatch
+):
+    make_comment(state="approved")
+    _classifier_says(monkeypatch, "held", "spam probability 0.10 between 0.09 and 0.98", 0.10)
+    rules.disallowed_words = "casino"
+    rules.save()
+    c = services.place_incoming(new(post, raw_content="my casino"))
+    assert (c.state, c.spam_layer) == ("spam", "rules")
+    trap = services.place_incoming(new(post), request_meta={"honeypot": "x"})
+    assert (trap.state, trap.spam_layer) == ("spam", "form")
 
 
 def test_rules_switches(post, rules, make_comment):
