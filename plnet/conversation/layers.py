@@ -176,7 +176,7 @@ def akismet_verdict(comment: Comment, request_meta: dict) -> Verdict | None:
 STATISTICAL = frozenset({"classifier", "akismet"})
 
 
-def for_known_author(verdict: Verdict, comment: Comment) -> Verdict | None:
+def for_known_author(verdict: Verdict, comment: Comment, rules: CommentSettings) -> Verdict | None:
     """The classifier's or Akismet's verdict as it applies to this comment's author.
 
     Issue 3's rule publishes an author with an approved comment (same email) at once; a signed-in
@@ -185,9 +185,12 @@ def for_known_author(verdict: Verdict, comment: Comment) -> Verdict | None:
     its held is dropped (None; the moderation rule decides, see `services._verdict`). Akismet
     works the same way for WordPress sites that approve known authors: it can at most send
     such a comment to the queue. Other layers' verdicts (the form checks, the owner's own rules)
-    and the statistical layers' verdicts on unknown authors are returned as they are.
+    and the statistical layers' verdicts on unknown authors are returned as they are, and so is
+    every verdict when the owner turned off "publish known authors at once".
     """
     if verdict.layer not in STATISTICAL or verdict.outcome == APPROVED:
+        return verdict
+    if not rules.approve_known_authors:
         return verdict
     if not is_known_author(comment):
         return verdict

@@ -139,7 +139,7 @@ def _verdict(comment: Comment, meta: dict, *, rule: bool = True) -> layers.Verdi
             continue
         if verdict.score is not None:
             comment.spam_score = verdict.score
-        softened = layers.for_known_author(verdict, comment)
+        softened = layers.for_known_author(verdict, comment, rules)
         if softened is None:  # a statistical layer would hold a known author: noted, not applied
             waived = waived or verdict
             continue

@@ -53,6 +53,10 @@ def test_a_known_author_is_not_held_by_the_classifier(post, rules, make_comment,
     )
     unknown = services.place_incoming(new(post, author_email="cy@example.org"))
     assert (unknown.state, unknown.spam_layer) == ("pending", "classifier")
+    rules.approve_known_authors = False  # the owner's switch: known authors are not special
+    rules.save()
+    switched_off = services.place_incoming(new(post, raw_content="once more"))
+    assert (switched_off.state, switched_off.spam_layer) == ("pending", "classifier")
 
 
 def test_the_classifier_or_akismet_alone_only_hold_a_known_author(
