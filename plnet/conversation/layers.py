@@ -19,7 +19,8 @@ import datetime as dt
 import threading
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.conf import settings
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from plnet.protocols.spam import APPROVED, HELD, SPAM, CommentText, count_links, plain_text
@@ -120,8 +121,6 @@ def current_filter() -> SpamFilter | None:
 def post_context(post) -> tuple[tuple[str, ...], str]:
     """(post_urls, post_title) of a post for `CommentText`: its absolute permalink and the old
     WordPress addresses that lead to it (`LegacyURL`, on this site's host), and its title."""
-    from django.conf import settings
-
     base = settings.SITE_URL.rstrip("/")
     paths = [post.get_absolute_url(), *(legacy.path for legacy in post.legacy_urls.all())]
     return tuple(base + path for path in paths), post.title
@@ -145,7 +144,8 @@ def comment_text(
 
 def classifier_verdict(comment: Comment) -> Verdict | None:
     """Layer 3: the trained classifier's verdict with its spam probability; None (abstain)
-    while no model exists."""
+    while no model exists. Its spam is only held while the site has taught it too little
+    (`site_untaught`)."""
     spam_filter = current_filter()
     if spam_filter is None:
         return None
@@ -156,7 +156,36 @@ def classifier_verdict(comment: Comment) -> Verdict | None:
         HELD: f"spam probability {score:.2f} between {t.t_low:.2f} and {t.t_high:.2f}",
         APPROVED: f"spam probability {score:.2f} below {t.t_low:.2f}",
     }
+    if outcome == SPAM and (untaught := site_untaught()):
+        return Verdict(HELD, "classifier", f"{reasons[SPAM]} — held, not spam: {untaught}", score)
     return Verdict(outcome, "classifier", reasons[outcome], score)
+
+
+def site_untaught() -> str | None:
+    """Why the classifier may not yet send a comment to spam on its own, or None when it may.
+
+    A model trained mostly on imported examples (`plnet spam train --csv`, e.g. YouTube comments)
+    learned another site's spam, and a real person's first comment with one ordinary link can
+    look like it. A comment in spam is lost words: nobody is mailed, nobody looks. So until the
+    site's own judged comments (spam and approved, the "site" examples of
+    `training.site_examples`) number PLNET_SPAM_SITE_EXAMPLES_MIN of each, its spam verdict is
+    held for moderation instead (the owner is mailed as for any held comment) — Akismet's
+    verdict and the owner's own rules are unaffected. 50 of each is a few weeks of moderation
+    on a small blog and enough for the site's examples to weigh in training; 0 turns this off.
+    """
+    minimum = settings.PLNET.spam_site_examples_min
+    if minimum <= 0:
+        return None
+    counts = Comment.objects.judged().aggregate(
+        spam=Count("pk", filter=Q(state=Comment.State.SPAM)),
+        ham=Count("pk", filter=Q(state=Comment.State.APPROVED)),
+    )
+    if counts["spam"] >= minimum and counts["ham"] >= minimum:
+        return None
+    return (
+        f"the classifier has learned from {counts['spam']} spam and {counts['ham']} approved"
+        f" comments of this site (fewer than {minimum} of each)"
+    )
 
 
 def akismet_verdict(comment: Comment, request_meta: dict) -> Verdict | None:

@@ -33,6 +33,10 @@ class CommentQuerySet(models.QuerySet):
     def trash(self):
         return self.filter(state=Comment.State.TRASH)
 
+    def judged(self):
+        """What the classifier learns from of the site's own comments: spam and approved."""
+        return self.filter(state__in=[Comment.State.SPAM, Comment.State.APPROVED])
+
     def expired(self, days: int):
         """Spam and trash whose state is older than `days` days (due to be emptied)."""
         cutoff = timezone.now() - dt.timedelta(days=days)
