@@ -61,7 +61,9 @@ class Comment(models.Model):
 
     `content` is the sanitised HTML shown; `raw_content` what the person typed (kept for editing
     and for re-training the spam filter). `spam_layer`/`spam_reason`/`spam_score` record the
-    decision that gave the comment its state. Imported comments keep `wp_comment_id` (the import
+    filter's decision (the layer that placed the comment and why); `moderated_by`/
+    `moderator_action`/`moderated_at` the last moderator's decision, kept beside it so that why a
+    comment was held stays visible after it is approved. Imported comments keep `wp_comment_id` (the import
     key, with the post's `wp_site`).
     """
 
@@ -109,6 +111,10 @@ class Comment(models.Model):
     spam_layer = models.CharField(max_length=30, blank=True)
     spam_reason = models.CharField(max_length=500, blank=True)
     spam_score = models.FloatField(null=True, blank=True)
+    # The moderator's decision, beside the filter's (which it never overwrites): who, what, when.
+    moderated_by = models.CharField(max_length=150, blank=True)
+    moderator_action = models.CharField(max_length=60, blank=True)
+    moderated_at = models.DateTimeField(null=True, blank=True)
     notify_replies = models.BooleanField(default=False)
     wp_comment_id = models.PositiveBigIntegerField(null=True, blank=True)
     # When mail about this comment went out (so a task run twice sends it once).
@@ -147,22 +153,36 @@ class Comment(models.Model):
         return f"{self.post.get_absolute_url()}#comment-{self.pk}"
 
     def move_to(self, state: str, *, layer: str, reason: str, score: float | None = None) -> None:
-        """Move the comment to `state`, recording when, by which layer and why, and save.
+        """Move the comment to `state` by a filter's decision, recording when, by which layer and
+        why (replacing the filter decision recorded before), and save.
 
-        The one way a stored comment changes state. Raises IllegalTransition for a move the
-        TRANSITIONS map does not allow (including to the state it is already in).
+        Raises IllegalTransition for a move the TRANSITIONS map does not allow (including to the
+        state it is already in).
         """
+        self.spam_layer = layer[:30]
+        self.spam_reason = reason[:500]
+        fields = ["spam_layer", "spam_reason"]
+        if score is not None:
+            self.spam_score = score
+            fields.append("spam_score")
+        self._move(state, fields)
+
+    def moderate_to(self, state: str, *, by: str, action: str) -> None:
+        """Move the comment to `state` by a moderator's decision (`by`: who, `action`: what, e.g.
+        "approved"), recorded with the time beside the filter's decision, which stays as it was,
+        and save. Raises IllegalTransition as `move_to` does."""
+        self.moderated_by = by[:150]
+        self.moderator_action = action[:60]
+        self.moderated_at = timezone.now()
+        self._move(state, ["moderated_by", "moderator_action", "moderated_at"])
+
+    def _move(self, state: str, fields: list[str]) -> None:
+        """The one place a stored comment changes state: check the transition, save with fields."""
         if state not in self.TRANSITIONS.get(self.state, ()):
             raise IllegalTransition(f"a comment cannot go from {self.state} to {state}")
         self.state = state
         self.state_changed_at = timezone.now()
-        self.spam_layer = layer[:30]
-        self.spam_reason = reason[:500]
-        fields = ["state", "state_changed_at", "spam_layer", "spam_reason", "updated_at"]
-        if score is not None:
-            self.spam_score = score
-            fields.append("spam_score")
-        self.save(update_fields=fields)
+        self.save(update_fields=["state", "state_changed_at", "updated_at", *fields])
 
     @property
     def link_url(self) -> str:

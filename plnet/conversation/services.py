@@ -265,7 +265,8 @@ ACTIONS = {
 @transaction.atomic
 def moderate(comment: Comment, action: str, *, by, retrain: bool = True) -> bool:
     """Apply a moderator's action (a key of ACTIONS) to comment; return False when the comment
-    is already in that state (nothing to do).
+    is already in that state (nothing to do). The moderator's decision (who, what, when) is
+    recorded beside the filter's, which is kept (`Comment.moderate_to`).
 
     Marking spam or not spam enqueues retraining of the classifier (unless retrain=False, for a
     caller that enqueues it once for many) and, with Akismet on, a report to Akismet; approving a
@@ -275,7 +276,7 @@ def moderate(comment: Comment, action: str, *, by, retrain: bool = True) -> bool
     if comment.state == state:
         return False
     teaches = teaches_classifier(comment.state, state)
-    comment.move_to(state, layer="moderator", reason=f"{verb} by {by}")
+    comment.moderate_to(state, by=str(by), action=verb)
     from .tasks import notify_replied_to, report_to_akismet, retrain_spam_filter
 
     pk, is_spam = comment.pk, state == Comment.State.SPAM

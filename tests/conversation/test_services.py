@@ -355,10 +355,18 @@ def test_members_comment_under_their_profile(post, rules, django_user_model):
 
 
 def test_moderate_moves_and_records_the_moderator(make_comment, author):
-    c = make_comment(state="pending")
+    """Regression: approving replaced the filter's reason ("classifier: spam probability 0.62…")
+    with "moderator: approved by admin"; both are kept now."""
+    c = make_comment(state="pending", spam_layer="classifier", spam_score=0.62,
+                     spam_reason="spam probability 0.62 between 0.09 and 0.98")  # fmt: skip
+    before = timezone.now()
     assert services.moderate(c, "approve", by=author) is True
     c.refresh_from_db()
-    assert (c.state, c.spam_layer, c.spam_reason) == ("approved", "moderator", "approved by Ana")
+    assert (c.state, c.spam_layer, c.spam_reason, c.spam_score) == (
+        "approved", "classifier", "spam probability 0.62 between 0.09 and 0.98", 0.62,
+    )  # fmt: skip
+    assert (c.moderated_by, c.moderator_action) == ("Ana", "approved")
+    assert before <= c.moderated_at <= timezone.now()
     assert services.moderate(c, "approve", by=author) is False
     with pytest.raises(KeyError):
         services.moderate(c, "explode", by=author)

@@ -10,6 +10,7 @@ import lxml.html
 import mf2py
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from plnet.conversation.forms import loaded_token
 from plnet.conversation.models import Comment, CommentSettings
@@ -448,7 +449,8 @@ def test_single_and_bulk_actions(client, staff, make_comment, monkeypatch):
     assert [x.state for x in Comment.objects.order_by("id")] == ["spam", "approved", "approved"]
     client.post("/moderation/act/", {"action": "not_spam", "ids": [a.pk]})
     client.post("/moderation/act/", {"action": "trash", "ids": [b.pk]})
-    assert Comment.objects.get(pk=a.pk).spam_reason == "marked not spam by root"
+    rescued = Comment.objects.get(pk=a.pk)
+    assert (rescued.moderator_action, rescued.moderated_by) == ("marked not spam", "root")
     assert Comment.objects.get(pk=b.pk).state == "trash"
     messages = client.get("/moderation/?state=trash").content.decode()
     assert "1 comment moved to trash." in messages
@@ -721,3 +723,17 @@ def test_the_settings_say_how_disallowed_words_match(client, staff):
     html = client.get("/moderation/").content.decode()
     assert "Words and phrases match whole words only, in any case" in html
     assert "an entry with other characters (a domain, a URL" in html
+
+
+def test_moderation_shows_the_filters_and_the_moderators_decision(client, staff, make_comment):
+    """Regression: after approval the queue showed only "moderator: approved by admin"."""
+    c = make_comment(state="pending", spam_layer="classifier", spam_score=0.62,
+                     spam_reason="spam probability 0.62 between 0.09 and 0.98")  # fmt: skip
+    client.force_login(staff)
+    client.post("/moderation/act/", {"action": "approve", "ids": [c.pk]})
+    when = Comment.objects.get(pk=c.pk).moderated_at
+    stamp = f"{timezone.localtime(when):%-d %b %Y %H:%M}"
+    for page in ("/moderation/?state=approved", f"/moderation/{c.pk}/"):
+        html = client.get(page).content.decode()
+        assert "spam probability 0.62 between 0.09 and 0.98" in html, page
+        assert f"approved by root, {stamp}" in html, page
