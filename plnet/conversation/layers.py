@@ -212,8 +212,9 @@ def for_known_author(verdict: Verdict, comment: Comment, rules: CommentSettings)
     member is known too. For them a statistical guess never outweighs what the owner already
     judged: its spam becomes held (the reason says so: "… — held, not spam: known author") and
     its held is dropped (None; the moderation rule decides, see `services._verdict`). Akismet
-    works the same way for WordPress sites that approve known authors: it can at most send
-    such a comment to the queue. Other layers' verdicts (the form checks, the owner's own rules)
+    is treated alike (in WordPress its spam would win over "comment author must have a
+    previously approved comment"; here it can at most send a known author's comment to the
+    queue, where the owner is mailed). Other layers' verdicts (the form checks, the owner's own rules)
     and the statistical layers' verdicts on unknown authors are returned as they are, and so is
     every verdict when the owner turned off "publish known authors at once".
     """
