@@ -108,6 +108,7 @@ class Config:
     comment_thread_depth: int
     spam_retention_days: int
     admin_email: tuple[str, ...] = ()
+    spam_site_examples_min: int = 50
     linkback_host_limit: int = 30
     login_failure_limit: int = 5
     login_lockout_minutes: int = 15
@@ -172,6 +173,11 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "PLNET_SPAM_RETENTION_DAYS": (
         "30",
         "Days spam and trashed comments are kept before they are emptied.",
+    ),
+    "PLNET_SPAM_SITE_EXAMPLES_MIN": (
+        "50",
+        "Spam and approved comments of this site (of each) the classifier must have learned from"
+        " before its spam verdict stands; until then its spam is held for moderation. 0: always.",
     ),
     "PLNET_LINKBACK_HOST_LIMIT": (
         "30",
@@ -292,6 +298,9 @@ def load_config(environ: dict[str, str] | None = None) -> Config:
         ),
         spam_retention_days=_int(
             "PLNET_SPAM_RETENTION_DAYS", _get(env, "PLNET_SPAM_RETENTION_DAYS")
+        ),
+        spam_site_examples_min=_int(
+            "PLNET_SPAM_SITE_EXAMPLES_MIN", _get(env, "PLNET_SPAM_SITE_EXAMPLES_MIN")
         ),
         linkback_host_limit=_int(
             "PLNET_LINKBACK_HOST_LIMIT", _get(env, "PLNET_LINKBACK_HOST_LIMIT")

@@ -11,7 +11,10 @@ class CommentAdmin(admin.ModelAdmin):
     list_filter = ["state", "comment_type", "spam_layer"]
     search_fields = ["author_name", "author_email", "raw_content", "author_ip"]
     raw_id_fields = ["post", "parent", "user"]
-    readonly_fields = ["state", "state_changed_at", "spam_layer", "spam_reason", "spam_score"]
+    readonly_fields = [
+        "state", "state_changed_at", "spam_layer", "spam_reason", "spam_score",
+        "moderated_by", "moderator_action", "moderated_at",
+    ]  # fmt: skip
 
 
 @admin.register(CommentSettings)

@@ -92,7 +92,13 @@ class CommentForm(forms.Form):
 
 
 class ModerationEditForm(forms.ModelForm):
-    """A moderator's edit of a comment's words and author fields."""
+    """A moderator's edit of a comment's words and author fields.
+
+    As on the public form, a comment cannot be saved empty: the words are required for what the
+    thread shows (typed comments, Webmention replies; a like or a repost may have none), and the
+    name for a typed comment not written by a member (a member's shows their public name).
+    Blank-only values count as empty. An invalid form is shown again with the typed values.
+    """
 
     author_url = forms.URLField(
         label="Website", max_length=1000, required=False, assume_scheme="https"
@@ -116,6 +122,15 @@ class ModerationEditForm(forms.ModelForm):
             self.fields[
                 "raw_content"
             ].help_text = "Imported from WordPress: HTML, sanitised when shown."
+        comment = self.instance
+        self.fields["raw_content"].required = comment.comment_type in Comment.CONVERSATIONAL
+        self.fields["raw_content"].error_messages["required"] = (
+            "The comment cannot be empty; to remove it, move it to the trash."
+        )
+        self.fields["author_name"].required = (
+            comment.comment_type == Comment.Type.COMMENT and not comment.user_id
+        )
+        self.fields["author_name"].error_messages["required"] = "Please give the author's name."
 
 
 class ModerationReplyForm(forms.Form):

@@ -6,6 +6,8 @@ In the order `services.place_incoming` asks them:
 3. the statistical classifier (`classifier_verdict`), when a trained model exists;
 4. Akismet (`akismet_verdict`), when PLNET_AKISMET_KEY is set;
 then the moderation rule (`moderation_rule`) for what no layer stopped.
+For a known author (an approved comment, or a signed-in member) layers 3 and 4 only advise: their
+spam holds and their held does not hold (`for_known_author`).
 
 The classifier's model is stored in the database (`SpamModel`); `current_filter()` keeps the
 newest one in memory per process and reloads it when a newer row appears.
@@ -17,7 +19,8 @@ import datetime as dt
 import threading
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.conf import settings
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from plnet.protocols.spam import APPROVED, HELD, SPAM, CommentText, count_links, plain_text
@@ -59,9 +62,10 @@ def form_checks(request_meta: dict, rules: CommentSettings, comment: Comment) ->
 
 
 def rules_check(comment: Comment, rules: CommentSettings) -> Verdict | None:
-    """Layer 2: a disallowed word (in text, name, email, URL, IP or user agent) is spam; over the
-    per-IP hourly rate (rules.rate_limit_per_hour; unknown authors only, see `_over_rate`), or
-    at max_links links or more, the comment is held."""
+    """Layer 2: a disallowed word (in text, name, email, URL, IP or user agent; whole words, see
+    `CommentSettings.disallowed_in`) is spam; over the per-IP hourly rate
+    (rules.rate_limit_per_hour; unknown authors only, see `_over_rate`), or at max_links links or
+    more, the comment is held."""
     haystack = " ".join(
         [
             plain_text(comment.raw_content or comment.content),
@@ -71,10 +75,10 @@ def rules_check(comment: Comment, rules: CommentSettings) -> Verdict | None:
             comment.author_ip or "",
             comment.user_agent,
         ]
-    ).lower()
-    for word in rules.disallowed_list:
-        if word in haystack:
-            return Verdict(SPAM, "rules", f"contains the disallowed word {word!r}")
+    )
+    word = rules.disallowed_in(haystack)
+    if word is not None:
+        return Verdict(SPAM, "rules", f"contains the disallowed word {word!r}")
     if _over_rate(comment, rules):
         return Verdict(HELD, "rules", f"more than {rules.rate_limit_per_hour} in an hour")
     links = count_links(comment.raw_content or comment.content)
@@ -117,8 +121,6 @@ def current_filter() -> SpamFilter | None:
 def post_context(post) -> tuple[tuple[str, ...], str]:
     """(post_urls, post_title) of a post for `CommentText`: its absolute permalink and the old
     WordPress addresses that lead to it (`LegacyURL`, on this site's host), and its title."""
-    from django.conf import settings
-
     base = settings.SITE_URL.rstrip("/")
     paths = [post.get_absolute_url(), *(legacy.path for legacy in post.legacy_urls.all())]
     return tuple(base + path for path in paths), post.title
@@ -142,7 +144,8 @@ def comment_text(
 
 def classifier_verdict(comment: Comment) -> Verdict | None:
     """Layer 3: the trained classifier's verdict with its spam probability; None (abstain)
-    while no model exists."""
+    while no model exists. Its spam is only held while the site has taught it too little
+    (`site_untaught`)."""
     spam_filter = current_filter()
     if spam_filter is None:
         return None
@@ -153,7 +156,36 @@ def classifier_verdict(comment: Comment) -> Verdict | None:
         HELD: f"spam probability {score:.2f} between {t.t_low:.2f} and {t.t_high:.2f}",
         APPROVED: f"spam probability {score:.2f} below {t.t_low:.2f}",
     }
+    if outcome == SPAM and (untaught := site_untaught()):
+        return Verdict(HELD, "classifier", f"{reasons[SPAM]} — held, not spam: {untaught}", score)
     return Verdict(outcome, "classifier", reasons[outcome], score)
+
+
+def site_untaught() -> str | None:
+    """Why the classifier may not yet send a comment to spam on its own, or None when it may.
+
+    A model trained mostly on imported examples (`plnet spam train --csv`, e.g. YouTube comments)
+    learned another site's spam, and a real person's first comment with one ordinary link can
+    look like it. A comment in spam is lost words: nobody is mailed, nobody looks. So until the
+    site's own judged comments (spam and approved, the "site" examples of
+    `training.site_examples`) number PLNET_SPAM_SITE_EXAMPLES_MIN of each, its spam verdict is
+    held for moderation instead (the owner is mailed as for any held comment) — Akismet's
+    verdict and the owner's own rules are unaffected. 50 of each is a few weeks of moderation
+    on a small blog and enough for the site's examples to weigh in training; 0 turns this off.
+    """
+    minimum = settings.PLNET.spam_site_examples_min
+    if minimum <= 0:
+        return None
+    counts = Comment.objects.judged().aggregate(
+        spam=Count("pk", filter=Q(state=Comment.State.SPAM)),
+        ham=Count("pk", filter=Q(state=Comment.State.APPROVED)),
+    )
+    if counts["spam"] >= minimum and counts["ham"] >= minimum:
+        return None
+    return (
+        f"the classifier has learned from {counts['spam']} spam and {counts['ham']} approved"
+        f" comments of this site (fewer than {minimum} of each)"
+    )
 
 
 def akismet_verdict(comment: Comment, request_meta: dict) -> Verdict | None:
@@ -167,6 +199,40 @@ def akismet_verdict(comment: Comment, request_meta: dict) -> Verdict | None:
     if is_spam:
         return Verdict(SPAM, "akismet", "Akismet says spam")
     return Verdict(APPROVED, "akismet", "Akismet says ham")
+
+
+# The statistical layers: they guess from the words, so for a known author they only advise.
+STATISTICAL = frozenset({"classifier", "akismet"})
+
+
+def for_known_author(verdict: Verdict, comment: Comment, rules: CommentSettings) -> Verdict | None:
+    """The classifier's or Akismet's verdict as it applies to this comment's author.
+
+    Issue 3's rule publishes an author with an approved comment (same email) at once; a signed-in
+    member is known too. For them a statistical guess never outweighs what the owner already
+    judged: its spam becomes held (the reason says so: "… — held, not spam: known author") and
+    its held is dropped (None; the moderation rule decides, see `services._verdict`). Akismet
+    is treated alike (in WordPress its spam would win over "comment author must have a
+    previously approved comment"; here it can at most send a known author's comment to the
+    queue, where the owner is mailed). Other layers' verdicts (the form checks, the owner's own rules)
+    and the statistical layers' verdicts on unknown authors are returned as they are, and so is
+    every verdict when the owner turned off "publish known authors at once".
+    """
+    if verdict.layer not in STATISTICAL or verdict.outcome == APPROVED:
+        return verdict
+    if not rules.approve_known_authors:
+        return verdict
+    if not is_known_author(comment):
+        return verdict
+    if verdict.outcome == SPAM:
+        reason = f"{verdict.reason} — held, not spam: known author"
+        return Verdict(HELD, verdict.layer, reason, verdict.score)
+    return None
+
+
+def is_known_author(comment: Comment) -> bool:
+    """A signed-in member, or an author with an approved comment (same email or same member)."""
+    return comment.user_id is not None or _is_known(comment)
 
 
 def is_trusted(comment: Comment) -> bool:

@@ -8,6 +8,8 @@ Webmention response (reply, like, repost, bookmark, mention).
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import re
 
 from django.conf import settings
 from django.db import models
@@ -30,6 +32,10 @@ class CommentQuerySet(models.QuerySet):
 
     def trash(self):
         return self.filter(state=Comment.State.TRASH)
+
+    def judged(self):
+        """What the classifier learns from of the site's own comments: spam and approved."""
+        return self.filter(state__in=[Comment.State.SPAM, Comment.State.APPROVED])
 
     def expired(self, days: int):
         """Spam and trash whose state is older than `days` days (due to be emptied)."""
@@ -55,7 +61,9 @@ class Comment(models.Model):
 
     `content` is the sanitised HTML shown; `raw_content` what the person typed (kept for editing
     and for re-training the spam filter). `spam_layer`/`spam_reason`/`spam_score` record the
-    decision that gave the comment its state. Imported comments keep `wp_comment_id` (the import
+    filter's decision (the layer that placed the comment and why); `moderated_by`/
+    `moderator_action`/`moderated_at` the last moderator's decision, kept beside it so that why a
+    comment was held stays visible after it is approved. Imported comments keep `wp_comment_id` (the import
     key, with the post's `wp_site`).
     """
 
@@ -103,6 +111,10 @@ class Comment(models.Model):
     spam_layer = models.CharField(max_length=30, blank=True)
     spam_reason = models.CharField(max_length=500, blank=True)
     spam_score = models.FloatField(null=True, blank=True)
+    # The moderator's decision, beside the filter's (which it never overwrites): who, what, when.
+    moderated_by = models.CharField(max_length=150, blank=True)
+    moderator_action = models.CharField(max_length=60, blank=True)
+    moderated_at = models.DateTimeField(null=True, blank=True)
     notify_replies = models.BooleanField(default=False)
     wp_comment_id = models.PositiveBigIntegerField(null=True, blank=True)
     # When mail about this comment went out (so a task run twice sends it once).
@@ -141,22 +153,36 @@ class Comment(models.Model):
         return f"{self.post.get_absolute_url()}#comment-{self.pk}"
 
     def move_to(self, state: str, *, layer: str, reason: str, score: float | None = None) -> None:
-        """Move the comment to `state`, recording when, by which layer and why, and save.
+        """Move the comment to `state` by a filter's decision, recording when, by which layer and
+        why (replacing the filter decision recorded before), and save.
 
-        The one way a stored comment changes state. Raises IllegalTransition for a move the
-        TRANSITIONS map does not allow (including to the state it is already in).
+        Raises IllegalTransition for a move the TRANSITIONS map does not allow (including to the
+        state it is already in).
         """
+        self.spam_layer = layer[:30]
+        self.spam_reason = reason[:500]
+        fields = ["spam_layer", "spam_reason"]
+        if score is not None:
+            self.spam_score = score
+            fields.append("spam_score")
+        self._move(state, fields)
+
+    def moderate_to(self, state: str, *, by: str, action: str) -> None:
+        """Move the comment to `state` by a moderator's decision (`by`: who, `action`: what, e.g.
+        "approved"), recorded with the time beside the filter's decision, which stays as it was,
+        and save. Raises IllegalTransition as `move_to` does."""
+        self.moderated_by = by[:150]
+        self.moderator_action = action[:60]
+        self.moderated_at = timezone.now()
+        self._move(state, ["moderated_by", "moderator_action", "moderated_at"])
+
+    def _move(self, state: str, fields: list[str]) -> None:
+        """The one place a stored comment changes state: check the transition, save with fields."""
         if state not in self.TRANSITIONS.get(self.state, ()):
             raise IllegalTransition(f"a comment cannot go from {self.state} to {state}")
         self.state = state
         self.state_changed_at = timezone.now()
-        self.spam_layer = layer[:30]
-        self.spam_reason = reason[:500]
-        fields = ["state", "state_changed_at", "spam_layer", "spam_reason", "updated_at"]
-        if score is not None:
-            self.spam_score = score
-            fields.append("spam_score")
-        self.save(update_fields=fields)
+        self.save(update_fields=["state", "state_changed_at", "updated_at", *fields])
 
     @property
     def link_url(self) -> str:
@@ -207,7 +233,12 @@ class CommentSettings(models.Model):
     )
     disallowed_words = models.TextField(
         blank=True,
-        help_text="One word, phrase or IP address per line; a comment containing one is spam.",
+        help_text=(
+            "One word, phrase, domain or IP address per line; a comment containing one is spam."
+            " Words and phrases match whole words only, in any case (“ass” does not match"
+            " “class”); an entry with other characters (a domain, a URL, the start of an IP"
+            " address such as 192.0.2.) matches anywhere."
+        ),
     )
     min_seconds = models.PositiveIntegerField(
         "minimum seconds before sending",
@@ -240,6 +271,33 @@ class CommentSettings(models.Model):
     def disallowed_list(self) -> list[str]:
         """The disallowed words, lower-cased, blank lines dropped."""
         return [w.strip().lower() for w in self.disallowed_words.splitlines() if w.strip()]
+
+    def disallowed_in(self, text: str) -> str | None:
+        """The first disallowed entry found in text (lower-cased, as listed), or None.
+
+        WordPress matches every entry as a substring, which sends "My class loved this
+        assignment" to spam for the entry "ass": words lost for nothing. Here an entry made only of
+        word characters and spaces (a word or phrase, in any script) matches whole words only,
+        without regard to case; an entry with any other character ("casino.example",
+        "192.0.2.", "http://x.example/") keeps WordPress's substring match.
+        """
+        for entry in self.disallowed_list:
+            if _disallowed_pattern(entry).search(text):
+                return entry
+        return None
+
+
+@functools.lru_cache(maxsize=512)
+def _disallowed_pattern(entry: str) -> re.Pattern[str]:
+    """A disallowed entry as a case-insensitive regex: whole words for word-and-space entries,
+    a plain substring otherwise (see CommentSettings.disallowed_in)."""
+    if _WORDS.fullmatch(entry):
+        words = r"\s+".join(re.escape(word) for word in entry.split())
+        return re.compile(rf"(?<!\w){words}(?!\w)", re.IGNORECASE)
+    return re.compile(re.escape(entry), re.IGNORECASE)
+
+
+_WORDS = re.compile(r"[\w\s]+")
 
 
 class SpamModel(models.Model):

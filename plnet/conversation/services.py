@@ -7,6 +7,7 @@ commits; the functions here only decide and write.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 
@@ -136,11 +137,14 @@ def spam_fields_changed(comment: Comment, fields: dict) -> bool:
 
 def _verdict(comment: Comment, meta: dict, *, rule: bool = True) -> layers.Verdict | None:
     """The first spam verdict of the layers, else the first held one, else the owner's
-    moderation rule (or None when `rule` is False and no layer spoke)."""
+    moderation rule (or None when `rule` is False and no layer spoke).
+
+    For a known author the classifier and Akismet only advise (`layers.for_known_author`): their
+    spam holds, their held is noted in the rule's reason but does not hold."""
     if layers.is_trusted(comment):
         return layers.Verdict(APPROVED, "moderation", "comment by the site's author or staff")
     rules = CommentSettings.load()
-    held = None
+    held = waived = None
     for ask in (
         lambda: layers.form_checks(meta, rules, comment),
         lambda: layers.rules_check(comment, rules),
@@ -152,13 +156,21 @@ def _verdict(comment: Comment, meta: dict, *, rule: bool = True) -> layers.Verdi
             continue
         if verdict.score is not None:
             comment.spam_score = verdict.score
-        if verdict.outcome == SPAM:
-            return verdict
-        if verdict.outcome == HELD and held is None:
-            held = verdict
+        softened = layers.for_known_author(verdict, comment, rules)
+        if softened is None:  # a statistical layer would hold a known author: noted, not applied
+            waived = waived or verdict
+            continue
+        if softened.outcome == SPAM:
+            return softened
+        if softened.outcome == HELD and held is None:
+            held = softened
     if held is not None or not rule:
         return held
-    return layers.moderation_rule(comment, rules)
+    decision = layers.moderation_rule(comment, rules)
+    if waived is not None:
+        note = f" ({waived.layer}: {waived.reason} — not held: known author)"
+        decision = dataclasses.replace(decision, reason=decision.reason + note)
+    return decision
 
 
 def _after_commit_notify(comment: Comment) -> None:
@@ -280,7 +292,8 @@ ACTIONS = {
 @transaction.atomic
 def moderate(comment: Comment, action: str, *, by, retrain: bool = True) -> bool:
     """Apply a moderator's action (a key of ACTIONS) to comment; return False when the comment
-    is already in that state (nothing to do).
+    is already in that state (nothing to do). The moderator's decision (who, what, when) is
+    recorded beside the filter's, which is kept (`Comment.moderate_to`).
 
     Marking spam or not spam enqueues retraining of the classifier (unless retrain=False, for a
     caller that enqueues it once for many) and, with Akismet on, a report to Akismet; approving a
@@ -290,7 +303,7 @@ def moderate(comment: Comment, action: str, *, by, retrain: bool = True) -> bool
     if comment.state == state:
         return False
     teaches = teaches_classifier(comment.state, state)
-    comment.move_to(state, layer="moderator", reason=f"{verb} by {by}")
+    comment.moderate_to(state, by=str(by), action=verb)
     from .tasks import notify_replied_to, report_to_akismet, retrain_spam_filter
 
     pk, is_spam = comment.pk, state == Comment.State.SPAM
@@ -498,16 +511,16 @@ def notify_post_author(comment: Comment) -> bool:
     """Mail the post's owner (see owner_addresses) about a new response — a comment, pingback or
     Webmention, published or awaiting moderation — once.
 
-    Skips spam and trash, and never mails people their own comment. Returns True when a mail was
-    sent.
+    Skips spam and trash, and never mails people their own comment (see `_written_by_owner`).
+    Returns True when a mail was sent.
     """
     post = comment.post
     if comment.author_notified_at or comment.state in (Comment.State.SPAM, Comment.State.TRASH):
         return False
-    if post.author_id is not None and comment.user_id == post.author_id:
+    if _written_by_owner(comment, post):
         return False
-    own = (comment.author_email or "").strip().lower()
-    to = [address for address in owner_addresses(post) if address.lower() != own]
+    own = _commenter_emails(comment)
+    to = [address for address in owner_addresses(post) if address.strip().lower() not in own]
     if not to:
         return False
     waiting = comment.state == Comment.State.PENDING
@@ -515,6 +528,29 @@ def notify_post_author(comment: Comment) -> bool:
     EmailMessage(subject + str(post)[:80], _owner_mail_body(comment, waiting), to=to).send()
     Comment.objects.filter(pk=comment.pk).update(author_notified_at=timezone.now())
     return True
+
+
+def _written_by_owner(comment: Comment, post) -> bool:
+    """Did the people `owner_addresses` mails write this comment themselves? True for the post's
+    author's own account, and — on a post whose author has no email (an imported post, whose
+    mail goes to PLNET_ADMIN_EMAIL or the staff instead) — for any staff account: the site's
+    own people replying (from the thread or the moderation queue) are not told of their own
+    words, as WordPress does not mail a post's author about their own comment. Same-email
+    comments are left out address by address in `notify_post_author`."""
+    if comment.user_id is None:
+        return False
+    if post.author_id is not None and comment.user_id == post.author_id:
+        return True
+    stand_in = post.author is None or not post.author.email
+    return stand_in and comment.user.is_staff
+
+
+def _commenter_emails(comment: Comment) -> set[str]:
+    """The commenter's addresses, lower-cased: the one given and their account's."""
+    emails = {comment.author_email or ""}
+    if comment.user_id is not None:
+        emails.add(comment.user.email or "")
+    return {email.strip().lower() for email in emails} - {""}
 
 
 def _owner_mail_body(comment: Comment, waiting: bool) -> str:

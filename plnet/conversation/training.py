@@ -24,7 +24,7 @@ def site_examples() -> tuple[list[CommentText], list[bool], list[str]]:
     """The site's labelled data: spam and approved comments (source "site"), then the stored CSV
     examples (source as given, e.g. "csv:file.csv"). Returns texts, labels, sources."""
     texts, labels, sources = [], [], []
-    judged = Comment.objects.filter(state__in=[Comment.State.SPAM, Comment.State.APPROVED])
+    judged = Comment.objects.judged()
     posts = Post.objects.filter(pk__in=judged.values("post_id")).prefetch_related("legacy_urls")
     contexts = {post.pk: layers.post_context(post) for post in posts}
     for c in judged.only(

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
 
 from plnet.protocols.html import linkify
 
@@ -99,10 +100,27 @@ def clean_comment_html(html: str) -> str:
     )
 
 
+def _image_as_link(self, tokens, idx, options, env) -> str:
+    """markdown-it render rule for images in comments: comments load no images (a tracking pixel
+    would see every reader), but the words stay. `![alt](src)` becomes a link to src whose text is
+    the alt text (the address itself when there is none); inside a link, just the alt text."""
+    token = tokens[idx]
+    alt = self.renderInlineAsText(token.children or [], options, env).strip()
+    src = token.attrGet("src") or ""
+    depth = 0
+    for earlier in tokens[:idx]:
+        depth += {"link_open": 1, "link_close": -1}.get(earlier.type, 0)
+    if depth > 0 or not src:
+        return escapeHtml(alt)
+    return f'<a href="{escapeHtml(src)}">{escapeHtml(alt or src)}</a>'
+
+
 @lru_cache(maxsize=2)
 def _markdown(comment: bool) -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": not comment, "linkify": False, "typographer": False})
-    if not comment:
+    if comment:
+        md.add_render_rule("image", _image_as_link)
+    else:
         md.enable("table").enable("strikethrough")
     return md
 
@@ -113,5 +131,9 @@ def render_markdown(text: str) -> str:
 
 
 def render_comment_markdown(text: str) -> str:
-    """Render a comment's Markdown subset (raw HTML shown as text) to sanitised HTML."""
+    """Render a comment's Markdown subset (raw HTML shown as text) to sanitised HTML.
+
+    Images are not loaded: `![alt](src)` is shown as a link to the image (rel="nofollow ugc"
+    like every comment link) with its alt text, so a comment made of an image never turns empty.
+    """
     return clean_comment_html(_markdown(True).render(text))

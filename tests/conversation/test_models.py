@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 
 import pytest
 from django.utils import timezone
@@ -88,3 +89,21 @@ def test_display_name_and_permalink(make_comment, post, author):
     member = make_comment(author_name="", user=author)
     assert member.display_name == "Ana"
     assert c.get_absolute_url() == f"/{post.published_at:%Y/%m/%d}/hello/#comment-{c.pk}"
+
+
+def test_the_data_migration_moves_old_moderator_decisions_beside(make_comment):
+    from django.apps import apps
+
+    old = make_comment(
+        state="approved", spam_layer="moderator", spam_reason="marked not spam by admin"
+    )
+    kept = make_comment(state="approved", spam_layer="classifier", spam_reason="below 0.09")
+    migration = importlib.import_module("plnet.conversation.migrations.0006_moderator_decision")
+    migration.move_moderator_decisions(apps, None)
+    old.refresh_from_db()
+    kept.refresh_from_db()
+    assert (old.spam_layer, old.spam_reason, old.moderator_action, old.moderated_by) == (
+        "", "", "marked not spam", "admin",
+    )  # fmt: skip
+    assert old.moderated_at == old.state_changed_at
+    assert (kept.spam_layer, kept.moderated_at) == ("classifier", None)

@@ -11,7 +11,7 @@ from django.core import mail, signing
 from django.core.management import call_command
 from django.utils import timezone
 
-from plnet.conversation import services
+from plnet.conversation import layers, services
 from plnet.conversation.models import Comment
 from plnet.core import ticks
 
@@ -36,6 +36,68 @@ def test_first_comment_is_held_then_known_author_passes(post, rules):
     first.move_to("approved", layer="moderator", reason="ok")
     second = services.place_incoming(new(post, author_email="BO@example.net"))
     assert (second.state, second.spam_reason) == ("approved", "the author has an approved comment")
+
+
+def _classifier_says(monkeypatch, outcome, reason, score):
+    verdict = layers.Verdict(outcome, "classifier", reason, score)
+    monkeypatch.setattr(layers, "classifier_verdict", lambda comment: verdict)
+
+
+def test_a_known_author_is_not_held_by_the_classifier(post, rules, make_comment, monkeypatch):
+    """Regression: Tess, with an approved comment, was held at 0.10 (between 0.09 and 0.98)."""
+    make_comment(state="approved")  # bo@example.net is known
+    _classifier_says(monkeypatch, "held", "spam probability 0.10 between 0.09 and 0.98", 0.10)
+    c = services.place_incoming(new(post, author_email="Bo@Example.net"))
+    assert (c.state, c.spam_layer, c.spam_score) == ("approved", "moderation", 0.10)
+    assert c.spam_reason == (
+        "the author has an approved comment (classifier: spam probability 0.10 between 0.09 and"
+        " 0.98 — not held: known author)"
+    )
+    unknown = services.place_incoming(new(post, author_email="cy@example.org"))
+    assert (unknown.state, unknown.spam_layer) == ("pending", "classifier")
+    rules.approve_known_authors = False  # the owner's switch: known authors are not special
+    rules.save()
+    switched_off = services.place_incoming(new(post, raw_content="once more"))
+    assert (switched_off.state, switched_off.spam_layer) == ("pending", "classifier")
+
+
+def test_the_classifier_or_akismet_alone_only_hold_a_known_author(
+    post, rules, make_comment, monkeypatch, django_user_model
+):
+    """Regression: Stephen, rescued with "Not spam", went to spam at 0.99 with one link."""
+    make_comment(state="approved")
+    _classifier_says(monkeypatch, "spam", "spam probability 0.99 above 0.98", 0.99)
+    c = services.place_incoming(new(post, raw_content="see https://www.downes.ca/post/1"))
+    assert (c.state, c.spam_layer, c.spam_reason) == (
+        "pending",
+        "classifier",
+        "spam probability 0.99 above 0.98 — held, not spam: known author",
+    )
+    member = django_user_model.objects.create_user("mo", email="mo@example.org")
+    theirs = services.place_incoming(new(post, user=member, author_email="mo@example.org"))
+    assert (theirs.state, theirs.spam_layer) == ("pending", "classifier")
+    assert services.place_incoming(new(post, author_email="cy@example.org")).state == "spam"
+    monkeypatch.setattr(layers, "classifier_verdict", lambda comment: None)
+    monkeypatch.setattr(layers.akismet, "is_enabled", lambda: True)
+    monkeypatch.setattr(layers.akismet, "check", lambda comment, meta: True)
+    by_akismet = services.place_incoming(new(post, raw_content="again"))
+    assert (by_akismet.state, by_akismet.spam_reason) == (
+        "pending",
+        "Akismet says spam — held, not spam: known author",
+    )
+
+
+def test_the_owners_rules_and_the_form_still_apply_to_a_known_author(
+    post, rules, make_comment, monkeypatch
+):
+    make_comment(state="approved")
+    _classifier_says(monkeypatch, "held", "spam probability 0.10 between 0.09 and 0.98", 0.10)
+    rules.disallowed_words = "casino"
+    rules.save()
+    c = services.place_incoming(new(post, raw_content="my casino"))
+    assert (c.state, c.spam_layer) == ("spam", "rules")
+    trap = services.place_incoming(new(post), request_meta={"honeypot": "x"})
+    assert (trap.state, trap.spam_layer) == ("spam", "form")
 
 
 def test_rules_switches(post, rules, make_comment):
@@ -92,6 +154,24 @@ def test_disallowed_word_anywhere_is_spam(post, rules):
     )
     by_ip = services.place_incoming(new(post), request_meta={"ip": "203.0.113.9"})
     assert by_ip.state == "spam"
+
+
+def test_disallowed_words_match_whole_words_and_other_entries_anywhere(post, rules):
+    """Regression: the entry 'ass' sent "My class loved this assignment." to spam."""
+    rules.disallowed_words = "ass\nCheap Pills\ncasino.example\n192.0.2.\nкупить"
+    rules.save()
+
+    def reason(text, **fields):
+        return services.place_incoming(new(post, raw_content=text, **fields)).spam_reason
+
+    assert reason("My class loved this assignment.") == "first comment from this author"
+    assert reason("What an ASS.") == "contains the disallowed word 'ass'"
+    assert reason("buy CHEAP   pills now") == "contains the disallowed word 'cheap pills'"
+    assert reason("cheap pillstore") == "first comment from this author"
+    assert reason("see www.casino.example/win") == "contains the disallowed word 'casino.example'"
+    assert reason("Hello", author_ip="192.0.2.44") == "contains the disallowed word '192.0.2.'"
+    assert reason("Хочу КУПИТЬ") == "contains the disallowed word 'купить'"  # Unicode, any case
+    assert reason("покупить") == "first comment from this author"
 
 
 def test_too_many_links_are_held(post, rules, make_comment):
@@ -277,10 +357,18 @@ def test_members_comment_under_their_profile(post, rules, django_user_model):
 
 
 def test_moderate_moves_and_records_the_moderator(make_comment, author):
-    c = make_comment(state="pending")
+    """Regression: approving replaced the filter's reason ("classifier: spam probability 0.62…")
+    with "moderator: approved by admin"; both are kept now."""
+    c = make_comment(state="pending", spam_layer="classifier", spam_score=0.62,
+                     spam_reason="spam probability 0.62 between 0.09 and 0.98")  # fmt: skip
+    before = timezone.now()
     assert services.moderate(c, "approve", by=author) is True
     c.refresh_from_db()
-    assert (c.state, c.spam_layer, c.spam_reason) == ("approved", "moderator", "approved by Ana")
+    assert (c.state, c.spam_layer, c.spam_reason, c.spam_score) == (
+        "approved", "classifier", "spam probability 0.62 between 0.09 and 0.98", 0.62,
+    )  # fmt: skip
+    assert (c.moderated_by, c.moderator_action) == ("Ana", "approved")
+    assert before <= c.moderated_at <= timezone.now()
     assert services.moderate(c, "approve", by=author) is False
     with pytest.raises(KeyError):
         services.moderate(c, "explode", by=author)
@@ -453,6 +541,41 @@ def test_plnet_admin_email_is_told_before_the_staff(
     assert [m.to for m in mail.outbox] == [["owner@example.org", "editor@example.org"]]
 
 
+def test_the_owner_is_not_mailed_about_their_own_comments(
+    imported_post, rules, settings, make_comment, django_user_model,
+    django_capture_on_commit_callbacks,
+):  # fmt: skip
+    """Regression: the admin (an account without email; PLNET_ADMIN_EMAIL set) got a "New
+    comment" mail for each of their own replies, from the thread and from the queue."""
+    settings.PLNET = dataclasses.replace(settings.PLNET, admin_email=("owner@example.org",))
+    admin = django_user_model.objects.create(username="admin", email="", is_staff=True)
+    parent = make_comment(state="pending")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.submit_comment(submission(imported_post, text="My reply", user=admin,
+                                           name="", email=""))  # fmt: skip
+        services.reply_as_author(parent, text="From the queue", user=admin)
+    assert mail.outbox == []
+    # same email as the address told, without an account: not told either
+    with django_capture_on_commit_callbacks(execute=True):
+        services.place_incoming(new(imported_post, author_email="Owner@Example.org"))
+    assert mail.outbox == []
+    # a member who is not staff is someone else: the owner is told
+    member = django_user_model.objects.create(username="mo", email="mo@example.org")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.submit_comment(submission(imported_post, text="Hi", user=member, name="",
+                                           email=""))  # fmt: skip
+    assert [m.to for m in mail.outbox] == [["owner@example.org"]]
+
+
+def test_an_author_with_email_is_not_mailed_about_their_comment_under_another_address(
+    post, rules, author, django_user_model, django_capture_on_commit_callbacks
+):
+    """Same account, or the account's email: both are the author's own words."""
+    with django_capture_on_commit_callbacks(execute=True):
+        services.submit_comment(submission(post, user=author, name="Ana", email="other@x.example"))
+    assert mail.outbox == []
+
+
 def test_no_owner_address_at_all_sends_nothing(imported_post, rules):
     c = services.place_incoming(new(imported_post))
     assert services.notify_post_author(c) is False
@@ -509,3 +632,14 @@ def test_bulk_spam_retrains_once(
     with django_capture_on_commit_callbacks(execute=True):
         services.moderate_many(ids, "trash", by=author)  # spam -> trash is no ham judgement
     assert len(calls) == 1
+
+
+def test_submitted_markdown_image_keeps_its_words(post, rules):
+    """Regression: a comment made of a Markdown image was stored and published empty."""
+    comment = services.submit_comment(
+        submission(post, text="![img](https://tracker.example.net/pixel.png)")
+    )
+    assert comment.content == (
+        '<p><a href="https://tracker.example.net/pixel.png" rel="nofollow ugc noopener'
+        ' noreferrer">img</a></p>\n'
+    )

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 
 import pytest
+from django.core import mail
 from django.db import connection
 
 from plnet.conversation import layers, services, training
@@ -180,3 +182,61 @@ def test_the_model_is_fitted_outside_any_transaction(corpus, monkeypatch):
     training.train_from_site("retrain after moderation")  # the retrain task's verb
     assert seen == [False, False]
     assert SpamExample.objects.count() == added and model.n_spam + model.n_ham == added
+
+
+@pytest.fixture
+def csv_trained(corpus):
+    """A model trained from the Psy CSV only, as `plnet spam train --csv` on a new site."""
+    training.train_from_csv((corpus / PSY).read_bytes(), "csv:Youtube01-Psy.csv")
+    return layers.current_filter()
+
+
+def _spam_text(corpus, spam_filter):
+    return next(
+        t
+        for t, a, s in youtube_rows(corpus, SHAKIRA)
+        if s and spam_filter.classify(CommentText(t))[0] == "spam"
+    )
+
+
+def test_a_csv_trained_model_only_holds_until_the_site_has_taught_it(
+    csv_trained, corpus, post, rules, django_capture_on_commit_callbacks
+):
+    """Regression: after `plnet spam train --csv`, a new commenter's comment with one ordinary
+    link went to spam (0.99), unseen and unmailed; the model had learned nothing of this site."""
+    text = _spam_text(corpus, csv_trained)
+    with django_capture_on_commit_callbacks(execute=True):
+        c = services.place_incoming(Comment(post=post, author_name="x", raw_content=text))
+    assert (c.state, c.spam_layer) == ("pending", "classifier")
+    assert c.spam_score > csv_trained.thresholds.t_high
+    assert c.spam_reason == (
+        f"spam probability {c.spam_score:.2f} above {csv_trained.thresholds.t_high:.2f} — held,"
+        " not spam: the classifier has learned from 0 spam and 0 approved comments of this site"
+        " (fewer than 50 of each)"
+    )
+    assert [m.subject for m in mail.outbox] == ["[plnet] Awaiting moderation: Hello"]
+
+
+def test_once_the_site_taught_enough_of_each_the_classifiers_spam_stands(
+    csv_trained, corpus, post, rules, make_comment, settings
+):
+    settings.PLNET = dataclasses.replace(settings.PLNET, spam_site_examples_min=3)
+    text = _spam_text(corpus, csv_trained)
+    for _ in range(3):
+        make_comment(state="spam", author_email="s@example.net")
+    for _ in range(2):
+        make_comment(state="approved", author_email="h@example.net")
+    held = services.place_incoming(Comment(post=post, author_name="x", raw_content=text))
+    assert held.state == "pending"
+    assert held.spam_reason.endswith("from 3 spam and 2 approved comments of this site (fewer"
+                                      " than 3 of each)")  # fmt: skip
+    make_comment(state="approved", author_email="h@example.net")
+    spam = services.place_incoming(Comment(post=post, author_name="y", raw_content=text + " !"))
+    assert (spam.state, spam.spam_layer) == ("spam", "classifier")
+    assert spam.spam_reason == (
+        f"spam probability {spam.spam_score:.2f} above {csv_trained.thresholds.t_high:.2f}"
+    )
+    settings.PLNET = dataclasses.replace(settings.PLNET, spam_site_examples_min=0)
+    Comment.objects.judged().delete()
+    off = services.place_incoming(Comment(post=post, author_name="z", raw_content=text + " ?"))
+    assert off.state == "spam"

@@ -12,6 +12,7 @@ import mf2py
 import pytest
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 
 from plnet.conversation.forms import loaded_token
 from plnet.conversation.models import Comment, CommentSettings
@@ -466,7 +467,8 @@ def test_single_and_bulk_actions(client, staff, make_comment, monkeypatch):
     assert [x.state for x in Comment.objects.order_by("id")] == ["spam", "approved", "approved"]
     client.post("/moderation/act/", {"action": "not_spam", "ids": [a.pk]})
     client.post("/moderation/act/", {"action": "trash", "ids": [b.pk]})
-    assert Comment.objects.get(pk=a.pk).spam_reason == "marked not spam by root"
+    rescued = Comment.objects.get(pk=a.pk)
+    assert (rescued.moderator_action, rescued.moderated_by) == ("marked not spam", "root")
     assert Comment.objects.get(pk=b.pk).state == "trash"
     messages = client.get("/moderation/?state=trash").content.decode()
     assert "1 comment moved to trash." in messages
@@ -731,3 +733,52 @@ def test_a_database_locked_by_another_writer_keeps_the_words_and_asks_to_send_ag
     assert Comment.objects.count() == 0
     assert send(client, post, text="Words worth keeping").status_code == 302  # and now it goes
     assert Comment.objects.get().raw_content == "Words worth keeping"
+
+
+def test_a_moderators_edit_cannot_empty_a_comment(client, staff, make_comment):
+    """Regression: clearing Name and Comment and pressing Save stored an empty comment (302)."""
+    c = make_comment(state="approved", author_name="Bo", raw_content="A thought.")
+    client.force_login(staff)
+    response = client.post(f"/moderation/{c.pk}/", {"author_name": " ", "raw_content": "  ",
+                                                     "author_email": "new@example.net"})  # fmt: skip
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Please give the author&#x27;s name." in html
+    assert "The comment cannot be empty; to remove it, move it to the trash." in html
+    assert 'value="new@example.net"' in html  # what was typed is kept
+    c.refresh_from_db()
+    assert (c.author_name, c.raw_content, c.author_email) == ("Bo", "A thought.", "bo@example.net")
+
+
+def test_a_like_or_a_members_comment_is_edited_without_text_or_name(
+    client, staff, make_comment, django_user_model
+):
+    like = make_comment(comment_type="like", author_name="", raw_content="", content="")
+    member = django_user_model.objects.create_user("mo", password="pw")
+    theirs = make_comment(user=member, author_name="")
+    client.force_login(staff)
+    data = {"author_name": "", "author_email": "", "raw_content": ""}
+    assert client.post(f"/moderation/{like.pk}/", data).status_code == 302
+    data["raw_content"] = "kept"
+    assert client.post(f"/moderation/{theirs.pk}/", data).status_code == 302
+
+
+def test_the_settings_say_how_disallowed_words_match(client, staff):
+    client.force_login(staff)
+    html = client.get("/moderation/").content.decode()
+    assert "Words and phrases match whole words only, in any case" in html
+    assert "an entry with other characters (a domain, a URL" in html
+
+
+def test_moderation_shows_the_filters_and_the_moderators_decision(client, staff, make_comment):
+    """Regression: after approval the queue showed only "moderator: approved by admin"."""
+    c = make_comment(state="pending", spam_layer="classifier", spam_score=0.62,
+                     spam_reason="spam probability 0.62 between 0.09 and 0.98")  # fmt: skip
+    client.force_login(staff)
+    client.post("/moderation/act/", {"action": "approve", "ids": [c.pk]})
+    when = Comment.objects.get(pk=c.pk).moderated_at
+    stamp = f"{timezone.localtime(when):%-d %b %Y %H:%M}"
+    for page in ("/moderation/?state=approved", f"/moderation/{c.pk}/"):
+        html = client.get(page).content.decode()
+        assert "spam probability 0.62 between 0.09 and 0.98" in html, page
+        assert f"approved by root, {stamp}" in html, page

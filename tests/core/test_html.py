@@ -83,3 +83,19 @@ def test_typed_comment_address_is_linked_but_code_is_not():
         '<p>See <a href="https://ex.example/page" rel="nofollow ugc noopener noreferrer">'
         "https://ex.example/page</a> and <code>http://code.example/</code></p>\n"
     )
+
+
+def test_comment_markdown_image_becomes_a_link_not_nothing():
+    """Regression: `![img](https://tracker.example.net/pixel.png)` was stored as `<p></p>`."""
+    rel = 'rel="nofollow ugc noopener noreferrer"'
+    assert render_comment_markdown("![img](https://tracker.example.net/pixel.png)") == (
+        f'<p><a href="https://tracker.example.net/pixel.png" {rel}>img</a></p>\n'
+    )
+    assert render_comment_markdown("![](https://x.example/a.png)") == (
+        f'<p><a href="https://x.example/a.png" {rel}>https://x.example/a.png</a></p>\n'
+    )
+    # an image inside a link keeps its alt text as the link's words (no nested links)
+    assert render_comment_markdown("[![logo](https://x.example/a.png)](https://site.example/)") == (
+        f'<p><a href="https://site.example/" {rel}>logo</a></p>\n'
+    )
+    assert "<img" not in render_comment_markdown('![a](https://x.example/a.png "t") text')
