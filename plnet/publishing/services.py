@@ -552,3 +552,50 @@ def category_tree(*, with_posts_only: bool = True) -> list[CategoryNode]:
     # categories only reachable through a cycle of parents: shown at the top
     roots += [build(row, "") for row in rows if row[0] not in placed]
     return [r for r in roots if r.total or not with_posts_only]
+
+
+# --- pages ------------------------------------------------------------------------------------
+
+
+def page_tree(pages) -> list[tuple[Post, int]]:
+    """The pages of an iterable as WordPress's list of pages shows them: each followed by its
+    children, siblings by menu_order then title (case-insensitively) then id, as (page, depth)
+    pairs, depth 0 at the top. A page whose parent is not among them is placed at the top;
+    a parent cycle (made outside the editor) is broken where it is first met."""
+    pages = list(pages)
+    ids = {p.pk for p in pages}
+    children: dict[int | None, list[Post]] = {}
+    for page in pages:
+        children.setdefault(page.parent_id if page.parent_id in ids else None, []).append(page)
+    for siblings in children.values():
+        siblings.sort(key=lambda p: (p.menu_order, p.title.casefold(), p.pk))
+    out: list[tuple[Post, int]] = []
+    placed: set[int] = set()
+
+    def walk(root: Post) -> None:  # depth first, without recursion (any depth of nesting)
+        stack = [(root, 0)]
+        while stack:
+            page, depth = stack.pop()
+            if page.pk in placed:
+                continue
+            placed.add(page.pk)
+            out.append((page, depth))
+            stack += [(child, depth + 1) for child in reversed(children.get(page.pk, []))]
+
+    for root in children.get(None, []):
+        walk(root)
+    for page in sorted(pages, key=lambda p: (p.menu_order, p.title.casefold(), p.pk)):
+        if page.pk not in placed:  # only reachable through a cycle of parents
+            walk(page)
+    return out
+
+
+def page_descendant_ids(page: Post) -> set[int]:
+    """The ids of the pages under page, at any depth (one query per level; cycle-safe)."""
+    found: set[int] = set()
+    frontier = {page.pk}
+    while frontier:
+        below = Post.objects.pages().filter(parent__in=frontier).exclude(pk__in=found | {page.pk})
+        frontier = set(below.values_list("pk", flat=True))
+        found |= frontier
+    return found
