@@ -49,7 +49,7 @@ def edit_in_admin(admin_client, attachment: Attachment, **changes) -> None:
     url = f"/admin/publishing/attachment/{attachment.pk}/change/"
     form = admin_client.get(url).context["adminform"].form
     data = {}
-    for name, bound in form.fields.items():
+    for name in form.fields:
         value = form[name].value()
         if name == "created_at":
             local = form[name].initial
