@@ -198,7 +198,7 @@ class PageForm(PostForm):
 
     categories = None
     parent = ParentPageChoice(
-        queryset=Post.objects.pages().not_trashed().only("title", "parent", "menu_order"),
+        queryset=Post.objects.none(),  # set per form: see __init__
         required=False,
         empty_label="(no parent: a top-level page)",
         label="Parent page",
@@ -228,6 +228,12 @@ class PageForm(PostForm):
         page = self.instance
         hidden = ({page.pk} | services.page_descendant_ids(page)) if page.pk else set()
         self.fields["parent"].hidden_ids = hidden
+        # pages not in the trash, and the parent it has even if trashed (not moved unasked)
+        pages = Post.objects.pages()
+        offered = pages.not_trashed() | pages.filter(pk=page.parent_id)
+        self.fields["parent"].queryset = offered.only("title", "post_type", "parent", "menu_order")
+        if page.pk is None:  # WordPress opens comments on posts, not on pages
+            self.initial["comment_status"] = Post.CommentStatus.CLOSED
 
     def clean_slug(self):
         """Checked with the parent in `clean` (a top-level page may not take one of the site's

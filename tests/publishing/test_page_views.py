@@ -351,3 +351,51 @@ def test_empty_trash_of_pages_leaves_the_posts_trash_alone(writer, make_page, ma
     assert response["Location"] == "/write/pages/?status=trash"
     assert "2 pages permanently deleted." in writer.get(response["Location"]).content.decode()
     assert list(Post.objects.trashed().values_list("title", flat=True)) == ["Old post"]
+
+
+def test_deleting_a_page_moves_its_subpages_up_and_keeps_their_addresses(writer, make_page, client):
+    about = make_page("About")
+    team = make_page("Team", parent=about)
+    alice = make_page("Alice", parent=team)
+    plan = make_page("Plan", parent=team, status=Post.Status.DRAFT)
+    services.trash_post(team)
+    writer.post(f"/write/{team.pk}/delete/")
+
+    assert list(Post.objects.filter(pk__in=[alice.pk, plan.pk]).values_list("parent", flat=True)) == [about.pk, about.pk]  # fmt: skip
+    assert client.get("/about/alice/").status_code == 200
+    moved = client.get("/about/team/alice/")
+    assert (moved.status_code, moved["Location"]) == (301, "/about/alice/")
+    assert client.get("/about/team/").status_code == 410
+
+
+def test_a_page_under_a_trashed_parent_keeps_it_when_saved(writer, make_page):
+    about = make_page("About")
+    team = make_page("Team", parent=about)
+    services.trash_post(about)
+    form = doc(writer.get(f"/write/{team.pk}/"))
+    assert form.xpath("//select[@name='parent']/option[@selected]/text()") == ["About"]
+    writer.post(f"/write/{team.pk}/", page_data(title="Team", slug="team", parent=str(about.pk)))
+    assert Post.objects.get(pk=team.pk).parent_id == about.pk
+
+
+def test_a_new_page_has_comments_closed_unless_opened(writer):
+    form = doc(writer.get("/write/page/"))
+    assert form.xpath("//select[@name='comment_status']/option[@selected]/@value") == ["closed"]
+    post_form = doc(writer.get("/write/"))
+    assert post_form.xpath("//select[@name='comment_status']/option[@selected]/@value") == ["open"]
+
+
+def test_the_list_of_pages_costs_the_same_queries_however_deep(writer, make_page):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    parent = make_page("Top")
+    writer.get("/write/pages/")  # the site menu is built and kept in the cache
+    with CaptureQueriesContext(connection) as few:
+        writer.get("/write/pages/")
+    for n in range(8):
+        parent = make_page(f"Level {n}", parent=parent)
+    with CaptureQueriesContext(connection) as many:
+        response = writer.get("/write/pages/")
+    assert len(rows(response)) == 9
+    assert len(many) == len(few), "\n".join(q["sql"][:300] for q in many.captured_queries)
