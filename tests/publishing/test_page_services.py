@@ -3,18 +3,24 @@ the pages a page may not be placed under."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from plnet.publishing.models import Post
 from plnet.publishing.services import page_descendant_ids, page_tree
 
+WHEN = dt.datetime(2024, 3, 1, 9, tzinfo=dt.UTC)
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def make_page(make_post):
+def make_page(author):
     def make(title, *, parent=None, order=0):
-        return make_post(title, post_type="page", parent=parent, menu_order=order)
+        return Post.objects.create(
+            post_type="page", title=title, slug=title.lower().replace(" ", "-"), parent=parent,
+            menu_order=order, status="published", published_at=WHEN, author=author,
+        )  # fmt: skip
 
     return make
 

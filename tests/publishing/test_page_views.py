@@ -3,6 +3,7 @@ editor (/write/page/ and the editor's address), with the same access rule as pos
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import lxml.html
@@ -12,6 +13,7 @@ from django.contrib.auth.models import Permission
 from plnet.publishing import services
 from plnet.publishing.models import Category, Post
 
+WHEN = dt.datetime(2024, 3, 1, 9, tzinfo=dt.UTC)
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("site_url")]
 
 
@@ -22,10 +24,17 @@ def writer(client, author):
 
 
 @pytest.fixture
-def make_page(make_post):
-    def make(title, *, parent=None, order=0, **fields):
+def make_page(author):
+    """A page made directly (no service), published on WHEN unless told otherwise. Not through
+    make_post, whose dates move a day on with every post made in the session."""
+
+    def make(title, *, parent=None, order=0, status=Post.Status.PUBLISHED, **fields):
         fields.setdefault("slug", re.sub(r"\W+", "-", title.lower()).strip("-"))
-        return make_post(title, post_type="page", parent=parent, menu_order=order, **fields)
+        fields.setdefault("author", author)
+        return Post.objects.create(
+            post_type="page", title=title, parent=parent, menu_order=order, status=status,
+            published_at=WHEN, body=f"Body of {title}.", **fields,
+        )  # fmt: skip
 
     return make
 
