@@ -343,7 +343,10 @@ def _status_counts(posts) -> dict[str, int]:
 
 
 # The list of posts and the list of pages: (URL name, noun) by post type.
-LISTS = {Post.PostType.POST: ("publishing:my_posts", "post"), Post.PostType.PAGE: ("publishing:my_pages", "page")}  # fmt: skip
+LISTS = {
+    Post.PostType.POST: ("publishing:my_posts", "post"),
+    Post.PostType.PAGE: ("publishing:my_pages", "page"),
+}
 
 
 def _list_url(view: str | None = "", post_type: str = Post.PostType.POST) -> str:
