@@ -171,6 +171,106 @@ class PostForm(forms.ModelForm):
         return data
 
 
+class _PagesAsTree(forms.models.ModelChoiceIterator):
+    """Offers the pages in the order of the list of pages, each indented under its parent
+    ("— " per level), leaving out the page being edited and the pages under it."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        hidden = self.field.hidden_ids
+        for page, depth in services.page_tree(self.queryset):
+            if page.pk not in hidden:
+                yield (self.field.prepare_value(page), "— " * depth + str(page))
+
+
+class ParentPageChoice(forms.ModelChoiceField):
+    """The parent of a page: any page not in the trash. The menu hides the page itself and its
+    descendants; a form posted with one of them anyway is refused by `PageForm.clean_parent`."""
+
+    iterator = _PagesAsTree
+    hidden_ids: set[int] = set()
+
+
+class PageForm(PostForm):
+    """A page as the author writes it: as a post, without categories, tags, excerpt or sticky,
+    with its place among the pages (parent, order) and an optional password."""
+
+    categories = None
+    parent = ParentPageChoice(
+        queryset=Post.objects.none(),  # set per form: see __init__
+        required=False,
+        empty_label="(no parent: a top-level page)",
+        label="Parent page",
+        help_text="The page this one sits under; its address starts with the parent's.",
+    )
+
+    field_order = ["title", "slug", "body", "image", "image_alt", "parent", "menu_order"]
+
+    class Meta(PostForm.Meta):
+        fields = [
+            "title", "slug", "body", "parent", "menu_order", "status", "published_at",
+            "password", "comment_status",
+        ]  # fmt: skip
+        labels = {"body": "Body (Markdown)", "menu_order": "Order"}
+        help_texts = {
+            "slug": "The last part of the address. Empty: made from the title.",
+            "menu_order": "Pages are listed by this number (smallest first), then by title.",
+            "password": "Optional: readers must give it to see the page's content.",
+        }
+        widgets = {
+            "body": forms.Textarea(attrs={"rows": 20}),
+            "password": forms.TextInput(attrs={"autocomplete": "off"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        page = self.instance
+        hidden = ({page.pk} | services.page_descendant_ids(page)) if page.pk else set()
+        self.fields["parent"].hidden_ids = hidden
+        # pages not in the trash, and the parent it has even if trashed (not moved unasked)
+        pages = Post.objects.pages()
+        offered = pages.not_trashed() | pages.filter(pk=page.parent_id)
+        self.fields["parent"].queryset = offered.only("title", "post_type", "parent", "menu_order")
+        if page.pk is None:  # WordPress opens comments on posts, not on pages
+            self.initial["comment_status"] = Post.CommentStatus.CLOSED
+
+    def clean_slug(self):
+        """Checked with the parent in `clean` (a top-level page may not take one of the site's
+        own addresses)."""
+        return self.cleaned_data.get("slug") or ""
+
+    def clean_parent(self):
+        """Refuse a parent that would make a cycle: the page itself or a page under it."""
+        parent = self.cleaned_data.get("parent")
+        page = self.instance
+        if parent is None or page.pk is None:
+            return parent
+        if parent.pk == page.pk:
+            raise forms.ValidationError("A page cannot be its own parent.")
+        if parent.pk in services.page_descendant_ids(page):
+            raise forms.ValidationError(
+                f"“{parent}” is under this page: a page cannot be placed under one of its own"
+                " subpages. Choose another parent, or move that page first."
+            )
+        return parent
+
+    def clean(self):
+        data = super().clean()
+        slug, parent = data.get("slug"), data.get("parent")
+        moved = self.instance.pk is None or (parent and parent.pk) != self.instance.parent_id
+        if slug and "parent" not in self.errors and (slug != self.instance.slug or moved):
+            problem = services.slug_problem(
+                slug,
+                post_type=Post.PostType.PAGE,
+                exclude_pk=self.instance.pk,
+                top_level=parent is None,
+            )
+            if problem:
+                self.add_error("slug", problem)
+        return data
+
+
 class PostAdminForm(forms.ModelForm):
     """The admin's post form: a slug another post or page holds is refused with a message,
     rather than silently changed to "-2" when saved."""

@@ -407,7 +407,8 @@ class Attachment(models.Model):
 
     `caption` and `description` are sanitised HTML (WordPress's excerpt and content of the
     attachment); `old_path` is the path (and query) of its WordPress attachment page, which
-    answers 301 to the page here.
+    answers 301 to the page here. Imported ones keep the two digests posts have (what the
+    last import read, what it wrote), so a re-import keeps what was edited here.
     """
 
     post = models.ForeignKey(
@@ -424,6 +425,12 @@ class Attachment(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     wp_site = models.CharField(max_length=500, blank=True)
     wp_post_id = models.PositiveBigIntegerField(null=True, blank=True)
+    wp_export_digest = models.CharField(
+        max_length=64, blank=True, editable=False, help_text="What the last import read."
+    )
+    wp_written_digest = models.CharField(
+        max_length=64, blank=True, editable=False, help_text="What the last import wrote."
+    )
 
     objects = AttachmentQuerySet.as_manager()
 

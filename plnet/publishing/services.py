@@ -286,11 +286,25 @@ def delete_post(post: Post) -> None:
     was_public, pk, html = post.is_public, post.pk, post.content_html
     path = post.get_absolute_url()
     url = settings.SITE_URL + path
+    if post.post_type == Post.PostType.PAGE:
+        _lift_subpages(post)
     post.delete()
     published_changed()
     if was_public:
         Tombstone.objects.get_or_create(path=path)
         _after_commit(on_post_deleted, pk, url, html)
+
+
+def _lift_subpages(page: Post) -> None:
+    """Before a page is deleted: its subpages move up to its parent, as WordPress's
+    wp_delete_post does (rather than to the top, where their slugs could meet the site's own
+    addresses), and the public pages under it keep their old addresses as redirects."""
+    below = Post.objects.pages().filter(pk__in=page_descendant_ids(page))
+    old_urls = {p.pk: p.get_absolute_url() for p in below.select_related("parent") if p.is_public}
+    parent = page.parent_id if page.parent_id not in old_urls else None  # a cycle: to the top
+    Post.objects.filter(parent=page).exclude(pk=page.pk).update(parent=parent)
+    for moved in Post.objects.filter(pk__in=old_urls):
+        keep_old_url(moved, old_urls[moved.pk])
 
 
 # --- the trash ---------------------------------------------------------------------------------
@@ -552,3 +566,54 @@ def category_tree(*, with_posts_only: bool = True) -> list[CategoryNode]:
     # categories only reachable through a cycle of parents: shown at the top
     roots += [build(row, "") for row in rows if row[0] not in placed]
     return [r for r in roots if r.total or not with_posts_only]
+
+
+# --- pages ------------------------------------------------------------------------------------
+
+
+def page_tree(pages) -> list[tuple[Post, int]]:
+    """The pages of an iterable as WordPress's list of pages shows them: each followed by its
+    children, siblings by menu_order then title (case-insensitively) then id, as (page, depth)
+    pairs, depth 0 at the top. A page whose parent is not among them is placed at the top;
+    a parent cycle (made outside the editor) is broken where it is first met. Parents found
+    among them are set on their children, so their addresses need no query."""
+    pages = list(pages)
+    by_pk = {p.pk: p for p in pages}
+    children: dict[int | None, list[Post]] = {}
+    for page in pages:
+        parent = by_pk.get(page.parent_id)
+        if parent is not None:
+            page.parent = parent
+        children.setdefault(parent and parent.pk, []).append(page)
+    for siblings in children.values():
+        siblings.sort(key=lambda p: (p.menu_order, p.title.casefold(), p.pk))
+    out: list[tuple[Post, int]] = []
+    placed: set[int] = set()
+
+    def walk(root: Post) -> None:  # depth first, without recursion (any depth of nesting)
+        stack = [(root, 0)]
+        while stack:
+            page, depth = stack.pop()
+            if page.pk in placed:
+                continue
+            placed.add(page.pk)
+            out.append((page, depth))
+            stack += [(child, depth + 1) for child in reversed(children.get(page.pk, []))]
+
+    for root in children.get(None, []):
+        walk(root)
+    for page in sorted(pages, key=lambda p: (p.menu_order, p.title.casefold(), p.pk)):
+        if page.pk not in placed:  # only reachable through a cycle of parents
+            walk(page)
+    return out
+
+
+def page_descendant_ids(page: Post) -> set[int]:
+    """The ids of the pages under page, at any depth (one query per level; cycle-safe)."""
+    found: set[int] = set()
+    frontier = {page.pk}
+    while frontier:
+        below = Post.objects.pages().filter(parent__in=frontier).exclude(pk__in=found | {page.pk})
+        frontier = set(below.values_list("pk", flat=True))
+        found |= frontier
+    return found

@@ -66,6 +66,14 @@ urlpatterns = [
     path("write/<int:pk>/trash/", views.trash, name="trash"),
     path("write/<int:pk>/restore/", views.restore, name="restore"),
     path("write/posts/empty-trash/", views.empty_trash, name="empty_trash"),
+    path("write/page/", views.write_page, name="write_page"),
+    path("write/pages/", views.my_pages, name="my_pages"),
+    path(
+        "write/pages/empty-trash/",
+        views.empty_trash,
+        {"post_type": "page"},
+        name="empty_page_trash",
+    ),
     # the WordPress import page (staff)
     path("write/import/", import_views.import_wordpress, name="import"),
     path("write/import/<int:pk>/", import_views.import_run, name="import_run"),

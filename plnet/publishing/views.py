@@ -34,7 +34,7 @@ from plnet.core.ids import parse_id
 
 from . import services, uploads
 from .access import can_edit, can_edit_all, can_read, can_write, visible_to
-from .forms import PostForm
+from .forms import PageForm, PostForm
 from .models import Attachment, Category, Post
 
 PER_PAGE = 10
@@ -328,9 +328,9 @@ LIST_VIEWS = {
 }
 
 
-def _editable_posts(user):
-    """The posts this writer may edit: everyone's for editors, else their own."""
-    posts = Post.objects.posts()
+def _editable_posts(user, post_type: str = Post.PostType.POST):
+    """The posts (or pages) this writer may edit: everyone's for editors, else their own."""
+    posts = Post.objects.filter(post_type=post_type)
     return posts if can_edit_all(user) else posts.filter(author=user)
 
 
@@ -342,9 +342,40 @@ def _status_counts(posts) -> dict[str, int]:
     return counts
 
 
-def _list_url(view: str | None = "") -> str:
-    url = reverse("publishing:my_posts")
+# The list of posts and the list of pages: (URL name, noun) by post type.
+LISTS = {
+    Post.PostType.POST: ("publishing:my_posts", "post"),
+    Post.PostType.PAGE: ("publishing:my_pages", "page"),
+}
+
+
+def _list_url(view: str | None = "", post_type: str = Post.PostType.POST) -> str:
+    url = reverse(LISTS[post_type][0])
     return f"{url}?status={view}" if view in LIST_VIEWS and view else url
+
+
+def _views(request, everything) -> tuple[str, object, list]:
+    """The status view asked for (?status=), what it shows of everything (a queryset), and the
+    tabs above the list: (key, label, count), empty views left out as WordPress does."""
+    view = request.GET.get("status", "")
+    view = view if view in LIST_VIEWS else ""
+    status = LIST_VIEWS[view][1]
+    shown = everything.filter(status=status) if status else everything.not_trashed()
+    counts = _status_counts(everything)
+    tabs = [
+        (key, label, counts[key])
+        for key, (label, _) in LIST_VIEWS.items()
+        if counts[key] or key in {"", view}
+    ]
+    return view, shown, tabs
+
+
+def _list_context(request, post_type: str) -> dict:
+    return {
+        "everyone": can_edit_all(request.user),  # WordPress's "All posts" for editors
+        "just_trashed": _just_trashed(request, post_type),
+        "trash_days": settings.PLNET.post_trash_days,
+    }
 
 
 @login_required
@@ -352,40 +383,48 @@ def my_posts(request):
     """The writer's posts (everyone's for editors), one status at a time with the number in
     each, the trash among them; after "Move to trash", a notice with a button to undo it."""
     _writer_or_404(request)
-    everyone = can_edit_all(request.user)  # WordPress's "All posts" for editors
-    mine = _editable_posts(request.user)
-    view = request.GET.get("status", "")
-    view = view if view in LIST_VIEWS else ""
-    status = LIST_VIEWS[view][1]
-    shown = mine.filter(status=status) if status else mine.not_trashed()
-    counts = _status_counts(mine)
+    view, shown, tabs = _views(request, _editable_posts(request.user))
     context = {
+        **_list_context(request, Post.PostType.POST),
         "page_obj": _page_of(request, shown.select_related("author").newest_first()),
-        "everyone": everyone,
         "view": view,
         "page_query": f"status={view}" if view else "",
-        "tabs": [
-            (key, label, counts[key])
-            for key, (label, _) in LIST_VIEWS.items()
-            if counts[key] or key in {"", view}  # as WordPress: empty views are not offered
-        ],
-        "just_trashed": _just_trashed(request),
-        "trash_days": settings.PLNET.post_trash_days,
+        "tabs": tabs,
     }
     return render(request, "publishing/my_posts.html", context)
 
 
-def _just_trashed(request) -> Post | None:
+@login_required
+def my_pages(request):
+    """The writer's pages (everyone's for editors) as WordPress's "All Pages": a tree, each
+    page under its parent, siblings by order then title; views by status as the posts have."""
+    _writer_or_404(request)
+    view, shown, tabs = _views(request, _editable_posts(request.user, Post.PostType.PAGE))
+    tree = services.page_tree(shown.select_related("author").defer(*LISTING_SKIPS))
+    rows = [(page, "— " * depth) for page, depth in tree]  # WordPress's mark of a level
+    context = {
+        **_list_context(request, Post.PostType.PAGE),
+        "page_obj": _page_of(request, rows),
+        "view": view,
+        "page_query": f"status={view}" if view else "",
+        "tabs": tabs,
+    }
+    return render(request, "publishing/my_pages.html", context)
+
+
+def _just_trashed(request, post_type: str) -> Post | None:
     """The post named by ?trashed=ID when it is (still) in the trash and this writer may
     restore it: the list offers to undo."""
     pk = parse_id(request.GET.get("trashed"))
-    post = Post.objects.posts().trashed().filter(pk=pk).first() if pk else None
-    return post if post and can_edit(request.user, post) else None
+    found = Post.objects.filter(post_type=post_type).trashed().filter(pk=pk).first() if pk else None
+    return found if found and can_edit(request.user, found) else None
 
 
 def _editable_or_404(request, pk) -> Post:
+    """The post or page pk when this writer may edit it; else 404 (missing and forbidden
+    look alike)."""
     _writer_or_404(request)
-    post = get_object_or_404(Post.objects.posts(), pk=pk)
+    post = get_object_or_404(Post, pk=pk)
     if not can_edit(request.user, post):
         raise Http404("No such post")
     return post
@@ -396,7 +435,7 @@ def _editable_or_404(request, pk) -> Post:
 def trash(request, pk):
     """Move to trash (no confirmation, as WordPress: it can be undone)."""
     post = services.trash_post(_editable_or_404(request, pk))
-    return redirect(f"{reverse('publishing:my_posts')}?trashed={post.pk}")
+    return redirect(f"{_list_url('', post.post_type)}?trashed={post.pk}")
 
 
 @login_required
@@ -409,29 +448,37 @@ def restore(request, pk):
     except services.PublishingError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "1 post restored from the Trash.")
-    return redirect(_list_url(request.POST.get("view")))
+        messages.success(request, f"1 {LISTS[post.post_type][1]} restored from the Trash.")
+    return redirect(_list_url(request.POST.get("view"), post.post_type))
 
 
 @login_required
 @require_POST
-def empty_trash(request):
-    """Delete for good every post in the trash that this writer may edit."""
+def empty_trash(request, post_type=Post.PostType.POST):
+    """Delete for good every post (or page) in the trash that this writer may edit."""
     _writer_or_404(request)
-    deleted = services.empty_trash(_editable_posts(request.user))
-    messages.success(request, f"{deleted} post{pluralize(deleted)} permanently deleted.")
-    return redirect(_list_url("trash"))
+    deleted = services.empty_trash(_editable_posts(request.user, post_type))
+    noun = LISTS[post_type][1]
+    messages.success(request, f"{deleted} {noun}{pluralize(deleted)} permanently deleted.")
+    return redirect(_list_url("trash", post_type))
 
 
 @login_required
-def write(request, pk=None):
-    """New post (pk None) or edit post pk: save as draft, publish/schedule, or preview."""
+def write_page(request):
+    """A new page (edited afterwards at the editor's address, as posts are)."""
+    return write(request, post_type=Post.PostType.PAGE)
+
+
+@login_required
+def write(request, pk=None, post_type=Post.PostType.POST):
+    """New post or page (pk None) or edit post or page pk: save as draft, publish/schedule, or
+    preview. Pages get their own form (parent and order, no categories or tags)."""
     _writer_or_404(request)
-    post = _editable_or_404(request, pk) if pk else Post(author=request.user)
+    post = _editable_or_404(request, pk) if pk else Post(author=request.user, post_type=post_type)
     if post.is_trashed:
         messages.error(request, f"“{post}” is in the Trash: restore it to edit it.")
-        return redirect(_list_url("trash"))
-    form = PostForm(request.POST or None, request.FILES or None, instance=post)
+        return redirect(_list_url("trash", post.post_type))
+    form = _form_class(post)(request.POST or None, request.FILES or None, instance=post)
     preview = None
     if request.method == "POST" and form.is_valid():
         if "preview" in request.POST:
@@ -444,9 +491,14 @@ def write(request, pk=None):
     return render(request, "publishing/write.html", context)
 
 
+def _form_class(post: Post):
+    return PageForm if post.post_type == Post.PostType.PAGE else PostForm
+
+
 def _save(request, form):
     data = form.cleaned_data
     post = form.save(commit=False)
+    terms = "categories" in form.fields  # a page has none
     status = Post.Status.DRAFT if "save_draft" in request.POST else data["status"]
     try:
         with transaction.atomic():
@@ -458,8 +510,8 @@ def _save(request, form):
                 post,
                 status=status,
                 published_at=data.get("published_at"),
-                categories=list(data["categories"]),
-                tags=list(data["tags"]),
+                categories=list(data["categories"]) if terms else None,
+                tags=list(data["tags"]) if terms else None,
             )
             if image is not None:
                 uploads.attach_to(image, post)
@@ -485,11 +537,17 @@ def delete(request, pk):
     """Delete permanently, from the trash only (a POST from the trash's list deletes at once;
     opening the address asks first)."""
     post = _editable_or_404(request, pk)
+    noun = LISTS[post.post_type][1]
     if not post.is_trashed:
-        messages.error(request, "Move the post to the Trash first; it is deleted for good there.")
+        messages.error(
+            request, f"Move the {noun} to the Trash first; it is deleted for good there."
+        )
         return redirect("publishing:edit", pk=post.pk)
+    trash_url = _list_url("trash", post.post_type)
     if request.method == "POST":
         services.delete_post(post)
         messages.success(request, f"“{post.title or 'untitled'}” permanently deleted.")
-        return redirect(_list_url("trash"))
-    return render(request, "publishing/delete.html", {"post": post})
+        return redirect(trash_url)
+    return render(
+        request, "publishing/delete.html", {"post": post, "noun": noun, "trash_url": trash_url}
+    )

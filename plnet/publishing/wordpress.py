@@ -10,11 +10,12 @@ is there: authors by WordPress login (`User.wp_login`); categories and tags by s
 and attachments by (`wp_site`, `wp_post_id`) where `wp_site` is the export's base blog URL;
 comments by (post, `wp_comment_id`); old URLs by path.
 
-A re-import never undoes what was done here. Each imported post, page and category keeps two
-digests: of the item as the export said it, and of the fields the import wrote. On a later import
-the item is left alone when the export says what it said last time; it is updated when the export
-changed and the row still holds what the import wrote; when both changed (a newer export, and an
-edit here since), the edit made here is kept and the summary lists it as a conflict. Comments
+A re-import never undoes what was done here. Each imported post, page, attachment and category
+keeps two digests: of the item as the export said it, and of the fields the import wrote. On a
+later import the item is left alone when the export says what it said last time; it is updated
+when the export changed and the row still holds what the import wrote; when both changed (a newer
+export, and an edit here since), the edit made here is kept and the summary lists it as a
+conflict. An attachment left alone or kept keeps the post it belongs to here as well. Comments
 already imported are never changed, so moderation decisions taken here survive a re-import.
 
 Posts and pages in WordPress's trash come as posts in plnet's trash, with the status they had
@@ -109,6 +110,8 @@ POST_FIELDS = (
     "post_type", "title", "slug", "body", "body_format", "excerpt", "status", "published_at",
     "date_floating", "author_id", "menu_order", "comment_status", "ping_status", "sticky", "password", "guid",
 )  # fmt: skip
+# The attachment fields an import writes (its post is linked apart, once every item is in).
+ATTACHMENT_FIELDS = ("title", "url", "mime_type", "caption", "description", "old_path")
 # Parts of an item that say nothing about the post (where it sits in the file, its comments,
 # which are keyed one by one, and meta fields plnet does not import).
 _NOT_DIGESTED = {"line", "comments", "meta"}
@@ -140,6 +143,11 @@ def post_state_digest(fields: dict, category_ids: set[int], tag_ids: set[int]) -
     """Digest of a post's imported fields (`POST_FIELDS`) and its category and tag ids."""
     data = {k: fields[k] for k in POST_FIELDS}
     return digest({**data, "categories": set(category_ids), "tags": set(tag_ids)})
+
+
+def attachment_state_digest(fields: dict) -> str:
+    """Digest of an attachment's imported fields (`ATTACHMENT_FIELDS`)."""
+    return digest({k: fields[k] for k in ATTACHMENT_FIELDS})
 
 
 def category_state_digest(name: str, description: str, parent_slug: str) -> str:
@@ -847,19 +855,45 @@ class _Importer:
             "description": clean_html(autop(item.content.strip())),
             "old_path": self._attachment_page_path(item),
         }
+        read, written = item_digest(item), attachment_state_digest(values)
         found = Attachment.objects.filter(wp_site=self.site_key, wp_post_id=item.post_id).first()
         if found is None:
             found = Attachment.objects.create(
-                wp_site=self.site_key, wp_post_id=item.post_id, **values
+                wp_site=self.site_key,
+                wp_post_id=item.post_id,
+                wp_export_digest=read,
+                wp_written_digest=written,
+                **values,
             )
             self.summary.created["attachment"] += 1
-        elif any(getattr(found, k) != v for k, v in values.items()):
-            Attachment.objects.filter(pk=found.pk).update(**values)
-            self.summary.updated["attachment"] += 1
+            link = True
+        elif found.wp_export_digest == read:
+            self.summary.unchanged["attachment"] += 1  # the export says what it said last time
+            link = False  # its post too: one chosen here since stays
         else:
-            self.summary.unchanged["attachment"] += 1
-        if item.parent_id:
+            link = self._reconcile_attachment(found, values, read, written)
+        if item.parent_id and link:
             self.attachment_parents.append((found.pk, item.parent_id))
+
+    def _reconcile_attachment(self, found: Attachment, values: dict, read: str, written: str):
+        """An attachment the export changed since the last import (or imported before digests
+        were kept): update it unless it was edited here too, then keep it (a conflict), as
+        `_reconcile_post` does. True when the export's post may be linked to it again."""
+        rows = Attachment.objects.filter(pk=found.pk)
+        current = attachment_state_digest({k: getattr(found, k) for k in ATTACHMENT_FIELDS})
+        if current == written:  # the file now says what is here already
+            rows.update(wp_export_digest=read, wp_written_digest=written)
+            self.summary.unchanged["attachment"] += 1
+            return True
+        if current != found.wp_written_digest:  # edited here since the last import
+            rows.update(wp_export_digest=read)
+            self.summary.conflict(
+                "attachment", f"'{found.title}' (WordPress id {found.wp_post_id})"
+            )
+            return False
+        rows.update(wp_export_digest=read, wp_written_digest=written, **values)
+        self.summary.updated["attachment"] += 1
+        return True
 
     @staticmethod
     def _attachment_page_path(item: wxr.WxrItem) -> str:

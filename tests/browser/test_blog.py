@@ -102,7 +102,9 @@ def test_pages_pass_axe_accessibility_checks(page, live_server, blog, django_use
     page.get_by_label("Username").fill("w")
     page.get_by_label("Password").fill("pw-w-12345!")
     page.get_by_role("button", name="Sign in").click()
-    for path in ["/write/", "/write/posts/", "/profile/"]:
+    about = Post.objects.create(post_type="page", title="About", slug="about", author=writer)
+    Post.objects.create(post_type="page", title="Team", slug="team", parent=about, author=writer)
+    for path in ["/write/", "/write/posts/", "/write/pages/", "/write/page/", "/profile/"]:
         page.goto(live_server.url + path)
         results = axe.run(page)
         assert results.violations_count == 0, f"{path}\n{results.generate_report()}"
