@@ -38,15 +38,17 @@ def other_author(django_user_model):
     return user
 
 
-_counter = itertools.count(1)
-
-
 @pytest.fixture
 def make_post(author):
-    """Create a post directly (no service): make_post(title=..., when=aware datetime, ...)."""
+    """Create a post directly (no service): make_post(title=..., when=aware datetime, ...).
+
+    Without `when`, the nth post of a test is dated 2024-01-01 + n days: the count starts again
+    in each test (a count shared by the session dated posts past today after ~1,000 of them, and
+    those stopped being public in whichever test came late)."""
+    counter = itertools.count(1)
 
     def make(title=None, *, when=None, status=Post.Status.PUBLISHED, **fields):
-        n = next(_counter)
+        n = next(counter)
         fields.setdefault("author", author)
         fields.setdefault("slug", f"post-{n}")
         fields.setdefault("body", f"Body of post {n}.")
