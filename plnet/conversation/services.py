@@ -491,6 +491,9 @@ def notify_post_author(comment: Comment) -> bool:
 
 
 def _owner_mail_body(comment: Comment, waiting: bool) -> str:
+    """The owner's mail, as WordPress writes it: the words, where to see them, and links to
+    moderate. The Approve / Spam / Trash links open a confirmation page with a button (a GET
+    changes nothing); a signed-out owner signs in first and comes back to it."""
     if comment.comment_type == Comment.Type.COMMENT:
         opening = f"{comment.display_name} wrote on “{comment.post}”"
     else:
@@ -498,14 +501,23 @@ def _owner_mail_body(comment: Comment, waiting: bool) -> str:
         opening = (
             f"{comment.display_name} sent a {kind} to “{comment.post}” from {comment.source_url}"
         )
+    actions = ("approve", "spam", "trash") if waiting else ("spam", "trash")
+    links = "".join(
+        f"{action.capitalize()} it: "
+        f"{_absolute(reverse('conversation:moderation_confirm', args=[comment.pk, action]))}\n"
+        for action in actions
+    )
+    where = (
+        f"It awaits your moderation: {_absolute(reverse('conversation:moderation_edit', args=[comment.pk]))}\n"
+        f"On the post (shown there once approved): {_absolute(comment.get_absolute_url())}\n"
+        if waiting
+        else f"See it: {_absolute(comment.get_absolute_url())}\n"
+        f"Moderate it: {_absolute(reverse('conversation:moderation_edit', args=[comment.pk]))}\n"
+    )
     return (
-        f"{opening}:\n\n{comment.raw_content}\n\n"
-        + (
-            f"It awaits your moderation: {_absolute(reverse('conversation:moderation'))}\n"
-            if waiting
-            else f"See it: {_absolute(comment.get_absolute_url())}\n"
-        )
-        + f"Spam check: {comment.spam_layer} — {comment.spam_reason}\n"
+        f"{opening}:\n\n{comment.raw_content}\n\n{where}{links}"
+        f"All comments awaiting moderation: {_absolute(reverse('conversation:moderation'))}\n"
+        f"Spam check: {comment.spam_layer} — {comment.spam_reason}\n"
     )
 
 

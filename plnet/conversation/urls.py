@@ -16,4 +16,5 @@ urlpatterns = [
     path("moderation/settings/", views.moderation_settings, name="moderation_settings"),
     path("moderation/<int:pk>/", views.moderation_edit, name="moderation_edit"),
     path("moderation/<int:pk>/reply/", views.moderation_reply, name="moderation_reply"),
+    path("moderation/<int:pk>/<slug:action>/", views.moderation_confirm, name="moderation_confirm"),
 ]

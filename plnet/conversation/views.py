@@ -3,7 +3,10 @@ and the moderation pages. Thin: check access, parse, call a service, respond."""
 
 from __future__ import annotations
 
+import functools
+
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.core import signing
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
@@ -137,6 +140,15 @@ def unsubscribe(request, token):
 # --- moderation ---------------------------------------------------------------------------------
 
 STATES = [s for s, _ in Comment.State.choices]
+# The button of each action (services.ACTIONS), as the queue writes it.
+ACTION_LABELS = {
+    "approve": "Approve",
+    "unapprove": "Unapprove",
+    "spam": "Spam",
+    "not_spam": "Not spam",
+    "trash": "Trash",
+    "restore": "Restore",
+}
 
 
 def _comments_or_404(request):
@@ -146,6 +158,23 @@ def _comments_or_404(request):
     return comments
 
 
+def signed_in(view):
+    """Send a signed-out person to the sign-in page, as the rest of the site does (a link from
+    the notification mail opens there, and comes back after signing in: `next` is this page,
+    or the queue for a POST, whose address cannot be opened again). A signed-in person without
+    the right gets the site's 404, like a missing page (see access)."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            back = request.get_full_path() if request.method == "GET" else None
+            return redirect_to_login(back or reverse("conversation:moderation"))
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@signed_in
 def moderation(request):
     comments = _comments_or_404(request)
     state = request.GET.get("state", "pending")
@@ -169,6 +198,7 @@ def moderation(request):
     )
 
 
+@signed_in
 @require_POST
 def moderation_action(request):
     comments = _comments_or_404(request)
@@ -186,6 +216,7 @@ def moderation_action(request):
     return redirect(f"{reverse('conversation:moderation')}?state={state}")
 
 
+@signed_in
 def moderation_edit(request, pk):
     comment = get_object_or_404(_comments_or_404(request), pk=pk)
     form = ModerationEditForm(request.POST or None, instance=comment)
@@ -208,6 +239,7 @@ def moderation_edit(request, pk):
     )
 
 
+@signed_in
 @require_POST
 def moderation_reply(request, pk):
     parent = get_object_or_404(_comments_or_404(request), pk=pk)
@@ -224,6 +256,7 @@ def moderation_reply(request, pk):
     return redirect(reply.get_absolute_url())
 
 
+@signed_in
 @require_POST
 def moderation_settings(request):
     _comments_or_404(request)
@@ -240,3 +273,21 @@ def moderation_settings(request):
             + "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()),
         )
     return redirect(reverse("conversation:moderation"))
+
+
+@signed_in
+@require_http_methods(["GET", "HEAD"])
+def moderation_confirm(request, pk, action):
+    """The page an Approve / Spam / Trash link of the notification mail opens: the comment and
+    one button that POSTs the action (a GET never changes a comment: mail scanners follow
+    links). 404 for an unknown action, as for a comment the person may not moderate."""
+    comment = get_object_or_404(_comments_or_404(request), pk=pk)
+    if action not in services.ACTIONS:
+        raise Http404("No such action")
+    context = {
+        "comment": comment,
+        "action": action,
+        "label": ACTION_LABELS[action],
+        "confirm_state": services.ACTIONS[action][0],
+    }
+    return render(request, "conversation/moderation_confirm.html", context)

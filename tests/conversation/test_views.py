@@ -399,12 +399,61 @@ def staff(django_user_model):
     )
 
 
-def test_moderation_is_a_404_for_visitors_and_members(client, django_user_model, post):
-    assert client.get("/moderation/").status_code == 404
-    assert client.post("/moderation/act/", {"action": "approve"}).status_code == 404
+def test_moderation_asks_visitors_to_sign_in_and_is_a_404_for_members(
+    client, django_user_model, post
+):
+    """Signed out, every moderation address leads to the sign-in page and back (as /write/
+    does); signed in without the right, it is the site's 404."""
+    for path in ("/moderation/", "/moderation/1002/", "/moderation/1002/approve/"):
+        response = client.get(path)
+        assert (response.status_code, response["Location"]) == (302, f"/login/?next={path}")
+    response = client.post("/moderation/act/", {"action": "approve"})
+    assert (response.status_code, response["Location"]) == (302, "/login/?next=/moderation/")
     client.force_login(django_user_model.objects.create_user("nobody", password="pw"))
     assert client.get("/moderation/").status_code == 404
     assert client.get("/moderation/1/").status_code == 404
+    assert client.get("/moderation/1/approve/").status_code == 404
+
+
+def test_the_owner_mail_links_moderate_through_a_confirmation_page(
+    client, post, rules, author, django_capture_on_commit_callbacks
+):
+    """The held comment's mail links to its page in moderation, to it on the post, and to
+    Approve / Spam / Trash pages: a GET there shows a button and changes nothing; the button
+    POSTs the action. A signed-out owner signs in first and comes back."""
+    from django.core import mail
+
+    from plnet.conversation import services
+
+    with django_capture_on_commit_callbacks(execute=True):
+        held = services.place_incoming(
+            Comment(post=post, author_name="Bo", author_email="bo@example.net", raw_content="Hi")
+        )
+    body = mail.outbox[0].body
+    site = "http://127.0.0.1:8000"
+    assert f"It awaits your moderation: {site}/moderation/{held.pk}/\n" in body
+    assert f"{site}{held.get_absolute_url()}\n" in body
+    links = dict(re.findall(r"^(Approve|Spam|Trash) it: (\S+)$", body, re.M))
+    assert links == {
+        word: f"{site}/moderation/{held.pk}/{word.lower()}/"
+        for word in ("Approve", "Spam", "Trash")
+    }
+    approve = links["Approve"].removeprefix(site)
+    assert client.get(approve)["Location"] == f"/login/?next={approve}"
+    client.force_login(author)
+    page = lxml.html.fromstring(client.get(approve).content)
+    assert Comment.objects.get(pk=held.pk).state == "pending"
+    form = page.xpath("//form[@action='/moderation/act/']")[0]
+    button = form.xpath(".//button[@name='action']")[0]
+    assert (form.get("method"), button.get("value"), button.text_content()) == (
+        "post",
+        "approve",
+        "Approve",
+    )
+    data = {i.get("name"): i.get("value") for i in form.xpath(".//input")}
+    client.post("/moderation/act/", {**data, "action": "approve"})
+    assert Comment.objects.get(pk=held.pk).state == "approved"
+    assert client.get(f"/moderation/{held.pk}/explode/").status_code == 404
 
 
 def test_moderation_queue_with_counts_filters_and_decisions(client, staff, make_comment):
