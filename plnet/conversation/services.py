@@ -39,6 +39,12 @@ class CommentRefused(Exception):
     """A comment cannot be taken; str() is a sentence for the person who wrote it."""
 
 
+class ReplyTargetGone(CommentRefused):
+    """The comment being answered cannot take a reply (any more): it is on another post, not
+    published (pending, spam, trash) or deleted. The words themselves are fine: the caller may
+    offer to post them as a new comment."""
+
+
 # --- placing new comments ---------------------------------------------------------------------
 
 
@@ -185,8 +191,8 @@ def submit_comment(new: NewComment) -> Comment:
     submission, render the Markdown subset, and place it (`place_incoming`).
 
     Raises CommentRefused (with a sentence for the person) when the post is closed or not public,
-    the reply target is on another post, awaiting moderation or not published, or the same text
-    was just sent.
+    or the same text was just sent; ReplyTargetGone (a CommentRefused) when the reply target is
+    on another post, awaiting moderation or not published.
     """
     post = new.post
     if not comments_open(post):
@@ -214,16 +220,15 @@ def submit_comment(new: NewComment) -> Comment:
 
 
 def _check_parent(parent: Comment | None, post) -> None:
-    """Raise CommentRefused unless parent (if any) is an approved comment on post; a pending
+    """Raise ReplyTargetGone unless parent (if any) is an approved comment on post; a pending
     parent (say the person's own comment, still shown to them) is said to await moderation."""
     if parent is None or (parent.post_id == post.pk and parent.state == Comment.State.APPROVED):
         return
     if parent.post_id == post.pk and parent.state == Comment.State.PENDING:
-        raise CommentRefused(
-            "The comment you are replying to is awaiting moderation; "
-            "you can reply once it is approved."
+        raise ReplyTargetGone(
+            "The comment you are replying to is awaiting moderation, so it cannot be answered yet."
         )
-    raise CommentRefused("The comment you are replying to is not on this post any more.")
+    raise ReplyTargetGone("The comment you are replying to is not on this post any more.")
 
 
 def _refuse_duplicate(post, text: str, email: str, ip: str | None) -> None:

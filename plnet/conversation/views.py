@@ -39,6 +39,22 @@ CSRF_FAILED = (
 )
 
 
+AS_NEW_COMMENT = (
+    " Your words are kept below, no longer as a reply: send them to post them as a new comment."
+)
+PARENT_UNREADABLE = "The comment you are replying to could not be read from the form."
+
+
+def _as_new_comment(request, form: CommentForm) -> CommentForm:
+    """form bound again to the same words without the reply target, so sending it again posts
+    a new comment instead of meeting the same refusal (the reader never retypes)."""
+    data = form.data.copy()
+    data["parent"] = ""
+    form = CommentForm(data, user=request.user)
+    form.is_valid()
+    return form
+
+
 def _csrf_failed(request) -> bool:
     """Run Django's CSRF check by hand, so a failure can keep the person's text on the page."""
     return CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {}) is not None
@@ -82,6 +98,13 @@ def _unlocked(request, post) -> bool:
 @csrf_exempt  # checked by hand below, to keep the person's words when it fails
 @require_POST
 def post_comment(request):
+    """Take the comment form; on success redirect to the comment, else show the post again with
+    the reason and the words kept.
+
+    A reply whose target cannot take one (pending, spam, trash, deleted, another post, or a
+    garbled `parent`) comes back with the words kept and the reply target cleared, saying so:
+    sending again posts them as a new comment (WordPress instead drops the reader on an error
+    page, and their words with it)."""
     form = CommentForm(request.POST, user=request.user)
     post_id = parse_id(request.POST.get("post"))
     post = Post.objects.filter(pk=post_id).first() if post_id else None
@@ -95,12 +118,16 @@ def post_comment(request):
         form.is_valid()
         return _refuse(request, post, form, CSRF_FAILED)
     if not form.is_valid():
+        if "parent" in form.errors:  # a hidden field: said in words, and cleared
+            form = _as_new_comment(request, form)
+            return _refuse(request, post, form, PARENT_UNREADABLE + AS_NEW_COMMENT)
         return _refuse(request, post, form, "Your comment was not sent yet.")
     parent = None
     if form.cleaned_data.get("parent"):
         parent = Comment.objects.filter(pk=form.cleaned_data["parent"]).first()
         if parent is None:
-            return _refuse(request, post, form, "The comment you are replying to is gone.")
+            gone = "The comment you are replying to is not on this post any more."
+            return _refuse(request, post, _as_new_comment(request, form), gone + AS_NEW_COMMENT)
     new = services.NewComment(
         post=post,
         text=form.cleaned_data["text"],
@@ -114,6 +141,8 @@ def post_comment(request):
     )
     try:
         comment = services.submit_comment(new)
+    except services.ReplyTargetGone as exc:
+        return _refuse(request, post, _as_new_comment(request, form), str(exc) + AS_NEW_COMMENT)
     except services.CommentRefused as exc:
         return _refuse(request, post, form, str(exc))
     if comment.state != Comment.State.APPROVED:
