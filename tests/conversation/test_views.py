@@ -53,7 +53,7 @@ def test_the_form_is_labelled_and_has_every_field(client, post, rules):
     html = client.get(post.get_absolute_url()).content.decode()
     doc = lxml.html.fromstring(html)
     form = doc.xpath("//form[contains(@class, 'comment-form')]")[0]
-    assert form.get("method") == "post" and form.get("action") == "/comments/post/"
+    assert form.get("method") == "post" and form.get("action") == "/comments/post/#respond"
     for name in ("name", "email", "url", "text", "notify_replies", "contact_me_by_fax_only"):
         control = form.xpath(f".//*[@name='{name}']")[0]
         assert doc.xpath(f"//label[@for='{control.get('id')}']"), name
