@@ -545,7 +545,7 @@ def notify_replied_to(comment: Comment) -> bool:
     body = (
         f"{comment.display_name} replied to your comment on “{comment.post}”:\n\n"
         f"{comment.raw_content}\n\nRead it: {_absolute(comment.get_absolute_url())}\n\n"
-        f"Stop these mails with one click: {link}\n"
+        f"Stop these mails: {link}\n"
     )
     message = EmailMessage(
         f"[{settings.SITE_NAME}] New reply to your comment",

@@ -154,15 +154,17 @@ def post_comment(request):
 @require_http_methods(["GET", "HEAD", "POST"])
 @csrf_exempt  # one-click unsubscribe (RFC 8058) posts without a token; the signed link is the key
 def unsubscribe(request, token):
-    """GET or POST unsubscribes; HEAD (a link checker, a mail scanner) only checks the link."""
+    """POST unsubscribes: the page's button, or a mail client's one-click POST (RFC 8058,
+    List-Unsubscribe-Post). GET shows that button and changes nothing, nor does HEAD: mail
+    scanners and link checkers open links, and must not unsubscribe anyone. A forged or cut
+    link gets a page saying so (404), not the site's generic one."""
     try:
-        if request.method == "HEAD":
-            services.unsubscribe_email(token)
-            changed = 0
-        else:
-            changed = services.unsubscribe(token)
+        email = services.unsubscribe_email(token)
     except signing.BadSignature:
-        raise Http404("No such subscription") from None
+        return render(request, "conversation/unsubscribed.html", {"invalid": True}, status=404)
+    if request.method != "POST":
+        return render(request, "conversation/unsubscribed.html", {"confirm": True, "email": email})
+    changed = services.unsubscribe(token)
     return render(request, "conversation/unsubscribed.html", {"changed": changed})
 
 

@@ -472,18 +472,31 @@ def test_per_post_comment_feeds_carry_approved_comments_only(client, post, make_
 
 
 def test_unsubscribe_link(client, make_comment):
+    """GET and HEAD (a mail scanner, a link checker) change nothing: GET shows a button that
+    POSTs; a mail client's RFC 8058 one-click POST unsubscribes; a cut or forged link says so."""
     from plnet.conversation.services import unsubscribe_token
 
     make_comment(notify_replies=True)
     link = f"/comments/unsubscribe/{unsubscribe_token('bo@example.net')}/"
-    # HEAD (link checkers, mail scanners) answers like GET but changes nothing
     assert client.head(link).status_code == 200
     assert client.head("/comments/unsubscribe/forged/").status_code == 404
-    assert Comment.objects.filter(notify_replies=True).count() == 1
     response = client.get(link)
-    assert response.status_code == 200 and "unsubscribed" in response.content.decode()
+    assert response.status_code == 200
+    assert Comment.objects.filter(notify_replies=True).count() == 1
+    form = lxml.html.fromstring(response.content).xpath("//main//form")[0]
+    assert form.get("method") == "post" and form.get("action") is None  # posts to the link
+    assert form.xpath(".//button")[0].text_content() == "Unsubscribe"
+    response = Client(enforce_csrf_checks=True).post(
+        link, "List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 200 and "You are unsubscribed" in response.content.decode()
     assert not Comment.objects.filter(notify_replies=True).exists()
-    assert client.get("/comments/unsubscribe/forged/").status_code == 404
+    for bad in ("forged", link.split("/")[3][:-5]):
+        response = client.get(f"/comments/unsubscribe/{bad}/")
+        assert response.status_code == 404
+        assert "This unsubscribe link is not valid (it may be incomplete)" in (
+            response.content.decode()
+        )
 
 
 def test_protected_post_hides_comments_until_unlocked(client, post, rules, make_comment):
