@@ -265,10 +265,15 @@ def moderate(comment: Comment, action: str, *, by, retrain: bool = True) -> bool
     reply enqueues mail to the comment it answers. Raises KeyError for an unknown action.
     """
     state, verb = ACTIONS[action]
+    return _move(comment, state, f"{verb} by {by}", retrain=retrain)
+
+
+def _move(comment: Comment, state: str, reason: str, *, retrain: bool = True) -> bool:
+    """A moderator's move of comment to state, with its side effects (see moderate)."""
     if comment.state == state:
         return False
     teaches = teaches_classifier(comment.state, state)
-    comment.move_to(state, layer="moderator", reason=f"{verb} by {by}")
+    comment.move_to(state, layer="moderator", reason=reason)
     from .tasks import notify_replied_to, report_to_akismet, retrain_spam_filter
 
     pk, is_spam = comment.pk, state == Comment.State.SPAM
@@ -279,6 +284,28 @@ def moderate(comment: Comment, action: str, *, by, retrain: bool = True) -> bool
     if state == Comment.State.APPROVED and comment.parent_id:
         transaction.on_commit(lambda: notify_replied_to.enqueue(pk))
     return True
+
+
+@transaction.atomic
+def undo_moderation(previous: dict[int, str], action: str, *, by) -> int:
+    """Undo an action (a key of ACTIONS) as WordPress's Undo does: put each comment of previous
+    (id -> its state before the action) back in that state, when it is still in the state the
+    action gave it (a comment moved since is left alone). The moves back are moderator's moves
+    like any other: out of spam retrains the classifier (once, after commit) and tells Akismet.
+    Returns how many comments moved back. Raises KeyError for an unknown action."""
+    from .tasks import retrain_spam_filter
+
+    done, verb = ACTIONS[action]
+    changed = teaches = 0
+    for comment in Comment.objects.filter(pk__in=list(previous), state=done):
+        old = previous[comment.pk]
+        if old not in Comment.TRANSITIONS.get(comment.state, ()):
+            continue
+        teaches += teaches_classifier(comment.state, old)
+        changed += _move(comment, old, f"undo of {verb} by {by}", retrain=False)
+    if teaches:
+        transaction.on_commit(lambda: retrain_spam_filter.enqueue())
+    return changed
 
 
 def teaches_classifier(old: str, new: str) -> bool:

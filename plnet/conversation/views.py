@@ -205,16 +205,26 @@ def signed_in(view):
     return wrapped
 
 
+UNDO_KEY = "plnet_moderation_undo"
+# Actions after which the queue offers Undo (as WordPress does after Trash and Spam).
+UNDOABLE = ("spam", "trash")
+
+
 @signed_in
 def moderation(request):
-    comments = _comments_or_404(request)
+    return _queue_page(request, _comments_or_404(request))
+
+
+def _queue_page(request, comments, settings_form=None):
+    """The moderation queue of one state; settings_form is a refused settings form to show
+    with its errors (status 400), else the saved settings."""
     state = request.GET.get("state", "pending")
     if state not in STATES:
         state = "pending"
     counts = {s: comments.filter(state=s).count() for s in STATES}
     listing = comments.filter(state=state).select_related("post", "parent").order_by("-created_at")
     page = Paginator(listing, 50).get_page(request.GET.get("page"))
-    settings_form = CommentSettingsForm(instance=CommentSettings.load())
+    undo = request.session.pop(UNDO_KEY, None)
     return render(
         request,
         "conversation/moderation.html",
@@ -222,29 +232,78 @@ def moderation(request):
             "state": state,
             "counts": counts,
             "page_obj": page,
-            "settings_form": settings_form,
+            "settings_form": settings_form or CommentSettingsForm(instance=CommentSettings.load()),
             "states": [(s, label, counts[s]) for s, label in Comment.State.choices],
             "can_edit_settings": request.user.is_staff,
+            "undo": undo,
         },
+        status=400 if settings_form is not None else 200,
     )
+
+
+def _back_to_queue(request):
+    state = request.POST.get("state", "pending")
+    return redirect(
+        f"{reverse('conversation:moderation')}?state={state if state in STATES else 'pending'}"
+    )
+
+
+def _plural(n: int) -> str:
+    return f"{n} comment{'s' if n != 1 else ''}"
 
 
 @signed_in
 @require_POST
 def moderation_action(request):
+    """Apply an action to the chosen comments and say what happened (a Django message): how
+    many changed, that none was chosen, or that the action is unknown. After Spam or Trash the
+    queue offers Undo (see moderation_undo)."""
     comments = _comments_or_404(request)
     action = request.POST.get("action", "")
     ids = parse_ids(request.POST.getlist("ids"))
-    back = request.POST.get("state", "pending")
-    if action not in services.ACTIONS or not ids:
-        messages.error(request, "Choose at least one comment and an action.")
+    if action not in services.ACTIONS:
+        messages.error(request, "Nothing was done: choose an action (Approve, Spam, Trash…).")
+        return _back_to_queue(request)
+    allowed = comments.filter(pk__in=ids)
+    if not allowed.exists():
+        messages.error(request, "Nothing was done: no comments were selected.")
+        return _back_to_queue(request)
+    target, verb = services.ACTIONS[action]
+    previous = dict(allowed.exclude(state=target).values_list("pk", "state"))
+    changed = services.moderate_many(list(previous), action, by=request.user)
+    if changed:
+        messages.success(request, f"{_plural(changed)} {verb}.")
     else:
-        allowed = list(comments.filter(pk__in=ids).values_list("pk", flat=True))
-        changed = services.moderate_many(allowed, action, by=request.user)
-        verb = services.ACTIONS[action][1]
-        messages.success(request, f"{changed} comment{'s' if changed != 1 else ''} {verb}.")
-    state = back if back in STATES else "pending"
-    return redirect(f"{reverse('conversation:moderation')}?state={state}")
+        messages.info(request, f"Nothing changed: the selected comments were already {target}.")
+    if changed and action in UNDOABLE:
+        request.session[UNDO_KEY] = {
+            "action": action,
+            "previous": [f"{pk}:{state}" for pk, state in previous.items()],
+        }
+    return _back_to_queue(request)
+
+
+@signed_in
+@require_POST
+def moderation_undo(request):
+    """The Undo button after Spam or Trash: the form carries the action and each comment's
+    state before it ("id:state"); only comments the person moderates are put back, and only
+    while they are still where the action put them (services.undo_moderation)."""
+    comments = _comments_or_404(request)
+    action = request.POST.get("action", "")
+    previous = {}
+    for pair in request.POST.getlist("previous"):
+        pk, _, state = pair.partition(":")
+        if parse_id(pk) is not None and state in STATES:
+            previous[parse_id(pk)] = state
+    allowed = set(comments.filter(pk__in=list(previous)).values_list("pk", flat=True))
+    previous = {pk: state for pk, state in previous.items() if pk in allowed}
+    if action not in UNDOABLE or not previous:
+        messages.error(request, "Nothing to undo.")
+        return _back_to_queue(request)
+    changed = services.undo_moderation(previous, action, by=request.user)
+    messages.success(request, f"Undone: {_plural(changed)} put back.")
+    return _back_to_queue(request)
 
 
 @signed_in
@@ -290,20 +349,18 @@ def moderation_reply(request, pk):
 @signed_in
 @require_POST
 def moderation_settings(request):
-    _comments_or_404(request)
+    """Save the comment settings (staff only) and say so; a refused form is shown again on the
+    queue page with its field errors (400), nothing saved."""
+    comments = _comments_or_404(request)
     if not request.user.is_staff:
         raise Http404("No such page")
     form = CommentSettingsForm(request.POST, instance=CommentSettings.load())
-    if form.is_valid():
-        form.save()
-        messages.success(request, "Comment settings saved.")
-    else:
-        messages.error(
-            request,
-            "Settings not saved: "
-            + "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()),
-        )
-    return redirect(reverse("conversation:moderation"))
+    if not form.is_valid():
+        messages.error(request, "Settings not saved: please correct the marked fields.")
+        return _queue_page(request, comments, settings_form=form)
+    form.save()
+    messages.success(request, "Comment settings saved.")
+    return redirect(f"{reverse('conversation:moderation')}#settings-heading")
 
 
 @signed_in

@@ -406,6 +406,64 @@ def test_single_and_bulk_actions(client, staff, make_comment, monkeypatch):
     assert "1 comment moved to trash." in messages
 
 
+def _messages(response) -> list[str]:
+    return [
+        m.text_content()
+        for m in lxml.html.fromstring(response.content).xpath("//p[contains(@class, 'message')]")
+    ]
+
+
+def test_every_action_says_what_it_did(client, staff, make_comment):
+    """Counts, "nothing selected", an unknown action and ids=abc: each says so."""
+    a, b = make_comment(state="pending"), make_comment(state="pending")
+    client.force_login(staff)
+    cases = [
+        ({"action": "approve", "ids": [a.pk]}, "1 comment approved."),
+        (
+            {"action": "approve", "ids": [a.pk]},
+            "Nothing changed: the selected comments were already approved.",
+        ),
+        ({"action": "trash", "ids": [a.pk, b.pk]}, "2 comments moved to trash."),
+        ({"action": "trash"}, "Nothing was done: no comments were selected."),
+        ({"action": "trash", "ids": "abc"}, "Nothing was done: no comments were selected."),
+        (
+            {"action": "explode", "ids": [a.pk]},
+            "Nothing was done: choose an action (Approve, Spam, Trash…).",
+        ),
+    ]
+    for data, said in cases:
+        response = client.post("/moderation/act/", {"state": "pending", **data}, follow=True)
+        assert _messages(response) == [said], data
+
+
+@pytest.mark.parametrize("action", ["trash", "spam"])
+def test_undo_after_trash_or_spam_puts_the_comments_back(
+    client, staff, make_comment, monkeypatch, action
+):
+    monkeypatch.setattr("plnet.conversation.training.train_from_site", lambda source: None)
+    a, b = make_comment(state="pending"), make_comment(state="approved")
+    moved_since = make_comment(state="approved")
+    client.force_login(staff)
+    ids = [a.pk, b.pk, moved_since.pk]
+    page = client.post("/moderation/act/", {"action": action, "ids": ids}, follow=True)
+    forms = lxml.html.fromstring(page.content).xpath("//form[@action='/moderation/undo/']")
+    assert [f.xpath(".//button")[0].text_content() for f in forms] == ["Undo"]
+    moved_since.refresh_from_db()
+    moved_since.move_to("pending", layer="moderator", reason="changed mind")
+    response = client.post(
+        "/moderation/undo/",
+        dict(forms[0].form_values())
+        | {"previous": forms[0].xpath(".//input[@name='previous']/@value")},
+        follow=True,
+    )
+    assert _messages(response) == ["Undone: 2 comments put back."]
+    states = {c.pk: c.state for c in Comment.objects.all()}
+    assert states == {a.pk: "pending", b.pk: "approved", moved_since.pk: "pending"}
+    assert not lxml.html.fromstring(response.content).xpath("//form[@action='/moderation/undo/']")
+    again = client.post("/moderation/undo/", {"action": action}, follow=True)
+    assert _messages(again) == ["Nothing to undo."]
+
+
 def test_actions_need_the_csrf_token(staff, make_comment):
     c = make_comment(state="pending")
     client = Client(enforce_csrf_checks=True)
@@ -438,7 +496,8 @@ def test_settings_form_on_the_moderation_page(client, staff, author):
     client.force_login(staff)
     data = {"close_after_days": 14, "hold_all": "on", "max_links": 4, "min_seconds": 2,
             "rate_limit_per_hour": 5, "disallowed_words": "casino", "hold_first_comment": "on"}  # fmt: skip
-    client.post("/moderation/settings/", data)
+    response = client.post("/moderation/settings/", data, follow=True)
+    assert _messages(response) == ["Comment settings saved."]
     rules = CommentSettings.load()
     assert (
         rules.close_after_days,
@@ -451,6 +510,27 @@ def test_settings_form_on_the_moderation_page(client, staff, author):
         4,
         False,
     )
+
+
+def test_refused_settings_come_back_with_their_errors(client, staff):
+    """min seconds -3 and max links "abc": nothing saved, the form shown again as sent with an
+    error at each field."""
+    client.force_login(staff)
+    data = {"close_after_days": 0, "max_links": "abc", "min_seconds": -3, "rate_limit_per_hour": 10}
+    response = client.post("/moderation/settings/", data)
+    assert response.status_code == 400
+    assert _messages(response) == ["Settings not saved: please correct the marked fields."]
+    page = lxml.html.fromstring(response.content)
+    errors = {
+        e.getparent().xpath(".//input")[0].get("name"): e.text_content()
+        for e in page.xpath("//span[@class='field-error']")
+    }
+    assert errors == {
+        "max_links": "Enter a whole number.",
+        "min_seconds": "Ensure this value is greater than or equal to 0.",
+    }
+    assert page.xpath("//input[@name='min_seconds']/@value") == ["-3"]
+    assert (CommentSettings.load().max_links, CommentSettings.load().min_seconds) == (2, 3)
 
 
 # --- feeds and unsubscribing ------------------------------------------------------------------
