@@ -328,6 +328,17 @@ def moderate_many(ids: list[int], action: str, *, by) -> int:
     return changed
 
 
+def search_comments(comments, q: str):
+    """The comments (a queryset) whose author name, email or URL, or words, contain q
+    (ignoring case): WordPress's "Search Comments" on the moderation screen."""
+    return comments.filter(
+        Q(author_name__icontains=q)
+        | Q(author_email__icontains=q)
+        | Q(author_url__icontains=q)
+        | Q(raw_content__icontains=q)
+    )
+
+
 @transaction.atomic
 def edit_comment(comment: Comment, *, text: str, name: str, email: str, url: str) -> Comment:
     """Change a comment's words or author fields (a moderator's edit); re-renders the HTML

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core import signing
@@ -221,6 +222,9 @@ def _queue_page(request, comments, settings_form=None):
     state = request.GET.get("state", "pending")
     if state not in STATES:
         state = "pending"
+    q = request.GET.get("q", "").strip()[:200]
+    if q:
+        comments = services.search_comments(comments, q)
     counts = {s: comments.filter(state=s).count() for s in STATES}
     listing = comments.filter(state=state).select_related("post", "parent").order_by("-created_at")
     page = Paginator(listing, 50).get_page(request.GET.get("page"))
@@ -236,6 +240,8 @@ def _queue_page(request, comments, settings_form=None):
             "states": [(s, label, counts[s]) for s, label in Comment.State.choices],
             "can_edit_settings": request.user.is_staff,
             "undo": undo,
+            "q": q,
+            "retention_days": settings.PLNET.spam_retention_days,
         },
         status=400 if settings_form is not None else 200,
     )

@@ -176,6 +176,26 @@ def test_a_refused_form_lands_on_its_error_summary(
     assert page.get_by_role("textbox", name="Comment", exact=True).input_value() == "Kept words."
 
 
+def test_select_all_in_the_moderation_queue(page, live_server, site):
+    author, post = site
+    for n in range(3):
+        Comment.objects.create(post=post, author_name=f"W{n}", raw_content="w", content="<p>w</p>")
+    sign_in(page, live_server, author)
+    page.goto(live_server.url + "/moderation/")
+    everything = page.get_by_role("checkbox", name="Select all comments")
+    rows = page.locator("#bulk input[name='ids']")
+    everything.check()
+    assert [rows.nth(i).is_checked() for i in range(3)] == [True, True, True]
+    rows.nth(1).uncheck()
+    assert everything.evaluate("b => [b.checked, b.indeterminate]") == [False, True]
+    everything.check()
+    page.get_by_role("combobox", name="Action").select_option("trash")
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_load_state()
+    assert "3 comments moved to trash." in page.locator(".messages").inner_text()
+    assert set(Comment.objects.values_list("state", flat=True)) == {"trash"}
+
+
 XSS = [
     "<script>window.__xss=1</script>",
     "<img src=x onerror=window.__xss=2>",

@@ -464,6 +464,64 @@ def test_undo_after_trash_or_spam_puts_the_comments_back(
     assert _messages(again) == ["Nothing to undo."]
 
 
+def test_search_the_queue_by_author_or_words(client, staff, make_comment):
+    """As WordPress's "Search Comments": author name, email, URL and the words, any case."""
+    make_comment(state="pending", author_name="Zed Crane", content="<p>one</p>")
+    make_comment(state="pending", author_email="ZED@mail.example", content="<p>two</p>")
+    make_comment(state="pending", author_url="https://zed.example/", content="<p>three</p>")
+    make_comment(state="spam", raw_content="buy zed pills", content="<p>four</p>")
+    make_comment(state="pending", content="<p>five</p>")
+    client.force_login(staff)
+    response = client.get("/moderation/?q=zed")
+    page = lxml.html.fromstring(response.content)
+    shown = [t.text_content() for t in page.xpath("//div[@class='comment-text']")]
+    assert sorted(shown) == ["one", "three", "two"]
+    assert page.xpath("//input[@id='comment-search']/@value") == ["zed"]
+    assert 'Spam <span class="count">(1)</span>' in response.content.decode()
+    assert page.xpath("//a[contains(., 'Spam')]/@href") == ["?state=spam&q=zed"]
+    spam = lxml.html.fromstring(client.get("/moderation/?state=spam&q=ZED").content)
+    assert [t.text_content() for t in spam.xpath("//div[@class='comment-text']")] == ["four"]
+
+
+def test_the_select_all_box_is_left_to_the_script(client, staff, make_comment):
+    """Without JavaScript there is no header checkbox that would do nothing; the script that
+    adds it is loaded (tests/browser checks it works)."""
+    make_comment(state="pending")
+    client.force_login(staff)
+    page = lxml.html.fromstring(client.get("/moderation/").content)
+    assert page.xpath("//th[@id='select-all-cell']")[0].text_content() == "Select"
+    assert not page.xpath("//th//input")
+    assert page.xpath("//script[contains(@src, 'conversation/moderation.js')]")
+
+
+@pytest.mark.parametrize("state", ["spam", "trash"])
+def test_spam_and_trash_say_after_how_many_days_they_are_emptied(
+    client, staff, make_comment, settings, state
+):
+    import dataclasses
+
+    settings.PLNET = dataclasses.replace(settings.PLNET, spam_retention_days=21)
+    client.force_login(staff)
+    html = client.get(f"/moderation/?state={state}").content.decode()
+    assert "Spam and trash are emptied after they have been there for 21 days." in html
+
+
+def test_the_comment_page_has_the_actions_and_approve_and_reply(client, staff, make_comment):
+    waiting = make_comment(state="pending")
+    client.force_login(staff)
+    page = lxml.html.fromstring(client.get(f"/moderation/{waiting.pk}/").content)
+    form = page.xpath("//form[@action='/moderation/act/']")[0]
+    assert [b.get("value") for b in form.xpath(".//button")] == ["approve", "spam", "trash"]
+    reply = page.xpath(f"//form[@action='/moderation/{waiting.pk}/reply/']//button")[0]
+    assert reply.text_content() == "Approve and reply"
+    client.post("/moderation/act/", dict(form.form_values()) | {"action": "trash"})
+    assert Comment.objects.get(pk=waiting.pk).state == "trash"
+    published = make_comment(state="approved")
+    page = lxml.html.fromstring(client.get(f"/moderation/{published.pk}/").content)
+    reply = page.xpath(f"//form[@action='/moderation/{published.pk}/reply/']//button")[0]
+    assert reply.text_content() == "Publish reply"
+
+
 def test_actions_need_the_csrf_token(staff, make_comment):
     c = make_comment(state="pending")
     client = Client(enforce_csrf_checks=True)
