@@ -391,6 +391,8 @@ class ThreadNode:
     depth: int
     replies: list[ThreadNode] = field(default_factory=list)
     awaiting: bool = False
+    # the response shown apart (a pingback, trackback, like…) that this comment answers
+    in_reply_to: Comment | None = None
 
 
 # What a thread shows of each comment (and of a member's account, for their name): loading
@@ -460,7 +462,27 @@ def thread(post, *, extra_ids: list[int] | None = None) -> list[ThreadNode]:
             node.depth, siblings = parent.depth, container[parent.comment.pk]
         siblings.append(node)
         nodes[c.pk], container[c.pk] = node, siblings
+    _answered_responses(roots, loaded)
     return roots
+
+
+def _answered_responses(roots: list[ThreadNode], loaded: list[Comment] | None) -> None:
+    """Give a top-level comment that answers an approved response shown apart from the thread
+    (a WordPress import keeps replies to pingbacks, which WordPress threads) that response as
+    `in_reply_to`, so the thread can say what it answers. `loaded` is the post's prefetched
+    approved comments, when it has them; else one query, only when such a comment exists."""
+    wanted = {node.comment.parent_id for node in roots if node.comment.parent_id}
+    if not wanted:
+        return
+    if loaded is not None:
+        candidates = [c for c in loaded if c.pk in wanted]
+    else:
+        candidates = (
+            Comment.objects.approved().filter(pk__in=wanted).only(*THREAD_FIELDS, "source_url")
+        )
+    found = {c.pk: c for c in candidates if c.comment_type not in Comment.CONVERSATIONAL}
+    for node in roots:
+        node.in_reply_to = found.get(node.comment.parent_id)
 
 
 def reply_allowed(node: ThreadNode) -> bool:
