@@ -81,6 +81,13 @@ class CommentForm(forms.Form):
                 self.add_error("email", "Please give your email address (it is never shown).")
         return data
 
+    def full_clean(self):
+        """Validate, and mark each field in error with aria-invalid (read by screen readers)."""
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                self.fields[name].widget.attrs["aria-invalid"] = "true"
+
     def form_seconds(self) -> float | None:
         """Seconds since the form was first shown, or None when the token is missing, forged or
         malformed (the form layer counts that as a failed check, see layers.form_checks)."""

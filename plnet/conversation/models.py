@@ -191,6 +191,12 @@ class Comment(models.Model):
         return url if url.lower().startswith(("http://", "https://")) else ""
 
     @property
+    def source_link(self) -> str:
+        """source_url when it is an http(s) URL, else "" (imported rows may carry anything)."""
+        url = self.source_url.strip()
+        return url if url.lower().startswith(("http://", "https://")) else ""
+
+    @property
     def is_html(self) -> bool:
         """Is `raw_content` HTML (a comment imported from WordPress, kept as WordPress wrote
         it) rather than the Markdown typed here?"""

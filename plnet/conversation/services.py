@@ -57,6 +57,12 @@ def _locked(exc: OperationalError) -> bool:
     return "locked" in str(exc) or "lock timeout" in str(exc)
 
 
+class ReplyTargetGone(CommentRefused):
+    """The comment being answered cannot take a reply (any more): it is on another post, not
+    published (pending, spam, trash) or deleted. The words themselves are fine: the caller may
+    offer to post them as a new comment."""
+
+
 # --- placing new comments ---------------------------------------------------------------------
 
 
@@ -213,9 +219,9 @@ def submit_comment(new: NewComment) -> Comment:
     submission, render the Markdown subset, and place it (`place_incoming`).
 
     Raises CommentRefused (with a sentence for the person) when the post is closed or not public,
-    the reply target is on another post, awaiting moderation or not published, or the same text
-    was just sent; SiteBusy (a CommentRefused) when the database stayed locked by another writer,
-    with nothing stored.
+    or the same text was just sent; ReplyTargetGone (a CommentRefused) when the reply target is
+    on another post, awaiting moderation or not published; SiteBusy (a CommentRefused) when
+    the database stayed locked by another writer, with nothing stored.
     """
     try:
         return _submit_comment(new)
@@ -253,16 +259,15 @@ def _submit_comment(new: NewComment) -> Comment:
 
 
 def _check_parent(parent: Comment | None, post) -> None:
-    """Raise CommentRefused unless parent (if any) is an approved comment on post; a pending
+    """Raise ReplyTargetGone unless parent (if any) is an approved comment on post; a pending
     parent (say the person's own comment, still shown to them) is said to await moderation."""
     if parent is None or (parent.post_id == post.pk and parent.state == Comment.State.APPROVED):
         return
     if parent.post_id == post.pk and parent.state == Comment.State.PENDING:
-        raise CommentRefused(
-            "The comment you are replying to is awaiting moderation; "
-            "you can reply once it is approved."
+        raise ReplyTargetGone(
+            "The comment you are replying to is awaiting moderation, so it cannot be answered yet."
         )
-    raise CommentRefused("The comment you are replying to is not on this post any more.")
+    raise ReplyTargetGone("The comment you are replying to is not on this post any more.")
 
 
 def _refuse_duplicate(post, text: str, email: str, ip: str | None) -> None:
@@ -300,10 +305,15 @@ def moderate(comment: Comment, action: str, *, by, retrain: bool = True) -> bool
     reply enqueues mail to the comment it answers. Raises KeyError for an unknown action.
     """
     state, verb = ACTIONS[action]
+    return _move(comment, state, by=by, action=verb, retrain=retrain)
+
+
+def _move(comment: Comment, state: str, *, by, action: str, retrain: bool = True) -> bool:
+    """A moderator's move of comment to state, with its side effects (see moderate)."""
     if comment.state == state:
         return False
     teaches = teaches_classifier(comment.state, state)
-    comment.moderate_to(state, by=str(by), action=verb)
+    comment.moderate_to(state, by=str(by), action=action)
     from .tasks import notify_replied_to, report_to_akismet, retrain_spam_filter
 
     pk, is_spam = comment.pk, state == Comment.State.SPAM
@@ -314,6 +324,28 @@ def moderate(comment: Comment, action: str, *, by, retrain: bool = True) -> bool
     if state == Comment.State.APPROVED and comment.parent_id:
         transaction.on_commit(lambda: notify_replied_to.enqueue(pk))
     return True
+
+
+@transaction.atomic
+def undo_moderation(previous: dict[int, str], action: str, *, by) -> int:
+    """Undo an action (a key of ACTIONS) as WordPress's Undo does: put each comment of previous
+    (id -> its state before the action) back in that state, when it is still in the state the
+    action gave it (a comment moved since is left alone). The moves back are moderator's moves
+    like any other: out of spam retrains the classifier (once, after commit) and tells Akismet.
+    Returns how many comments moved back. Raises KeyError for an unknown action."""
+    from .tasks import retrain_spam_filter
+
+    done, verb = ACTIONS[action]
+    changed = teaches = 0
+    for comment in Comment.objects.filter(pk__in=list(previous), state=done):
+        old = previous[comment.pk]
+        if old not in Comment.TRANSITIONS.get(comment.state, ()):
+            continue
+        teaches += teaches_classifier(comment.state, old)
+        changed += _move(comment, old, by=by, action=f"undo of {verb}", retrain=False)
+    if teaches:
+        transaction.on_commit(lambda: retrain_spam_filter.enqueue())
+    return changed
 
 
 def teaches_classifier(old: str, new: str) -> bool:
@@ -334,6 +366,17 @@ def moderate_many(ids: list[int], action: str, *, by) -> int:
     if teaches:
         transaction.on_commit(lambda: retrain_spam_filter.enqueue())
     return changed
+
+
+def search_comments(comments, q: str):
+    """The comments (a queryset) whose author name, email or URL, or words, contain q
+    (ignoring case): WordPress's "Search Comments" on the moderation screen."""
+    return comments.filter(
+        Q(author_name__icontains=q)
+        | Q(author_email__icontains=q)
+        | Q(author_url__icontains=q)
+        | Q(raw_content__icontains=q)
+    )
 
 
 @transaction.atomic
@@ -388,6 +431,8 @@ class ThreadNode:
     depth: int
     replies: list[ThreadNode] = field(default_factory=list)
     awaiting: bool = False
+    # the response shown apart (a pingback, trackback, like…) that this comment answers
+    in_reply_to: Comment | None = None
 
 
 # What a thread shows of each comment (and of a member's account, for their name): loading
@@ -457,7 +502,27 @@ def thread(post, *, extra_ids: list[int] | None = None) -> list[ThreadNode]:
             node.depth, siblings = parent.depth, container[parent.comment.pk]
         siblings.append(node)
         nodes[c.pk], container[c.pk] = node, siblings
+    _answered_responses(roots, loaded)
     return roots
+
+
+def _answered_responses(roots: list[ThreadNode], loaded: list[Comment] | None) -> None:
+    """Give a top-level comment that answers an approved response shown apart from the thread
+    (a WordPress import keeps replies to pingbacks, which WordPress threads) that response as
+    `in_reply_to`, so the thread can say what it answers. `loaded` is the post's prefetched
+    approved comments, when it has them; else one query, only when such a comment exists."""
+    wanted = {node.comment.parent_id for node in roots if node.comment.parent_id}
+    if not wanted:
+        return
+    if loaded is not None:
+        candidates = [c for c in loaded if c.pk in wanted]
+    else:
+        candidates = (
+            Comment.objects.approved().filter(pk__in=wanted).only(*THREAD_FIELDS, "source_url")
+        )
+    found = {c.pk: c for c in candidates if c.comment_type not in Comment.CONVERSATIONAL}
+    for node in roots:
+        node.in_reply_to = found.get(node.comment.parent_id)
 
 
 def reply_allowed(node: ThreadNode) -> bool:
@@ -554,6 +619,9 @@ def _commenter_emails(comment: Comment) -> set[str]:
 
 
 def _owner_mail_body(comment: Comment, waiting: bool) -> str:
+    """The owner's mail, as WordPress writes it: the words, where to see them, and links to
+    moderate. The Approve / Spam / Trash links open a confirmation page with a button (a GET
+    changes nothing); a signed-out owner signs in first and comes back to it."""
     if comment.comment_type == Comment.Type.COMMENT:
         opening = f"{comment.display_name} wrote on “{comment.post}”"
     else:
@@ -561,14 +629,23 @@ def _owner_mail_body(comment: Comment, waiting: bool) -> str:
         opening = (
             f"{comment.display_name} sent a {kind} to “{comment.post}” from {comment.source_url}"
         )
+    actions = ("approve", "spam", "trash") if waiting else ("spam", "trash")
+    links = "".join(
+        f"{action.capitalize()} it: "
+        f"{_absolute(reverse('conversation:moderation_confirm', args=[comment.pk, action]))}\n"
+        for action in actions
+    )
+    where = (
+        f"It awaits your moderation: {_absolute(reverse('conversation:moderation_edit', args=[comment.pk]))}\n"
+        f"On the post (shown there once approved): {_absolute(comment.get_absolute_url())}\n"
+        if waiting
+        else f"See it: {_absolute(comment.get_absolute_url())}\n"
+        f"Moderate it: {_absolute(reverse('conversation:moderation_edit', args=[comment.pk]))}\n"
+    )
     return (
-        f"{opening}:\n\n{comment.raw_content}\n\n"
-        + (
-            f"It awaits your moderation: {_absolute(reverse('conversation:moderation'))}\n"
-            if waiting
-            else f"See it: {_absolute(comment.get_absolute_url())}\n"
-        )
-        + f"Spam check: {comment.spam_layer} — {comment.spam_reason}\n"
+        f"{opening}:\n\n{comment.raw_content}\n\n{where}{links}"
+        f"All comments awaiting moderation: {_absolute(reverse('conversation:moderation'))}\n"
+        f"Spam check: {comment.spam_layer} — {comment.spam_reason}\n"
     )
 
 
@@ -591,7 +668,7 @@ def notify_replied_to(comment: Comment) -> bool:
     body = (
         f"{comment.display_name} replied to your comment on “{comment.post}”:\n\n"
         f"{comment.raw_content}\n\nRead it: {_absolute(comment.get_absolute_url())}\n\n"
-        f"Stop these mails with one click: {link}\n"
+        f"Stop these mails: {link}\n"
     )
     message = EmailMessage(
         f"[{settings.SITE_NAME}] New reply to your comment",

@@ -132,6 +132,70 @@ def test_a_refused_comment_keeps_the_page_the_reason_and_the_words(page, live_se
     assert Comment.objects.count() == 1
 
 
+@pytest.mark.parametrize(
+    ("width", "field", "value", "error"),
+    [
+        (390, "Email", "val@bad", "Email: Enter a valid email address."),
+        (1280, "Website", "javascript:alert(1)", "Website: Enter a valid URL."),
+    ],
+)
+def test_a_refused_form_lands_on_its_error_summary(
+    page, live_server, site, width, field, value, error
+):
+    """The refused form is not shown at the top of a long page: the browser lands on the
+    form (its action ends in #respond), whose error summary links to each bad field."""
+    _, post = site
+    for n in range(12):  # a thread long enough to push the form below the fold
+        Comment.objects.create(
+            post=post, author_name=f"R{n}", raw_content="Long " * 60,
+            content="<p>" + "Long words. " * 60 + "</p>", state="approved",
+        )  # fmt: skip
+    page.set_viewport_size({"width": width, "height": 800})
+    page.goto(live_server.url + post.get_absolute_url())
+    page.get_by_role("textbox", name="Name", exact=True).fill("Val")
+    page.get_by_role("textbox", name="Email", exact=True).fill("val@example.org")
+    page.get_by_role("textbox", name=field, exact=True).fill(value)
+    page.get_by_role("textbox", name="Comment", exact=True).fill("Kept words.")
+    page.get_by_role("button", name="Post comment").click()
+    page.wait_for_load_state()
+
+    assert page.url.endswith("/comments/post/#respond")
+    assert page.evaluate("window.scrollY") > 0
+    summary = page.locator("#comment-errors")
+    assert summary.is_visible() and page.evaluate(
+        "(() => { const r = document.getElementById('comment-errors').getBoundingClientRect();"
+        " return r.top >= 0 && r.bottom <= window.innerHeight; })()"
+    )
+    link = summary.get_by_role("link", name=error)
+    link.click()
+    focused = page.evaluate("document.activeElement.id")
+    assert focused == page.get_by_role("textbox", name=field, exact=True).get_attribute("id")
+    assert (
+        page.get_by_role("textbox", name=field, exact=True).get_attribute("aria-invalid") == "true"
+    )
+    assert page.get_by_role("textbox", name="Comment", exact=True).input_value() == "Kept words."
+
+
+def test_select_all_in_the_moderation_queue(page, live_server, site):
+    author, post = site
+    for n in range(3):
+        Comment.objects.create(post=post, author_name=f"W{n}", raw_content="w", content="<p>w</p>")
+    sign_in(page, live_server, author)
+    page.goto(live_server.url + "/moderation/")
+    everything = page.get_by_role("checkbox", name="Select all comments")
+    rows = page.locator("#bulk input[name='ids']")
+    everything.check()
+    assert [rows.nth(i).is_checked() for i in range(3)] == [True, True, True]
+    rows.nth(1).uncheck()
+    assert everything.evaluate("b => [b.checked, b.indeterminate]") == [False, True]
+    everything.check()
+    page.get_by_role("combobox", name="Action").select_option("trash")
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_load_state()
+    assert "3 comments moved to trash." in page.locator(".messages").inner_text()
+    assert set(Comment.objects.values_list("state", flat=True)) == {"trash"}
+
+
 XSS = [
     "<script>window.__xss=1</script>",
     "<img src=x onerror=window.__xss=2>",

@@ -126,3 +126,40 @@ def test_the_cached_thread_follows_every_change(client, post, make_comment, auth
     post.save()
     assert not page().xpath("//p[@class='reply']")
     assert "Comments are closed." in page().text_content()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("prefetched", [True, False])
+def test_a_reply_to_a_pingback_says_what_it_answers(client, post, make_comment, prefetched):
+    """WordPress threads replies under pingbacks; here pingbacks are shown apart, as responses,
+    so an imported reply to one is shown at the top level saying which pingback it answers."""
+    ping = make_comment(comment_type="pingback", author_name="Other Blog",
+                        source_url="https://other.example/post/", wp_comment_id=7)  # fmt: skip
+    answer = make_comment(parent=ping, wp_comment_id=8, content="<p>Thanks for the link!</p>")
+    odd = make_comment(comment_type="trackback", author_name="", source_url="javascript:alert(1)")
+    make_comment(parent=odd, content="<p>Odd one</p>")
+    plain = make_comment(content="<p>No context</p>")
+    if prefetched:
+        html = client.get(post.get_absolute_url()).content.decode()
+    else:  # the thread tag asks the database itself when the visitor has a comment awaiting
+        from django.template import Context, Template
+        from django.test import RequestFactory
+
+        request = RequestFactory().get(post.get_absolute_url())
+        request.session = {"plnet_awaiting_comments": [plain.pk]}
+        request.user = None
+        html = Template("{% load conversation_tags %}{% comment_thread post %}").render(
+            Context({"request": request, "post": post})
+        )
+    page = lxml.html.fromstring(html)
+    article = page.get_element_by_id(f"comment-{answer.pk}")
+    context = article.xpath(".//p[@class='in-reply-to']")[0]
+    assert context.text_content() == "In reply to the pingback from Other Blog"
+    assert context.xpath(".//a/@href") == ["https://other.example/post/"]
+    assert article.xpath("ancestor::li")[0].get("class").startswith("comment depth-1")
+    texts = [p.text_content() for p in page.xpath("//p[@class='in-reply-to']")]
+    assert texts == [
+        "In reply to the pingback from Other Blog",
+        "In reply to the trackback from an unknown site",
+    ]
+    assert not page.get_element_by_id(f"comment-{plain.pk}").xpath(".//p[@class='in-reply-to']")

@@ -93,6 +93,8 @@ def thread_key(rows: list[ThreadRow], post) -> str:
             c.pk, c.parent_id, node.depth, node.awaiting, bool(node.replies), row.reply,
             len(row.closes), c.display_name, c.link_url, c.author_email, c.author_name,
             c.created_at, c.comment_type, c.content,
+            node.in_reply_to and (node.in_reply_to.pk, node.in_reply_to.author_name,
+                                  node.in_reply_to.source_url, node.in_reply_to.comment_type),
         ))  # fmt: skip
     return repr(parts)
 
