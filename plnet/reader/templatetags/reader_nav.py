@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from plnet.reader.river import unread_counts
+from plnet.reader.unread import unread_counts
 
 register = template.Library()
 
