@@ -152,7 +152,7 @@ def unread_counts(user) -> UnreadCounts:
     both show them) until the entries version moves or `changing_read_marks` changes the marks
     through that object. Persons and folders are summed from the subscriptions (a source is in a
     folder through its subscription's folder or its person's, as the river's folder filter reads
-    it). Queries: 2 when both halves are cached, at most 6 when both are counted."""
+    it). Queries: 2 when both halves are cached, at most 5 when both are counted."""
     entries_version = _entries_version()
     memo = getattr(user, "_plnet_unread_counts", None)
     if memo is not None and memo[0] == entries_version:

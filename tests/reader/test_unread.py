@@ -5,6 +5,8 @@ query, the same number of queries as a page with nothing changed)."""
 
 from __future__ import annotations
 
+import threading
+import time
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 
@@ -234,6 +236,69 @@ def test_a_tally_is_not_carried_past_its_age(member, network):
     assert len(counted) == 1 and "reader_entrystate" in counted[0]  # the read marks, again
     assert got == expected(member)
     assert got["by_source"][network["c"].pk] == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_marks_and_a_fetch_keep_the_counts_exact(member, network, monkeypatch):
+    """Real concurrency: two requests marking the same entries read, one marking and unmarking,
+    a fetch storing new entries and a reader, all at once on their own connections. Each
+    entry's change is counted once (the version row's lock), and the counts end exact."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only (make test-postgres): the in-memory SQLite test database "
+                    "is not written from several threads")  # fmt: skip
+    a_entries = list(Entry.objects.filter(source=network["a"]))
+    for entry in a_entries:  # starred, unread: rows both markers find already there
+        EntryState.objects.create(user=member, entry=entry, starred=True)
+    c_entries = list(Entry.objects.filter(source=network["c"]))
+    counts(member)
+    parsed = parse_feed(corpus_bytes(WP_RSS), "http://127.0.0.1:8080/feed/")
+    record = unread.ReadMarksChange.read
+
+    def slow_record(self, source_id, n=1):  # a change noted, its commit some time away
+        record(self, source_id, n)
+        time.sleep(0.02)
+
+    monkeypatch.setattr(unread.ReadMarksChange, "read", slow_record)
+
+    def mark_a():
+        for entry in a_entries:
+            set_marks(member, entry, read=True)
+
+    def mark_c():
+        for entry in c_entries:
+            set_marks(member, entry, read=True)
+        set_marks(member, c_entries[0], read=False)
+
+    def fetch():
+        with transaction.atomic():
+            store_entries(network["b"], parsed.entries)
+
+    def read():
+        for _ in range(10):
+            counts(member)
+
+    works = [mark_a, mark_a, mark_c, fetch, read]
+    start, errors = threading.Barrier(len(works)), []
+
+    def run(work):
+        try:
+            start.wait()
+            work()
+        except Exception as exc:  # reported below, with the others
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(work,)) for work in works]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert ReadMarksVersion.objects.get(user=member).number == len(a_entries) + len(c_entries) + 1
+    got = counts(member)
+    assert got == expected(member)
+    assert got["by_source"] == {network["a"].pk: 0, network["b"].pk: 4 + 10, network["c"].pk: 1}
 
 
 @pytest.mark.django_db(transaction=True)
