@@ -6,6 +6,7 @@ Every function takes the member first and only ever touches that member's rows.
 from __future__ import annotations
 
 import secrets
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -17,8 +18,9 @@ from plnet.core.html import render_markdown
 from plnet.protocols.feeds import plain_text
 from plnet.protocols.opml import OpmlError, Outline, parse_opml, write_opml
 from plnet.reader.models import ApiToken, Entry, EntryState, Share, Source, Subscription
-from plnet.reader.river import RiverFilter, marks_changed, older_than, river_queryset
+from plnet.reader.river import RiverFilter, older_than, river_queryset
 from plnet.reader.services import folder_named
+from plnet.reader.unread import changing_read_marks
 
 # --- read and star -----------------------------------------------------------------------
 
@@ -32,48 +34,56 @@ def visible_entry(user, entry_id: int) -> Entry | None:
     )
 
 
+@transaction.atomic
 def set_marks(
     user, entry: Entry, *, read: bool | None = None, starred: bool | None = None
 ) -> EntryState:
-    """Set the member's read and/or starred marks on an entry (None leaves a mark as it is)."""
-    state, _ = EntryState.objects.get_or_create(user=user, entry=entry)
-    if read is not None:
-        state.read = read
-    if starred is not None:
-        state.starred = starred
-    state.changed_at = timezone.now()
-    state.save()
-    marks_changed(user.pk)
+    """Set the member's read and/or starred marks on an entry (None leaves a mark as it is);
+    the unread counts follow the read mark in place."""
+    with changing_read_marks(user) as change:
+        state, _ = EntryState.objects.get_or_create(user=user, entry=entry)
+        if read is not None and read != state.read:
+            (change.read if read else change.unread)(entry.source_id)
+            state.read = read
+        if starred is not None:
+            state.starred = starred
+        state.changed_at = timezone.now()
+        state.save()
     return state
 
 
 @transaction.atomic
 def mark_all_read(user, f: RiverFilter, up_to: tuple | None) -> int:
     """Mark every entry of the filtered river as read, up to and including the entry
-    (published_at, id) `up_to` and everything older (None: all). Returns how many changed.
+    (published_at, id) `up_to` and everything older (None: all). Returns how many changed;
+    the unread counts follow in place.
     """
-    qs = river_queryset(user, RiverFilter(**{**f.__dict__, "unread": True, "after": None}))
-    if up_to:
-        qs = older_than(qs, *up_to, inclusive=True)
-    ids = list(qs.values_list("id", flat=True))
-    now = timezone.now()
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        EntryState.objects.filter(user=user, entry_id__in=chunk).update(read=True, changed_at=now)
-        have = set(
-            EntryState.objects.filter(user=user, entry_id__in=chunk).values_list(
-                "entry_id", flat=True
+    with changing_read_marks(user) as change:
+        qs = river_queryset(user, RiverFilter(**{**f.__dict__, "unread": True, "after": None}))
+        if up_to:
+            qs = older_than(qs, *up_to, inclusive=True)
+        rows = list(qs.values_list("id", "source_id"))
+        now = timezone.now()
+        for start in range(0, len(rows), 500):
+            chunk = [entry_id for entry_id, _ in rows[start : start + 500]]
+            EntryState.objects.filter(user=user, entry_id__in=chunk).update(
+                read=True, changed_at=now
             )
-        )
-        EntryState.objects.bulk_create(
-            [
-                EntryState(user=user, entry_id=i, read=True, changed_at=now)
-                for i in chunk
-                if i not in have
-            ]
-        )
-    marks_changed(user.pk)
-    return len(ids)
+            have = set(
+                EntryState.objects.filter(user=user, entry_id__in=chunk).values_list(
+                    "entry_id", flat=True
+                )
+            )
+            EntryState.objects.bulk_create(
+                [
+                    EntryState(user=user, entry_id=i, read=True, changed_at=now)
+                    for i in chunk
+                    if i not in have
+                ]
+            )
+        for source_id, n in Counter(source_id for _, source_id in rows).items():
+            change.read(source_id, n)
+    return len(rows)
 
 
 # --- sharing -----------------------------------------------------------------------------

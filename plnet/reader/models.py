@@ -5,6 +5,8 @@
 - `Subscription` is a member following a source, optionally under a `Person` and in a `Folder`.
 - `Entry` is one item of a source (deduplicated per source by `dedup_key`), sanitised on the way in.
 - `EntryState` holds a member's read/starred marks (rows only for entries touched).
+- `ReadMarksVersion` numbers the changes of a member's read marks (the key of their cached
+  unread counts, see plnet/reader/unread.py) and is the lock that puts those changes in order.
 - `Share` records an entry a member passed on, and the bookmark post it became.
 - `ApiToken` is a per-member token for the JSON API; only its SHA-256 is stored.
 See docs/decisions/0003-reader-model.md.
@@ -248,6 +250,25 @@ class EntryState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}/{self.entry_id}: read={self.read} starred={self.starred}"
+
+
+class ReadMarksVersion(models.Model):
+    """How many times a member's read marks have changed. `plnet.reader.unread` moves it in the
+    same transaction as the marks, so it becomes visible exactly when they do: unread counts
+    cached under a number are those of that number's marks. Its row is also the lock (SELECT …
+    FOR UPDATE; on SQLite the IMMEDIATE transaction) that puts one member's mark changes in order.
+    No row means number 0."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="reader_marks_version",
+    )
+    number = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: read marks version {self.number}"
 
 
 class Share(models.Model):

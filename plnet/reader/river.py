@@ -6,14 +6,10 @@ older in (published_at, id) order, which the `entry_river` index serves without 
 
 from __future__ import annotations
 
-import hashlib
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.core.cache import cache
-from django.db import transaction
-from django.db.models import BigIntegerField, Count, ExpressionWrapper, F, Q
+from django.db.models import BigIntegerField, ExpressionWrapper, F, Q
 from django.utils.dateparse import parse_datetime
 
 from plnet.core.ids import parse_id
@@ -203,113 +199,3 @@ def river(user, f: RiverFilter, *, limit: int = PAGE_SIZE) -> RiverPage:
 
 def _shorten(text: str, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-@dataclass
-class UnreadCounts:
-    """A member's unread entries by source id, person id and folder id, and in all."""
-
-    by_source: dict[int, int]
-    by_person: dict[int, int]
-    by_folder: dict[int, int]
-    total: int
-
-
-# Unread counts are kept in the shared cache under what they depend on: the member's read marks
-# (a version `marks_changed` moves), the entries stored (a version `entries_changed` moves) and
-# the set of sources the member follows (part of the key). A version is a random token, so a
-# version lost from the cache can never bring back an old count.
-ENTRIES_VERSION = "reader:entries-version"
-COUNTS_SECONDS = 600
-
-
-def _marks_version_key(user_id: int) -> str:
-    return f"reader:marks-version:{user_id}"
-
-
-def _version(key: str) -> str:
-    value = cache.get(key)
-    if value is None:
-        cache.add(key, uuid.uuid4().hex, None)
-        value = cache.get(key, "")
-    return value
-
-
-def _move(key: str) -> None:
-    cache.set(key, uuid.uuid4().hex, None)
-
-
-def _move_now_and_after_commit(key: str) -> None:
-    """Move a version at once and again after commit, so that a count read while the change
-    was committing is never served afterwards."""
-    _move(key)
-    transaction.on_commit(lambda: _move(key))
-
-
-def marks_changed(user_id: int) -> None:
-    """Call after a member's read marks change (unread counts follow)."""
-    _move_now_and_after_commit(_marks_version_key(user_id))
-
-
-def entries_changed() -> None:
-    """Call after entries are added to any source (every follower's unread counts follow)."""
-    _move_now_and_after_commit(ENTRIES_VERSION)
-
-
-def unread_counts(user) -> UnreadCounts:
-    """Count the member's unread entries (see `_unread_by_source`), kept in the shared cache
-    until a read mark or a new entry changes them, and remembered on the user object for the
-    rest of the request (the reader's nav and the river both show them). Persons and folders
-    are summed here from the subscriptions (a source is in a folder through its subscription's
-    folder or its person's, as the river's folder filter reads it)."""
-    versions = (_version(_marks_version_key(user.pk)), _version(ENTRIES_VERSION))
-    memo = getattr(user, "_plnet_unread_counts", None)
-    if memo is not None and memo[0] == versions:
-        return memo[1]
-    subs = list(
-        Subscription.objects.filter(user=user).values_list(
-            "source_id", "person_id", "folder_id", "person__folder_id"
-        )
-    )
-    source_ids = sorted({row[0] for row in subs})
-    followed = hashlib.sha256(",".join(map(str, source_ids)).encode()).hexdigest()[:32]
-    key = ":".join(["reader:unread", str(user.pk), *versions, followed])
-    by_source = cache.get(key)
-    if by_source is None:
-        by_source = _unread_by_source(user, source_ids)
-        cache.set(key, by_source, COUNTS_SECONDS)
-    by_person: dict[int, int] = {}
-    by_folder: dict[int, int] = {}
-    for source_id, person_id, folder_id, person_folder_id in subs:
-        n = by_source.get(source_id, 0)
-        if person_id is not None:
-            by_person[person_id] = by_person.get(person_id, 0) + n
-        for folder in {folder_id, person_folder_id} - {None}:
-            by_folder[folder] = by_folder.get(folder, 0) + n
-    counts = UnreadCounts(by_source, by_person, by_folder, sum(by_source.values()))
-    user._plnet_unread_counts = (versions, counts)
-    return counts
-
-
-def _unread_by_source(user, source_ids: list[int]) -> dict[int, int]:
-    """{source id: unread entries} in two grouped queries whatever the network's size: entries
-    per followed source (the per-source index answers it) minus the member's read marks per
-    source. Subtracting is much cheaper than testing every entry for a read mark."""
-    totals = (
-        Entry.objects.filter(source_id__in=source_ids)
-        .values("source_id")
-        .annotate(n=Count("id"))
-        .order_by()
-        .values_list("source_id", "n")
-    )
-    read = (
-        EntryState.objects.filter(user=user, read=True, entry__source_id__in=source_ids)
-        .values("entry__source_id")
-        .annotate(n=Count("id"))
-        .order_by()
-        .values_list("entry__source_id", "n")
-    )
-    by_source = dict(totals)
-    for source_id, n in read:
-        by_source[source_id] = by_source.get(source_id, 0) - n
-    return by_source

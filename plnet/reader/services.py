@@ -46,7 +46,7 @@ from plnet.reader.models import (
     Source,
     Subscription,
 )
-from plnet.reader.river import entries_changed
+from plnet.reader.unread import entries_changed
 
 log = logging.getLogger("plnet.reader")
 

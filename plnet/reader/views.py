@@ -42,8 +42,8 @@ from plnet.reader.river import (
     no_such,
     parse_cursor,
     river,
-    unread_counts,
 )
+from plnet.reader.unread import unread_counts
 
 
 def _back(request, default: str = "reader:river"):

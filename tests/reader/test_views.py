@@ -580,8 +580,9 @@ def test_cached_unread_counts_follow_marks_new_entries_and_follows(member, netwo
     subscription each show on the next page."""
     from plnet.protocols.feeds import parse_feed
     from plnet.reader.actions import mark_all_read, set_marks
-    from plnet.reader.river import RiverFilter, unread_counts
+    from plnet.reader.river import RiverFilter
     from plnet.reader.services import store_entries
+    from plnet.reader.unread import unread_counts
 
     def counts():  # as a new request sees them (its own user object)
         return unread_counts(type(member).objects.get(pk=member.pk))
