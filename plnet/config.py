@@ -185,7 +185,7 @@ VARIABLES: dict[str, tuple[str, str]] = {
     ),
     "PLNET_LOGIN_FAILURE_LIMIT": (
         "5",
-        "Failed sign-ins from one address, or for one username, before sign-in is refused.",
+        "Failed sign-ins from one address (for one username or many) before that address is refused.",
     ),
     "PLNET_LOGIN_LOCKOUT_MINUTES": (
         "15",
