@@ -140,7 +140,7 @@ VARIABLES: dict[str, tuple[str, str]] = {
     ),
     "PLNET_SITE_URL": (
         "http://127.0.0.1:8000",
-        "Public base URL, used for absolute links in feeds and mail.",
+        "Public base URL, used for absolute links in feeds and mail. Unset: `plnet run --port P` uses http://127.0.0.1:P.",
     ),
     "PLNET_ALLOWED_HOSTS": (
         "",
