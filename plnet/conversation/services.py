@@ -20,6 +20,7 @@ from django.db.models import Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from plnet.core.busy import is_lock_timeout
 from plnet.core.html import clean_comment_html, render_comment_markdown
 from plnet.protocols.spam import APPROVED, HELD, SPAM
 from plnet.protocols.wpautop import autop
@@ -52,9 +53,8 @@ BUSY = (
 
 
 def _locked(exc: OperationalError) -> bool:
-    """True for a lock that outlived the wait: SQLite's "database is locked" / "database table
-    is locked", PostgreSQL's lock timeout. Other OperationalErrors are real faults."""
-    return "locked" in str(exc) or "lock timeout" in str(exc)
+    """True for a lock that outlived the wait (plnet.core.busy.is_lock_timeout)."""
+    return is_lock_timeout(exc)
 
 
 class ReplyTargetGone(CommentRefused):
