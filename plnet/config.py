@@ -109,6 +109,7 @@ class Config:
     spam_retention_days: int
     admin_email: tuple[str, ...] = ()
     spam_site_examples_min: int = 50
+    spam_train_site_max: int = 500
     linkback_host_limit: int = 30
     login_failure_limit: int = 5
     login_lockout_minutes: int = 15
@@ -178,6 +179,11 @@ VARIABLES: dict[str, tuple[str, str]] = {
         "50",
         "Spam and approved comments of this site (of each) the classifier must have learned from"
         " before its spam verdict stands; until then its spam is held for moderation. 0: always.",
+    ),
+    "PLNET_SPAM_TRAIN_SITE_MAX": (
+        "500",
+        "Newest spam and newest approved comments of this site (of each) a retrain learns from,"
+        " beside the --csv examples, so one retrain stays under a minute. 0: all of them.",
     ),
     "PLNET_LINKBACK_HOST_LIMIT": (
         "30",
@@ -301,6 +307,9 @@ def load_config(environ: dict[str, str] | None = None) -> Config:
         ),
         spam_site_examples_min=_int(
             "PLNET_SPAM_SITE_EXAMPLES_MIN", _get(env, "PLNET_SPAM_SITE_EXAMPLES_MIN")
+        ),
+        spam_train_site_max=_int(
+            "PLNET_SPAM_TRAIN_SITE_MAX", _get(env, "PLNET_SPAM_TRAIN_SITE_MAX")
         ),
         linkback_host_limit=_int(
             "PLNET_LINKBACK_HOST_LIMIT", _get(env, "PLNET_LINKBACK_HOST_LIMIT")

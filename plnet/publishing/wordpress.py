@@ -257,9 +257,9 @@ def import_wxr(
 
 
 def _retrain_spam_filter() -> None:
-    from plnet.conversation.tasks import retrain_spam_filter
+    from plnet.conversation.tasks import request_retrain
 
-    retrain_spam_filter.enqueue()
+    request_retrain()  # not a second one when one is still waiting to start
 
 
 def wordpress_html(content: str) -> str:
