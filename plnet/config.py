@@ -109,6 +109,7 @@ class Config:
     spam_retention_days: int
     admin_email: tuple[str, ...] = ()
     spam_site_examples_min: int = 50
+    spam_train_site_max: int = 500
     linkback_host_limit: int = 30
     login_failure_limit: int = 5
     login_lockout_minutes: int = 15
@@ -140,7 +141,7 @@ VARIABLES: dict[str, tuple[str, str]] = {
     ),
     "PLNET_SITE_URL": (
         "http://127.0.0.1:8000",
-        "Public base URL, used for absolute links in feeds and mail.",
+        "Public base URL, used for absolute links in feeds and mail. Unset: `plnet run --port P` uses http://127.0.0.1:P.",
     ),
     "PLNET_ALLOWED_HOSTS": (
         "",
@@ -179,13 +180,18 @@ VARIABLES: dict[str, tuple[str, str]] = {
         "Spam and approved comments of this site (of each) the classifier must have learned from"
         " before its spam verdict stands; until then its spam is held for moderation. 0: always.",
     ),
+    "PLNET_SPAM_TRAIN_SITE_MAX": (
+        "500",
+        "Newest spam and newest approved comments of this site (of each) a retrain learns from,"
+        " beside the --csv examples, so one retrain stays under a minute. 0: all of them.",
+    ),
     "PLNET_LINKBACK_HOST_LIMIT": (
         "30",
         "Webmentions and pingbacks accepted per source host per hour; more get HTTP 429 / fault 49.",
     ),
     "PLNET_LOGIN_FAILURE_LIMIT": (
         "5",
-        "Failed sign-ins from one address, or for one username, before sign-in is refused.",
+        "Failed sign-ins from one address (for one username or many) before that address is refused.",
     ),
     "PLNET_LOGIN_LOCKOUT_MINUTES": (
         "15",
@@ -301,6 +307,9 @@ def load_config(environ: dict[str, str] | None = None) -> Config:
         ),
         spam_site_examples_min=_int(
             "PLNET_SPAM_SITE_EXAMPLES_MIN", _get(env, "PLNET_SPAM_SITE_EXAMPLES_MIN")
+        ),
+        spam_train_site_max=_int(
+            "PLNET_SPAM_TRAIN_SITE_MAX", _get(env, "PLNET_SPAM_TRAIN_SITE_MAX")
         ),
         linkback_host_limit=_int(
             "PLNET_LINKBACK_HOST_LIMIT", _get(env, "PLNET_LINKBACK_HOST_LIMIT")

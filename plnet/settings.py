@@ -42,6 +42,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A write that met SQLite's lock past the busy timeout: 503 + Retry-After, not a 500.
+    "plnet.core.busy.BusyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -63,15 +65,18 @@ LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 
 # Sign-in throttling (django-axes, stored in the database so every process sees it): after
-# PLNET_LOGIN_FAILURE_LIMIT failures from one address OR for one username, sign-in (/login/ and
-# /admin/) is refused until PLNET_LOGIN_LOCKOUT_MINUTES have passed; a success clears the count.
+# PLNET_LOGIN_FAILURE_LIMIT failures for one username from one address, OR from one address
+# whatever the usernames, sign-in (/login/ and /admin/) is refused to that address until
+# PLNET_LOGIN_LOCKOUT_MINUTES have passed; a success clears the count. Never the username alone:
+# then anyone anywhere could lock the owner out with a few wrong passwords. In axes' list a nested
+# list is one combined key, a plain string a key of its own.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = PLNET.login_failure_limit
 AXES_COOLOFF_TIME = timedelta(minutes=PLNET.login_lockout_minutes)
-AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "plnet.accounts.views.locked_out"

@@ -27,3 +27,4 @@ urlpatterns = [
 ]
 
 handler404 = "plnet.publishing.views.not_found"
+handler500 = "plnet.core.busy.server_error"

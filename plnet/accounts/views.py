@@ -13,15 +13,19 @@ from django.views.decorators.http import require_safe
 
 from .avatars import identicon_svg
 from .forms import ProfileForm
+from .lockout import lockout_seconds_left
 
 
 def locked_out(request, original_response=None, credentials=None):
-    """The page django-axes answers (HTTP 429) while sign-in is refused after too many failures."""
+    """The page django-axes answers (HTTP 429) while sign-in is refused after too many failures,
+    with Retry-After: the whole seconds until the lock on this request ends (at least 1)."""
     context = {
         "failure_limit": settings.AXES_FAILURE_LIMIT,
         "minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
     }
-    return render(request, "registration/locked_out.html", context, status=429)
+    response = render(request, "registration/locked_out.html", context, status=429)
+    response["Retry-After"] = str(lockout_seconds_left(request, credentials))
+    return response
 
 
 class SignInView(auth_views.LoginView):

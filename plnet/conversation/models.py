@@ -270,8 +270,10 @@ class CommentSettings(models.Model):
 
     @classmethod
     def load(cls) -> CommentSettings:
-        obj, _ = cls.objects.get_or_create(pk=1)
-        return obj
+        """The site's settings: the stored row (a migration creates it), or unsaved defaults when
+        it is missing. Never written here: every page reads this, and a page that only reads must
+        not write (on SQLite a write waits for, and can fail on, a long import's lock)."""
+        return cls.objects.filter(pk=1).first() or cls(pk=1)
 
     @property
     def disallowed_list(self) -> list[str]:

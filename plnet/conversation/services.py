@@ -20,6 +20,7 @@ from django.db.models import Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from plnet.core.busy import is_lock_timeout
 from plnet.core.html import clean_comment_html, render_comment_markdown
 from plnet.protocols.spam import APPROVED, HELD, SPAM
 from plnet.protocols.wpautop import autop
@@ -52,9 +53,8 @@ BUSY = (
 
 
 def _locked(exc: OperationalError) -> bool:
-    """True for a lock that outlived the wait: SQLite's "database is locked" / "database table
-    is locked", PostgreSQL's lock timeout. Other OperationalErrors are real faults."""
-    return "locked" in str(exc) or "lock timeout" in str(exc)
+    """True for a lock that outlived the wait (plnet.core.busy.is_lock_timeout)."""
+    return is_lock_timeout(exc)
 
 
 class ReplyTargetGone(CommentRefused):
@@ -314,11 +314,11 @@ def _move(comment: Comment, state: str, *, by, action: str, retrain: bool = True
         return False
     teaches = teaches_classifier(comment.state, state)
     comment.moderate_to(state, by=str(by), action=action)
-    from .tasks import notify_replied_to, report_to_akismet, retrain_spam_filter
+    from .tasks import notify_replied_to, report_to_akismet, request_retrain
 
     pk, is_spam = comment.pk, state == Comment.State.SPAM
     if teaches and retrain:
-        transaction.on_commit(lambda: retrain_spam_filter.enqueue())
+        transaction.on_commit(request_retrain)
     if teaches and layers.akismet.is_enabled():
         transaction.on_commit(lambda: report_to_akismet.enqueue(pk, is_spam))
     if state == Comment.State.APPROVED and comment.parent_id:
@@ -333,7 +333,7 @@ def undo_moderation(previous: dict[int, str], action: str, *, by) -> int:
     action gave it (a comment moved since is left alone). The moves back are moderator's moves
     like any other: out of spam retrains the classifier (once, after commit) and tells Akismet.
     Returns how many comments moved back. Raises KeyError for an unknown action."""
-    from .tasks import retrain_spam_filter
+    from .tasks import request_retrain
 
     done, verb = ACTIONS[action]
     changed = teaches = 0
@@ -344,7 +344,7 @@ def undo_moderation(previous: dict[int, str], action: str, *, by) -> int:
         teaches += teaches_classifier(comment.state, old)
         changed += _move(comment, old, by=by, action=f"undo of {verb}", retrain=False)
     if teaches:
-        transaction.on_commit(lambda: retrain_spam_filter.enqueue())
+        transaction.on_commit(request_retrain)
     return changed
 
 
@@ -357,14 +357,14 @@ def teaches_classifier(old: str, new: str) -> bool:
 def moderate_many(ids: list[int], action: str, *, by) -> int:
     """Apply action to each comment in ids; return how many changed state. The classifier is
     retrained once, after commit, when any of the moves was a spam/ham judgement."""
-    from .tasks import retrain_spam_filter
+    from .tasks import request_retrain
 
     changed = teaches = 0
     for comment in Comment.objects.filter(pk__in=ids):
         teaches += teaches_classifier(comment.state, ACTIONS[action][0])
         changed += moderate(comment, action, by=by, retrain=False)
     if teaches:
-        transaction.on_commit(lambda: retrain_spam_filter.enqueue())
+        transaction.on_commit(request_retrain)
     return changed
 
 

@@ -38,6 +38,31 @@ def retrain_spam_filter() -> int | None:
         return None
 
 
+def request_retrain() -> bool:
+    """Queue retrain_spam_filter unless one is already queued and not yet started; True when
+    queued. Call after commit (the task reads what was committed when it starts).
+
+    Retrains coalesce: every moderation and every import with judged comments asks for one, and
+    a retrain takes the only worker for a while, so a burst of them would hold up imports, feed
+    fetches and scheduled posts. One still waiting to start will read everything committed
+    before it starts, this change included, so it is enough; one already running may have read
+    its data before this change, so then another is queued. Only the database task backend
+    (the site's) stores queued tasks; with any other backend a retrain is always queued.
+    """
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    if isinstance(retrain_spam_filter.get_backend(), DatabaseBackend):
+        waiting = DBTaskResult.objects.filter(
+            status=TaskResultStatus.READY, task_path=retrain_spam_filter.module_path
+        )
+        if waiting.exists():
+            return False
+    retrain_spam_filter.enqueue()
+    return True
+
+
 @task()
 def report_to_akismet(comment_id: int, is_spam: bool) -> bool:
     """Tell Akismet a moderator's spam/ham decision; False when Akismet could not be told."""

@@ -342,7 +342,11 @@ class ImportOptionsForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
     )
     dry_run = forms.BooleanField(
-        required=False, label="Dry run: read and check everything, import nothing"
+        required=False,
+        label="Dry run: read and check everything, import nothing",
+        help_text="A dry run checks by importing and then undoing it all, so while it runs it "
+        "holds the database as an import does: on SQLite the site cannot save anything "
+        "(comments, posts, sign-ins) until it ends.",
     )
 
     def __init__(self, *args, logins=(), **kwargs):

@@ -229,7 +229,9 @@ def import_wxr(
 
     `progress(summary)` is called after each item. `author_default` names an existing user
     who gets the items that name no author. With `dry_run`, everything is done and then rolled
-    back. After commit, when comments labelled approved or spam came in, the spam filter is
+    back: the checks (slugs taken, items already imported, conflicts, threading) read what the
+    items before wrote, so a dry run writes too and, on SQLite, holds the write lock as long as
+    an import does (README says so). After commit, when comments labelled approved or spam came in, the spam filter is
     retrained in the background. Raises `plnet.protocols.wxr.WxrError` (nothing written) when the file is refused, and
     `LookupError` when `author_default` is not a user. `author_map` maps WordPress logins to
     existing usernames: those authors' items go to these accounts (no account is made for
@@ -255,9 +257,9 @@ def import_wxr(
 
 
 def _retrain_spam_filter() -> None:
-    from plnet.conversation.tasks import retrain_spam_filter
+    from plnet.conversation.tasks import request_retrain
 
-    retrain_spam_filter.enqueue()
+    request_retrain()  # not a second one when one is still waiting to start
 
 
 def wordpress_html(content: str) -> str:

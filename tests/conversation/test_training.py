@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import datetime as dt
 
 import pytest
 from django.core import mail
 from django.db import connection
+from django.utils import timezone
 
 from plnet.conversation import layers, services, training
 from plnet.conversation.classifier import NotEnoughData, SpamFilter, outcome_rates, train
@@ -240,3 +242,51 @@ def test_once_the_site_taught_enough_of_each_the_classifiers_spam_stands(
     Comment.objects.judged().delete()
     off = services.place_incoming(Comment(post=post, author_name="z", raw_content=text + " ?"))
     assert off.state == "spam"
+
+
+def test_a_retrain_learns_from_the_newest_site_comments_of_each_class_and_every_csv_example(
+    make_comment, settings
+):
+    """Regression: after importing a blog with ~25k judged comments each retrain fitted all of
+    them and held the only worker for ~3 minutes. PLNET_SPAM_TRAIN_SITE_MAX caps the site's
+    examples per class (the newest); the CSV examples all stay."""
+    settings.PLNET = dataclasses.replace(settings.PLNET, spam_train_site_max=3)
+    start = timezone.now() - dt.timedelta(days=30)
+    for i in range(5):
+        when = start + dt.timedelta(days=i)
+        for state, word in (("spam", "spam"), ("approved", "ham")):
+            text = f"{word} {i}"
+            make_comment(state=state, raw_content=text, content=f"<p>{text}</p>", created_at=when)
+    make_comment(state="pending", raw_content="pending teaches nothing")
+    SpamExample.objects.create(text="csv spam", is_spam=True, source="csv:x.csv")
+    SpamExample.objects.create(text="csv ham", is_spam=False, source="csv:x.csv")
+    texts, labels, sources = training.site_examples()
+    site = sorted(
+        (t.content.strip(), is_spam)
+        for t, is_spam, s in zip(texts, labels, sources, strict=True)
+        if s == "site"
+    )
+    assert site == [(f"ham {i}", False) for i in (2, 3, 4)] + [
+        (f"spam {i}", True) for i in (2, 3, 4)
+    ]
+    assert sources.count("csv:x.csv") == 2
+    settings.PLNET = dataclasses.replace(settings.PLNET, spam_train_site_max=0)
+    assert training.site_examples()[2].count("site") == 10  # 0: all of them
+
+
+@pytest.mark.django_db(transaction=True)
+def test_retrains_coalesce_while_one_waits_to_start(settings):
+    """Regression: each import with comments (and each moderation) queued another ~3-minute
+    retrain behind the one already waiting, holding up imports, feeds and scheduled posts."""
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from plnet.conversation.tasks import request_retrain
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": []}}
+    assert request_retrain() is True
+    assert request_retrain() is False  # one is waiting: it will read this change too
+    assert DBTaskResult.objects.count() == 1
+    DBTaskResult.objects.update(status=TaskResultStatus.RUNNING)  # the worker took it
+    assert request_retrain() is True  # it may have read its data already: one more
+    assert DBTaskResult.objects.filter(status=TaskResultStatus.READY).count() == 1

@@ -841,6 +841,34 @@ def test_a_database_locked_by_another_writer_keeps_the_words_and_asks_to_send_ag
     assert Comment.objects.get().raw_content == "Words worth keeping"
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_post_page_only_reads_even_on_a_fresh_site_while_another_writer_holds_the_lock(
+    client, post
+):
+    """Regression: during an import, an anonymous GET of a post page was a 500 ("database is
+    locked" in CommentSettings.load(), which INSERTed its row on first use)."""
+    CommentSettings.objects.all().delete()  # a fresh site's state before the migration's row
+    other = sqlite3.connect(connection.settings_dict["NAME"], uri=True, timeout=0)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute(
+        "INSERT INTO conversation_spamexample (text, is_spam, source, created_at)"
+        " VALUES ('x', 1, 'csv:x', '2026-01-01')"
+    )
+    try:
+        response = client.get(post.get_absolute_url())
+    finally:
+        other.rollback()
+        other.close()
+    assert response.status_code == 200
+    assert 'name="text"' in response.content.decode()  # the comment form, with default settings
+    assert not CommentSettings.objects.exists()
+
+
+def test_the_comment_settings_row_comes_with_the_database():
+    assert CommentSettings.objects.filter(pk=1).exists()
+    assert CommentSettings.load().max_links == CommentSettings._meta.get_field("max_links").default
+
+
 def test_a_moderators_edit_cannot_empty_a_comment(client, staff, make_comment):
     """Regression: clearing Name and Comment and pressing Save stored an empty comment (302)."""
     c = make_comment(state="approved", author_name="Bo", raw_content="A thought.")

@@ -143,3 +143,43 @@ def test_a_crashed_worker_is_restarted_and_the_site_keeps_serving(monkeypatch, c
     assert "plnet worker stopped (exit code 1); starting it again in 2 s" in err
     assert web.signalled and web.polls > 10  # served until Ctrl-C, not stopped with the worker
     assert workers[2].signalled and "plnet stopped" in out
+
+
+def _started_env(monkeypatch, *args):
+    """The environment `plnet run ARGS` gives gunicorn and the worker (nothing is started)."""
+    from plnet.core.management.commands import run
+
+    envs = {}
+
+    def popen(argv, env):
+        envs["web" if "gunicorn" in argv else "worker"] = env
+        raise KeyboardInterrupt  # stop at once: only the environment matters here
+
+    monkeypatch.setattr(run.subprocess, "Popen", popen)
+    monkeypatch.setattr(run, "_check_port_free", lambda host, port: None)
+    monkeypatch.setattr(run.signal, "signal", lambda *a: None)
+    with pytest.raises(KeyboardInterrupt):
+        call_command("run", *args)
+    return envs["web"]
+
+
+def test_without_a_site_url_the_links_follow_the_port(monkeypatch):
+    """Regression: `make run PORT=8001` served on :8001 while feeds, <link rel="alternate"> and
+    robots.txt's Sitemap pointed to http://127.0.0.1:8000."""
+    monkeypatch.delenv("PLNET_SITE_URL", raising=False)
+    assert _started_env(monkeypatch, "--port", "8001")["PLNET_SITE_URL"] == "http://127.0.0.1:8001"
+    every = _started_env(monkeypatch, "--host", "0.0.0.0", "--port", "8002")
+    assert every["PLNET_SITE_URL"] == "http://127.0.0.1:8002"
+
+
+def test_a_site_url_that_is_set_wins_over_the_port(monkeypatch):
+    monkeypatch.setenv("PLNET_SITE_URL", "https://blog.example")
+    assert _started_env(monkeypatch, "--port", "8001")["PLNET_SITE_URL"] == "https://blog.example"
+
+
+def test_the_default_site_url_names_a_specific_host():
+    from plnet.core.management.commands.run import default_site_url
+
+    assert default_site_url("192.0.2.4", 8080) == "http://192.0.2.4:8080"
+    assert default_site_url("::", 8001) == "http://127.0.0.1:8001"
+    assert default_site_url("fe80::1", 8001) == "http://[fe80::1]:8001"

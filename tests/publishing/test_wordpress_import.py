@@ -831,12 +831,7 @@ def test_import_with_moderated_comments_retrains_the_spam_filter_after_commit(
     from plnet.conversation import tasks
 
     enqueued = []  # theme-preview.xml: 2 approved comments
-
-    class FakeTask:
-        def enqueue(self):
-            enqueued.append(1)
-
-    monkeypatch.setattr(tasks, "retrain_spam_filter", FakeTask())
+    monkeypatch.setattr(tasks, "request_retrain", lambda: enqueued.append(1))
     path = corpus / "wxr" / "theme-test-data" / "theme-preview.xml"
     with django_capture_on_commit_callbacks(execute=True):
         import_wxr(path, dry_run=True)

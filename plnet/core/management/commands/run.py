@@ -37,6 +37,17 @@ def _check_port_free(host: str, port: int) -> None:
             ) from None
 
 
+def default_site_url(host: str, port: int) -> str:
+    """The site URL `plnet run --host H --port P` gives its web server and worker when
+    PLNET_SITE_URL is not set (in the environment or .env): http://127.0.0.1:P when H listens on
+    every interface or on loopback, else http://H:P, so feed links, <link rel="alternate"> and
+    robots.txt's Sitemap point where the site is served. A PLNET_SITE_URL that is set always wins.
+    """
+    if host in {"0.0.0.0", "::", "", "127.0.0.1", "::1"}:  # noqa: S104 (compared, not bound)
+        host = "127.0.0.1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
 class _Worker:
     """The task worker beside gunicorn. When it dies (a task's error, a database that stayed
     locked) the site keeps serving: the worker is started again after a back-off that doubles
@@ -88,6 +99,7 @@ class Command(BaseCommand):
         # What the shared cache holds was written by the code and templates of the last run.
         cache.clear()
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "plnet.settings"}
+        env.setdefault("PLNET_SITE_URL", default_site_url(host, port))
         web = [
             sys.executable, "-m", "gunicorn", "plnet.wsgi:application",
             "--bind", f"{host}:{port}", "--workers", str(workers), "--threads", "4",
