@@ -15,7 +15,9 @@ keeps two digests: of the item as the export said it, and of the fields the impo
 later import the item is left alone when the export says what it said last time; it is updated
 when the export changed and the row still holds what the import wrote; when both changed (a newer
 export, and an edit here since), the edit made here is kept and the summary lists it as a
-conflict. An attachment left alone or kept keeps the post it belongs to here as well. Comments
+conflict, saying what changed (the file, or only the author mapping). A post or page in plnet's
+trash that the file has out of it is left in the trash and listed as such ("in the trash here:
+left alone"); restoring it is for someone here to decide. An attachment left alone or kept keeps the post it belongs to here as well. Comments
 already imported are never changed, so moderation decisions taken here survive a re-import.
 
 Posts and pages in WordPress's trash come as posts in plnet's trash, with the status they had
@@ -161,8 +163,10 @@ class ImportSummary:
     "page", "attachment", "comment", "category", "tag", "old URL"); `comments` counts the
     comments created by state; `skipped` counts what was left out by reason; `notes` counts
     what was imported differently from the file (and why); `kept` counts by kind the items
-    changed both here and in the file since the last import, where the edit made here was kept,
-    and `conflicts` names them."""
+    changed here and whose import changed since the last one (the file, or how it is imported:
+    the author mapping), where the edit made here was kept, and `conflicts` names them (for
+    posts and pages, with what changed); `in_trash` names the posts and pages in plnet's trash
+    that the file has out of it: a re-import leaves them in the trash, as it found them."""
 
     file: str = ""
     site: str = ""
@@ -176,6 +180,7 @@ class ImportSummary:
     notes: Counter = field(default_factory=Counter)
     kept: Counter = field(default_factory=Counter)
     conflicts: list[str] = field(default_factory=list)
+    in_trash: list[str] = field(default_factory=list)
     dry_run: bool = False
 
     def skip(self, reason: str, count: int = 1) -> None:
@@ -204,17 +209,20 @@ class ImportSummary:
         if self.notes:
             out.append(f"  imported with changes ({sum(self.notes.values())}):")
             out += [f"    {n:>6}  {what}" for what, n in sorted(self.notes.items())]
+        if self.in_trash:
+            out.append(f"  in the trash here: left alone ({len(self.in_trash)}):")
+            out += [f"    {what}" for what in self.in_trash]
         if self.conflicts:
             out.append(
-                f"  conflicts ({len(self.conflicts)}): changed here and in the file since the"
-                " last import; kept your edit:"
+                f"  conflicts ({len(self.conflicts)}): edited here, and the import changed since"
+                " the last one; kept your edit:"
             )
             out += [f"    {what}" for what in self.conflicts]
         return out
 
-    def conflict(self, kind: str, what: str) -> None:
+    def conflict(self, kind: str, what: str, why: str = "") -> None:
         self.kept[kind] += 1
-        self.conflicts.append(f"{kind} {what}")
+        self.conflicts.append(f"{kind} {what}" + (f": {why}" if why else ""))
 
 
 def import_wxr(
@@ -718,15 +726,30 @@ class _Importer:
             post.save()
             self._link_terms(post, *terms, created=True)
             self.summary.created[kind] += 1
+        elif was_trashed and not trash:
+            # trashed here: left there (digests untouched, so that once restored the next
+            # import updates it or reports a conflict as for any other post)
+            self.summary.in_trash.append(f"{kind} '{post.title}' (WordPress id {item.post_id})")
         elif post.wp_export_digest == read:
             self.summary.unchanged[kind] += 1  # the export says what it said last time
         else:
-            self._reconcile_post(post, values, terms, read, written)
+            why = self._what_changed(item, post)
+            self._reconcile_post(post, values, terms, read, written, why)
         if item.parent_id:
             self.post_parents.append((post.pk, item.parent_id))
         if trash or was_trashed:
             self.tombstoned.append(post.pk)
         return post, created
+
+    @staticmethod
+    def _what_changed(item: wxr.WxrItem, post: Post) -> str:
+        """Why an item's export digest differs from the one kept: the file, or (when the item
+        read with the post's current account gives the kept digest) only the author mapping."""
+        if not post.wp_export_digest:
+            return "imported before plnet kept what each import wrote"
+        if item_digest(item, post.author_id) == post.wp_export_digest:
+            return "the author mapping changed, not the file"
+        return "the file changed"
 
     def _free_page_slug(self, values: dict, post: Post | None) -> None:
         """Give a top-level page a slug no other top-level page holds (WordPress adds -2, -3…):
@@ -749,9 +772,12 @@ class _Importer:
         )
         self.summary.note(f"page slug '{slug}' {why}: now '{values['slug']}'")
 
-    def _reconcile_post(self, post: Post, values: dict, terms, read: str, written: str) -> None:
+    def _reconcile_post(
+        self, post: Post, values: dict, terms, read: str, written: str, why: str
+    ) -> None:
         """A post the export changed since the last import (or imported before digests were
-        kept): update it unless it was edited here too, then keep it (a conflict)."""
+        kept), `why` saying what changed: update it unless it was edited here too, then keep
+        it (a conflict)."""
         kind, rows = post.post_type, Post.objects.filter(pk=post.pk)
         current = post_state_digest(
             {k: getattr(post, k) for k in POST_FIELDS}, *self._current_terms(post)
@@ -761,7 +787,8 @@ class _Importer:
             self.summary.unchanged[kind] += 1
         elif current != post.wp_written_digest:  # edited here since the last import
             rows.update(wp_export_digest=read)
-            self.summary.conflict(kind, f"'{post.title}' (WordPress id {post.wp_post_id})")
+            what = f"'{post.title}' (WordPress id {post.wp_post_id})"
+            self.summary.conflict(kind, what, why)
         else:
             for k, v in values.items():
                 setattr(post, k, v)
