@@ -136,20 +136,17 @@ class PostForm(forms.ModelForm):
             self.fields["body"].help_text = "Imported from WordPress: HTML, sanitised when shown."
 
     def clean_slug(self):
-        """A slug the author typed that another post already has is refused, naming a free one
-        (the service would otherwise quietly add -2, -3…). Empty: made from the title."""
+        """A slug the author typed that another post already has is refused, naming the post
+        (and saying so when it is in the Trash) and a free slug (`services.slug_problem`; the
+        service would otherwise quietly add -2, -3…). Empty: made from the title."""
         slug = self.cleaned_data.get("slug") or ""
         if not slug or slug == self.instance.slug:
             return slug
-        others = Post.objects.filter(post_type=self.instance.post_type).exclude(pk=self.instance.pk)
-        if others.filter(slug=slug).exists():
-            free = services.unique_slug(
-                slug, post_type=self.instance.post_type, exclude_pk=self.instance.pk
-            )
-            raise forms.ValidationError(
-                f"Another post already has the slug “{slug}”. Choose another one, such as "
-                f"“{free}”, or leave it empty to make one from the title."
-            )
+        problem = services.slug_problem(
+            slug, post_type=self.instance.post_type, exclude_pk=self.instance.pk
+        )
+        if problem:
+            raise forms.ValidationError(problem)
         return slug
 
     def clean_image(self):

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.text import slugify
 
 from . import sitecache
@@ -143,18 +144,30 @@ def unique_slug(
 def slug_problem(
     slug: str, *, post_type: str, exclude_pk: int | None = None, top_level: bool = False
 ) -> str | None:
-    """Why `save_post` would not keep this slug (it would add -2), for the person who typed it;
-    None when the slug is free."""
+    """Why `save_post` would not keep this slug (it would add -2), for the person who typed it
+    (safe HTML); None when the slug is free.
+
+    A post in the trash keeps its slug, so that restoring it brings it back at its address (and
+    meanwhile that address answers 410): the message then says the holder is in the Trash, with
+    a link to it, so the writer knows to restore or delete it for good, or to choose another."""
     if top_level and post_type == Post.PostType.PAGE and is_reserved_page_slug(slug):
         return f"“{slug}” is one of the site's own addresses: choose another slug."
     holder = Post.objects.filter(post_type=post_type, slug=slug).exclude(pk=exclude_pk).first()
     if holder is None:
         return None
     free = unique_slug(slug, post_type=post_type, exclude_pk=exclude_pk, top_level=top_level)
-    return (
-        f"The {holder.get_post_type_display().lower()} “{holder}” already has the slug “{slug}”:"
-        f" choose another (“{free}” is free)."
-    )
+    kind = holder.get_post_type_display().lower()
+    if holder.is_trashed:
+        lists = "publishing:my_pages" if post_type == Post.PostType.PAGE else "publishing:my_posts"
+        return format_html(
+            "The {} “{}” in the <a href=\"{}\">Trash</a> still has the slug “{}”: restore it,"
+            " delete it permanently to free the slug, or choose another (“{}” is free).",
+            kind, holder, reverse(lists) + "?status=trash", slug, free,
+        )  # fmt: skip
+    return format_html(
+        "The {} “{}” already has the slug “{}”: choose another (“{}” is free).",
+        kind, holder, slug, free,
+    )  # fmt: skip
 
 
 # --- the lifecycle -------------------------------------------------------------------------------
