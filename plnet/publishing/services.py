@@ -141,6 +141,12 @@ def unique_slug(
     return slug
 
 
+def trash_list_url(post_type: str) -> str:
+    """The address of the writer's Trash of posts, or of pages."""
+    lists = "publishing:my_pages" if post_type == Post.PostType.PAGE else "publishing:my_posts"
+    return reverse(lists) + "?status=trash"
+
+
 def slug_problem(
     slug: str, *, post_type: str, exclude_pk: int | None = None, top_level: bool = False
 ) -> str | None:
@@ -158,11 +164,10 @@ def slug_problem(
     free = unique_slug(slug, post_type=post_type, exclude_pk=exclude_pk, top_level=top_level)
     kind = holder.get_post_type_display().lower()
     if holder.is_trashed:
-        lists = "publishing:my_pages" if post_type == Post.PostType.PAGE else "publishing:my_posts"
         return format_html(
             "The {} “{}” in the <a href=\"{}\">Trash</a> still has the slug “{}”: restore it,"
             " delete it permanently to free the slug, or choose another (“{}” is free).",
-            kind, holder, reverse(lists) + "?status=trash", slug, free,
+            kind, holder, trash_list_url(post_type), slug, free,
         )  # fmt: skip
     return format_html(
         "The {} “{}” already has the slug “{}”: choose another (“{}” is free).",
