@@ -486,6 +486,27 @@ class Tombstone(models.Model):
         return self.path
 
 
+class DeletedImport(models.Model):
+    """An imported post or page deleted here for good, by its import key (`wp_site`,
+    `wp_post_id`): importing the export again does not bring it back (the summary says
+    "deleted here: not imported again"), as a deletion is a decision taken here."""
+
+    wp_site = models.CharField(max_length=500, blank=True)
+    wp_post_id = models.PositiveBigIntegerField()
+    title = models.CharField(max_length=500, blank=True)
+    deleted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["wp_site", "wp_post_id"], name="deleted_import_unique_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title or 'untitled'} (WordPress id {self.wp_post_id})"
+
+
 class ImportRunQuerySet(models.QuerySet):
     def active(self):
         """Runs that hold the import slot: waiting for the worker, or importing."""

@@ -28,7 +28,7 @@ from django.utils.html import format_html
 from django.utils.text import slugify
 
 from . import sitecache
-from .models import Category, LegacyURL, Post, Tombstone
+from .models import Category, DeletedImport, LegacyURL, Post, Tombstone
 from .search import search_posts  # noqa: F401  (a verb of this app, implemented beside it)
 from .sitecache import published_changed
 
@@ -298,7 +298,10 @@ def schedule_post(post: Post, *, at: dt.datetime, **fields) -> Post:
 
 @transaction.atomic
 def delete_post(post: Post) -> None:
-    """Delete post (its comments go with it); after commit, tell on_post_deleted if it was public."""
+    """Delete post (its comments go with it); after commit, tell on_post_deleted if it was public.
+
+    An imported post is remembered by its import key (a DeletedImport), so that importing the
+    same export again does not bring back what was deleted here."""
     from django.conf import settings
 
     was_public, pk, html = post.is_public, post.pk, post.content_html
@@ -306,6 +309,10 @@ def delete_post(post: Post) -> None:
     url = settings.SITE_URL + path
     if post.post_type == Post.PostType.PAGE:
         _lift_subpages(post)
+    if post.wp_post_id is not None:
+        DeletedImport.objects.update_or_create(
+            wp_site=post.wp_site, wp_post_id=post.wp_post_id, defaults={"title": post.title[:500]}
+        )
     post.delete()
     published_changed()
     if was_public:

@@ -19,6 +19,8 @@ conflict, saying what changed (the file, or only the author mapping). A post or 
 trash that the file has out of it is left in the trash and listed as such ("in the trash here:
 left alone"); restoring it is for someone here to decide. An attachment left alone or kept keeps the post it belongs to here as well. Comments
 already imported are never changed, so moderation decisions taken here survive a re-import.
+A post or page deleted here for good (`services.delete_post` keeps its key in DeletedImport) is
+not imported again: the summary counts it under "deleted here: not imported again".
 
 Posts and pages in WordPress's trash come as posts in plnet's trash, with the status they had
 and the moment they were trashed (`_wp_trash_meta_status`, `_wp_trash_meta_time`; the import's
@@ -63,7 +65,7 @@ from plnet.core.html import clean_comment_html, clean_html
 from plnet.protocols import wxr
 from plnet.protocols.wpautop import autop
 
-from .models import Attachment, Category, LegacyURL, Post, Tombstone
+from .models import Attachment, Category, DeletedImport, LegacyURL, Post, Tombstone
 from .services import is_reserved_page_slug, unique_slug
 from .sitecache import published_changed
 
@@ -382,6 +384,7 @@ class _Importer:
         self.category_parents: list[tuple[int, str]] = []
         self.post_parents: list[tuple[int, int]] = []
         self.attachment_parents: list[tuple[int, int]] = []
+        self.deleted_ids: set[int] | None = None  # see _deleted_here
         self.tombstoned: list[int] = []  # posts in (or just out of) the trash: see _tombstones
         self.started = timezone.now()
         self.default_user_id = None
@@ -638,6 +641,8 @@ class _Importer:
         reason = self._skip_reason(item)
         if not reason and item.post_id in self.seen_items:
             reason = "item repeats a wp:post_id already read (the first one kept)"
+        if not reason and item.post_type != "attachment" and self._deleted_here(item.post_id):
+            reason = "deleted here: not imported again"
         if reason:
             self.summary.skip(reason)
             self.summary.skip("comments on items not imported", len(item.comments))
@@ -651,6 +656,14 @@ class _Importer:
         post, created = self._post(item, terms)
         self._old_urls(post, item)
         self._comments(post, item, created)
+
+    def _deleted_here(self, post_id: int) -> bool:
+        """Was the post or page of this WordPress id deleted here for good (a DeletedImport)
+        and not imported again since? (Read once, on the first item.)"""
+        if self.deleted_ids is None:
+            rows = DeletedImport.objects.filter(wp_site=self.site_key)
+            self.deleted_ids = set(rows.values_list("wp_post_id", flat=True))
+        return post_id in self.deleted_ids
 
     @staticmethod
     def _skip_reason(item: wxr.WxrItem) -> str | None:

@@ -241,3 +241,23 @@ def test_a_conflict_says_when_only_the_author_mapping_changed(admin_client, djan
     ]
     edited.refresh_from_db()
     assert edited.body == "<p>MY LOCAL EDIT</p>"
+
+
+def test_a_post_deleted_here_for_good_is_not_imported_again():
+    """Regression: emptying the trash and importing the same file again brought the post back,
+    counted as "posts 1 new". A deletion here is remembered by the post's WordPress id."""
+    from plnet.publishing.services import delete_post, empty_trash, trash_post
+
+    import_wxr(THEME)
+    post = Post.objects.get(wp_post_id=163)
+    trash_post(post)
+    assert empty_trash(Post.objects.filter(pk=post.pk)) == 1
+    page = Post.objects.pages().filter(wp_post_id__isnull=False).first()
+    delete_post(page)  # straight from the admin
+
+    again = import_wxr(THEME)
+
+    assert not Post.objects.filter(wp_post_id__in=[163, page.wp_post_id]).exists()
+    assert again.created["post"] == again.created["page"] == 0
+    assert again.skipped["deleted here: not imported again"] == 2
+    assert "2  deleted here: not imported again" in "\n".join(again.lines())
