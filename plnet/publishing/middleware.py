@@ -79,8 +79,8 @@ class LegacyURLMiddleware:
 
         if "\x00" in request.path:
             return False
-        if Tombstone.objects.filter(path=request.path).exists():
-            return True
+        if Tombstone.objects.filter(path__in=[request.path, *cls._candidates(request)]).exists():
+            return True  # its address, or an old URL of a post deleted for good
         old = LegacyURL.objects.filter(path__in=cls._candidates(request))
         return old.filter(post__status=Post.Status.TRASH).exists()
 

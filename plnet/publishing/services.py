@@ -300,7 +300,8 @@ def schedule_post(post: Post, *, at: dt.datetime, **fields) -> Post:
 def delete_post(post: Post) -> None:
     """Delete post (its comments go with it); after commit, tell on_post_deleted if it was public.
 
-    An imported post is remembered by its import key (a DeletedImport), so that importing the
+    The old URLs of a post that was public (or trashed while public) answer 410 like its
+    address. An imported post is remembered by its import key (a DeletedImport), so that importing the
     same export again does not bring back what was deleted here."""
     from django.conf import settings
 
@@ -309,6 +310,9 @@ def delete_post(post: Post) -> None:
     url = settings.SITE_URL + path
     if post.post_type == Post.PostType.PAGE:
         _lift_subpages(post)
+    if was_public or Tombstone.objects.filter(path=path).exists():  # public, or trashed so
+        old = list(post.legacy_urls.values_list("path", flat=True))  # its old URLs say gone too
+        Tombstone.objects.bulk_create([Tombstone(path=p) for p in old], ignore_conflicts=True)
     if post.wp_post_id is not None:
         DeletedImport.objects.update_or_create(
             wp_site=post.wp_site, wp_post_id=post.wp_post_id, defaults={"title": post.title[:500]}

@@ -27,6 +27,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("page/<int:number>/", views.wordpress_page, name="wordpress_page"),
+    re_path(r"^(?:.*/)?index\.php$", views.index_php),  # WordPress's: see the view
     # feeds (RSS at WordPress's paths, Atom beside them)
     path("feed/", feed(feeds.SiteFeed), name="feed"),
     path("feed/atom/", feed(feeds.SiteAtomFeed), name="feed_atom"),
