@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 
 from plnet.core.ids import IdMultipleChoiceField
 
-from . import services, uploads
+from . import services, uploads, wordpress
 from .models import Category, Post
 
 
@@ -335,7 +335,8 @@ class ImportOptionsForm(forms.Form):
         required=False,
         label="Other authors to give to an existing user",
         help_text="For logins the file does not declare (older exports name authors only on "
-        "their items): one LOGIN=USERNAME a line, e.g. mythz=ana.",
+        "their items; a declared login has its own choice above): one LOGIN=USERNAME a line, "
+        "e.g. mythz=ana.",
         widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
     )
     dry_run = forms.BooleanField(
@@ -352,14 +353,19 @@ class ImportOptionsForm(forms.Form):
             self.fields[f"author_{n}"] = forms.ChoiceField(
                 label=f"Posts and pages by {login}",
                 required=False,
-                choices=[("", f"a new account ({login})"), *((u, u) for u in names)],
+                choices=[("", wordpress.account_choice_label(login)), *((u, u) for u in names)],
             )
 
     def login_fields(self):
         return [self[f"author_{n}"] for n in range(len(self.logins))]
 
     def clean_author_map(self) -> dict[str, str]:
+        """The LOGIN=USERNAME lines. A login given twice, or one the file declares (it has
+        its own choice, which would otherwise be silently overridden), is refused; logins
+        compare as the import looks them up (`wp_login_key`)."""
+        declared = {wordpress.wp_login_key(login) for login in self.logins}
         found: dict[str, str] = {}
+        seen: set[str] = set()
         for number, line in enumerate(self.cleaned_data["author_map"].splitlines(), 1):
             if not line.strip():
                 continue
@@ -370,6 +376,14 @@ class ImportOptionsForm(forms.Form):
                 )
             if not get_user_model().objects.filter(username=username).exists():
                 raise forms.ValidationError(f"Line {number}: there is no user named {username!r}.")
+            key = wordpress.wp_login_key(login)
+            if key in declared:
+                raise forms.ValidationError(
+                    f"Line {number}: the file declares {login!r}: choose its account above."
+                )
+            if key in seen:
+                raise forms.ValidationError(f"Line {number}: {login!r} is given twice.")
+            seen.add(key)
             found[login] = username
         return found
 

@@ -168,7 +168,8 @@ class ImportSummary:
     changed here and whose import changed since the last one (the file, or how it is imported:
     the author mapping), where the edit made here was kept, and `conflicts` names them (for
     posts and pages, with what changed); `in_trash` names the posts and pages in plnet's trash
-    that the file has out of it: a re-import leaves them in the trash, as it found them."""
+    that the file has out of it: a re-import leaves them in the trash, as it found them;
+    `accounts` names the accounts made, with why a username differs from the login."""
 
     file: str = ""
     site: str = ""
@@ -183,6 +184,7 @@ class ImportSummary:
     kept: Counter = field(default_factory=Counter)
     conflicts: list[str] = field(default_factory=list)
     in_trash: list[str] = field(default_factory=list)
+    accounts: list[str] = field(default_factory=list)
     dry_run: bool = False
 
     def skip(self, reason: str, count: int = 1) -> None:
@@ -211,6 +213,8 @@ class ImportSummary:
         if self.notes:
             out.append(f"  imported with changes ({sum(self.notes.values())}):")
             out += [f"    {n:>6}  {what}" for what, n in sorted(self.notes.items())]
+        if self.accounts:
+            out.append(f"  new accounts ({len(self.accounts)}): {', '.join(self.accounts)}")
         if self.in_trash:
             out.append(f"  in the trash here: left alone ({len(self.in_trash)}):")
             out += [f"    {what}" for what in self.in_trash]
@@ -305,6 +309,50 @@ def wp_login_key(raw: str) -> str:
     text = "".join(c for c in text if not unicodedata.combining(c))
     text = _LOGIN_UNSAFE.sub("", _ENTITY.sub("", _OCTET.sub("", text)))
     return " ".join(text.split())
+
+
+def imported_account(login: str):
+    """The account an earlier import made for this WordPress login (by its `wp_login_key`, or
+    the login as written), or None."""
+    key = wp_login_key(login)
+    found = get_user_model().objects.filter(wp_login__in={key[:150], login[:150]})
+    return found.order_by(Case(When(wp_login=key[:150], then=0), default=1), "pk").first()
+
+
+def free_username(key: str) -> str:
+    """The username a new account for this login key gets: the key made a valid username,
+    suffixed -wp (then -wp2…) when an account here already has it."""
+    base = _USERNAME_UNSAFE.sub("-", key)[:140] or "author"
+    User = get_user_model()
+    candidate, n = base, 1
+    while User.objects.filter(username=candidate).exists():
+        candidate = f"{base}-wp" if n == 1 else f"{base}-wp{n}"
+        n += 1
+    return candidate
+
+
+def new_account_note(login: str, username: str) -> str:
+    """Why a new account's username is not the login as the file wrote it ("" when it is):
+    the login made safe (WordPress's sanitize_user), and/or its name taken here."""
+    key = wp_login_key(login)
+    why = []
+    if key != login:
+        why.append(f"the login {login!r} made safe")
+    if username != key:
+        why.append(f"{key or 'author'!r} is taken here")
+    return ", ".join(why)
+
+
+def account_choice_label(login: str) -> str:
+    """What the import page offers for a login when no existing user is chosen, naming the
+    account the import will really use: the one an earlier import made, or a new one (with
+    why its username differs from the login)."""
+    found = imported_account(login)
+    if found is not None:
+        return f"the account {found.username} (made for {wp_login_key(login)} by an earlier import)"
+    username = free_username(wp_login_key(login))
+    why = new_account_note(login, username)
+    return f"a new account {username}" + (f" — {why}" if why else "")
 
 
 def web_url(url: str, *, max_length: int = 1000) -> str:
@@ -492,34 +540,32 @@ class _Importer:
         key = wp_login_key(login)
         if key in self.users:
             return self.users[key]
-        User = get_user_model()
-        found = User.objects.filter(wp_login__in={key[:150], login[:150]})
-        user = found.order_by(Case(When(wp_login=key[:150], then=0), default=1), "pk").first()
+        user = imported_account(login)
         if user is not None:
             self.summary.unchanged["author"] += 1
         else:
-            user = User(username=self._free_username(key), wp_login=key[:150])
-            if author is not None:
-                user.email = author.email[:254]
-                user.display_name = author.display_name[:250]
-                user.first_name = author.first_name[:150]
-                user.last_name = author.last_name[:150]
-            user.set_unusable_password()
-            user.save()
-            self.summary.created["author"] += 1
+            user = self._new_account(login, key, author)
         self.users[key] = user.pk
         return user.pk
 
-    @staticmethod
-    def _free_username(login: str) -> str:
-        """A valid username for the login, suffixed when a local account already has it."""
-        base = _USERNAME_UNSAFE.sub("-", login)[:140] or "author"
-        User = get_user_model()
-        candidate, n = base, 1
-        while User.objects.filter(username=candidate).exists():
-            candidate = f"{base}-wp" if n == 1 else f"{base}-wp{n}"
-            n += 1
-        return candidate
+    def _new_account(self, login: str, key: str, author: wxr.WxrAuthor | None):
+        """A new account (no password) for a login; the summary names it, and says why its
+        username differs from the login. A display name that is only the login becomes the
+        username when that differs, so that two accounts never show the same name."""
+        user = get_user_model()(username=free_username(key), wp_login=key[:150])
+        if author is not None:
+            user.email = author.email[:254]
+            user.display_name = author.display_name[:250]
+            user.first_name = author.first_name[:150]
+            user.last_name = author.last_name[:150]
+        if user.username != key and user.display_name.strip() in {"", login.strip(), key}:
+            user.display_name = user.username
+        user.set_unusable_password()
+        user.save()
+        self.summary.created["author"] += 1
+        why = new_account_note(login, user.username)
+        self.summary.accounts.append(user.username + (f" ({why})" if why else ""))
+        return user
 
     def _term(self, term: wxr.WxrTerm) -> None:
         if term.taxonomy == "category":

@@ -138,7 +138,7 @@ def test_the_upload_reads_the_declared_logins_and_waits(staff_client, imports_ro
     assert [p.name for p in stored_files(imports_root)] == [run.stored_name]
     page = staff_client.get(response["Location"]).content.decode()
     assert 'http-equiv="refresh"' not in page
-    assert '<option value="" selected>a new account (editor)</option>' in page
+    assert '<option value="" selected>a new account editor</option>' in page
     assert '<option value="boss">boss</option>' in page
     assert Post.objects.count() == 0
 
@@ -224,7 +224,8 @@ def test_author_choices_reach_the_import(staff_client, django_user_model):
         author_0="ana",  # admin
         author_1="",  # editor: a new account
         author_default="boss",
-        author_map="author=ana\n\n",
+        author_2="ana",  # author
+        author_map="\n\n",
     )
     assert response.status_code == 302
     assert run.author_default == "boss"
@@ -234,6 +235,67 @@ def test_author_choices_reach_the_import(staff_client, django_user_model):
     assert usernames == {"boss", "ana", "editor"}
     assert Post.objects.filter(author=ana).exists()
     assert Post.objects.filter(author__username="editor").exists()
+
+
+def test_the_author_choices_name_the_accounts_the_import_really_makes(
+    staff_client, django_user_model, tmp_path
+):
+    """Regression: the file's `admin` was offered as "a new account (admin)" although `admin`
+    exists here (the import makes `admin-wp`), the summary did not name the accounts made, and
+    `admin-wp` kept the display name "admin". A login made safe is said so too."""
+    django_user_model.objects.create_user(username="admin", display_name="Site admin")
+    evil = 'evil"><svg onload=alert(3)>'
+    raw = (
+        SMALL.read_bytes()
+        .replace(
+            b"<wp:author_login>author</wp:author_login>",
+            b"<wp:author_login><![CDATA[" + evil.encode() + b"]]></wp:author_login>",
+        )
+        .replace(
+            b"<dc:creator>author</dc:creator>",
+            b"<dc:creator><![CDATA[" + evil.encode() + b"]]></dc:creator>",
+        )
+    )
+    changed = tmp_path / "small-export.xml"
+    changed.write_bytes(raw)
+    staff_client.post(URL, upload(changed))
+    run = ImportRun.objects.latest("id")
+    form = staff_client.get(f"/write/import/{run.pk}/").context["form"]
+    labels = [dict(form.fields[f"author_{n}"].choices)[""] for n in range(3)]
+    assert labels == [
+        "a new account admin-wp — 'admin' is taken here",
+        "a new account editor",
+        "a new account evil — the login 'evil\"><svg onload=alert(3)>' made safe",
+    ]
+
+    staff_client.post(f"/write/import/{run.pk}/start/", {})
+
+    run.refresh_from_db()
+    assert run.state == "done"
+    assert (
+        "  new accounts (3): admin-wp ('admin' is taken here), editor,"
+        " evil (the login 'evil\"><svg onload=alert(3)>' made safe)" in run.summary_lines
+    )
+    made = django_user_model.objects.get(username="admin-wp")
+    assert made.display_name == "admin-wp"  # not a second "admin"
+    assert django_user_model.objects.get(username="editor").display_name == "editor"
+
+
+def test_other_authors_refuse_a_declared_login_or_a_login_twice(staff_client, django_user_model):
+    django_user_model.objects.create_user(username="ana")
+    staff_client.post(URL, upload(SMALL))
+    run = ImportRun.objects.get()
+    start = f"/write/import/{run.pk}/start/"
+    response = staff_client.post(start, {"author_map": "admin=ana"})
+    assert response.status_code == 400
+    assert "Line 1: the file declares &#x27;admin&#x27;: choose its account above." in (
+        response.content.decode()
+    )
+    response = staff_client.post(start, {"author_map": "mythz=ana\nmythz=boss"})
+    assert response.status_code == 400
+    assert "Line 2: &#x27;mythz&#x27; is given twice." in response.content.decode()
+    run.refresh_from_db()
+    assert run.state == "uploaded"
 
 
 def test_an_author_choice_naming_nobody_is_refused(staff_client, imports_root):
