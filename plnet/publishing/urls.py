@@ -80,6 +80,7 @@ urlpatterns = [
     path("write/import/<int:pk>/", import_views.import_run, name="import_run"),
     path("write/import/<int:pk>/start/", import_views.start_import, name="import_start"),
     path("write/import/<int:pk>/cancel/", import_views.cancel_import, name="import_cancel"),
+    path("write/import/<int:pk>/import-now/", import_views.import_now, name="import_now"),
     # pages last: any other nested path
     re_path(rf"^(?P<path>{PATH})/$", views.page_detail, name="page"),
 ]

@@ -353,8 +353,8 @@ def test_one_import_at_a_time(staff_client, staff, imports_root):
     assert '<meta http-equiv="refresh" content="2">' in page
     staff_client.post(f"/write/import/{waiting.pk}/cancel/")
     waiting.refresh_from_db()
-    assert waiting.state == "failed"
-    assert waiting.error == "cancelled by boss before it started"
+    assert waiting.state == "cancelled"
+    assert waiting.error == "by boss before it started"
     assert import_file(staff_client, SMALL)[0].state == "done"
 
 
@@ -374,7 +374,7 @@ def test_an_upload_left_without_choices_can_be_cancelled_or_expires(staff_client
     run = ImportRun.objects.get()
     staff_client.post(f"/write/import/{run.pk}/cancel/")
     run.refresh_from_db()
-    assert run.state == "failed" and stored_files(imports_root) == []
+    assert run.state == "cancelled" and stored_files(imports_root) == []
     staff_client.post(URL, upload(SMALL))
     left = ImportRun.objects.latest("id")
     ImportRun.objects.filter(pk=left.pk).update(
@@ -437,3 +437,54 @@ def test_a_run_whose_worker_stopped_is_shown_failed(staff_client, staff):
     assert "stopped without finishing" in page
     run.refresh_from_db()
     assert run.state == "failed"
+
+
+def test_a_cancelled_run_is_shown_as_cancelled(staff_client, imports_root):
+    """Regression: a cancelled run was listed as "Failed: cancelled by admin before it started"."""
+    staff_client.post(URL, upload(SMALL))
+    run = ImportRun.objects.get()
+    staff_client.post(f"/write/import/{run.pk}/cancel/")
+    run.refresh_from_db()
+    assert (run.state, run.get_state_display()) == ("cancelled", "Cancelled")
+    assert run.finished_at is not None and stored_files(imports_root) == []
+    listed = staff_client.get(URL).content.decode()
+    assert "Cancelled: by boss before it started" in listed and "Failed" not in listed
+    page = staff_client.get(f"/write/import/{run.pk}/").content.decode()
+    assert "Cancelled by boss before it started; nothing was imported." in page
+    assert 'role="alert"' not in page
+
+
+def test_after_a_dry_run_import_it_now_uses_the_same_file_and_choices(
+    staff_client, django_user_model, imports_root
+):
+    """Regression: after a dry run the file had to be uploaded and the authors chosen again."""
+    ana = django_user_model.objects.create_user(username="ana")
+    dry, _ = import_file(staff_client, SMALL, author_0="ana", dry_run="on")
+    assert dry.state == "done" and Post.objects.count() == 0
+    assert [p.name for p in stored_files(imports_root)] == [dry.stored_name]  # kept for it
+    page = staff_client.get(f"/write/import/{dry.pk}/").content.decode()
+    assert f'action="/write/import/{dry.pk}/import-now/"' in page and "Import it now" in page
+
+    response = staff_client.post(f"/write/import/{dry.pk}/import-now/")
+
+    run = ImportRun.objects.latest("id")
+    assert run.pk != dry.pk and response["Location"] == f"/write/import/{run.pk}/"
+    assert (run.state, run.dry_run, run.author_map) == ("done", False, {"admin": "ana"})
+    assert Post.objects.filter(author=ana).exists()
+    assert stored_files(imports_root) == []  # taken over by the run, removed once imported
+    dry.refresh_from_db()
+    assert not dry.can_import_now
+    assert "Import it now" not in staff_client.get(f"/write/import/{dry.pk}/").content.decode()
+    again = staff_client.post(f"/write/import/{dry.pk}/import-now/", follow=True)
+    assert "no longer kept: upload it again" in again.content.decode()
+    assert ImportRun.objects.count() == 2
+
+
+def test_a_dry_run_s_file_is_removed_after_an_hour(staff_client, imports_root):
+    dry, _ = import_file(staff_client, SMALL, dry_run="on")
+    ImportRun.objects.filter(pk=dry.pk).update(
+        finished_at=timezone.now() - dt.timedelta(seconds=imports.UNSTARTED_AFTER_SECONDS + 1)
+    )
+    imports.fail_stale_runs()
+    dry.refresh_from_db()
+    assert dry.stored_name == "" and stored_files(imports_root) == [] and dry.state == "done"
