@@ -10,7 +10,7 @@ from django.shortcuts import redirect
 from . import services
 from .access import can_import
 from .forms import PostAdminForm
-from .models import Attachment, Category, ImportRun, LegacyURL, Post
+from .models import Attachment, Category, DeletedImport, ImportRun, LegacyURL, Post
 
 
 class LegacyURLInline(admin.TabularInline):
@@ -92,6 +92,21 @@ class LegacyURLAdmin(admin.ModelAdmin):
     list_display = ("path", "post")
     search_fields = ("path",)
     raw_id_fields = ("post",)
+
+
+@admin.register(DeletedImport)
+class DeletedImportAdmin(admin.ModelAdmin):
+    """Imported posts deleted here for good, which a re-import leaves out. Deleting a row here
+    lets the next import of that export bring the post back."""
+
+    list_display = ("title", "wp_post_id", "wp_site", "deleted_at")
+    search_fields = ("title", "wp_site")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(ImportRun)

@@ -19,11 +19,13 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.http import http_date, parse_http_date_safe
 from taggit.models import Tag
 
 from plnet.conversation.models import Comment
 from plnet.protocols.html import absolutize
 
+from . import sitecache
 from .models import Category, Post
 
 FEED_ITEMS = 10  # WordPress's default "Syndication feeds show the most recent" count
@@ -95,6 +97,16 @@ class PostFeed(Feed):
 
     feed_type = RssWithContent
     path = "/feed/"
+
+    def __call__(self, request, *args, **kwargs):
+        """The feed, with Last-Modified the newest of its entries' dates and the last change
+        to what is published (`sitecache.changed_at`): trashing or deleting the newest post
+        changes the feed, so Last-Modified must move forward, not back to the post before."""
+        response = super().__call__(request, *args, **kwargs)
+        newest = parse_http_date_safe(response.headers.get("Last-Modified", "")) or 0
+        changed = int(sitecache.changed_at().timestamp())
+        response.headers["Last-Modified"] = http_date(max(newest, changed))
+        return response
 
     def title(self, obj=None):
         return settings.SITE_NAME

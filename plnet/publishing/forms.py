@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 
 from plnet.core.ids import IdMultipleChoiceField
 
-from . import services, uploads
+from . import services, uploads, wordpress
 from .models import Category, Post
 
 
@@ -136,20 +136,17 @@ class PostForm(forms.ModelForm):
             self.fields["body"].help_text = "Imported from WordPress: HTML, sanitised when shown."
 
     def clean_slug(self):
-        """A slug the author typed that another post already has is refused, naming a free one
-        (the service would otherwise quietly add -2, -3…). Empty: made from the title."""
+        """A slug the author typed that another post already has is refused, naming the post
+        (and saying so when it is in the Trash) and a free slug (`services.slug_problem`; the
+        service would otherwise quietly add -2, -3…). Empty: made from the title."""
         slug = self.cleaned_data.get("slug") or ""
         if not slug or slug == self.instance.slug:
             return slug
-        others = Post.objects.filter(post_type=self.instance.post_type).exclude(pk=self.instance.pk)
-        if others.filter(slug=slug).exists():
-            free = services.unique_slug(
-                slug, post_type=self.instance.post_type, exclude_pk=self.instance.pk
-            )
-            raise forms.ValidationError(
-                f"Another post already has the slug “{slug}”. Choose another one, such as "
-                f"“{free}”, or leave it empty to make one from the title."
-            )
+        problem = services.slug_problem(
+            slug, post_type=self.instance.post_type, exclude_pk=self.instance.pk
+        )
+        if problem:
+            raise forms.ValidationError(problem)
         return slug
 
     def clean_image(self):
@@ -338,7 +335,8 @@ class ImportOptionsForm(forms.Form):
         required=False,
         label="Other authors to give to an existing user",
         help_text="For logins the file does not declare (older exports name authors only on "
-        "their items): one LOGIN=USERNAME a line, e.g. mythz=ana.",
+        "their items; a declared login has its own choice above): one LOGIN=USERNAME a line, "
+        "e.g. mythz=ana.",
         widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
     )
     dry_run = forms.BooleanField(
@@ -359,14 +357,19 @@ class ImportOptionsForm(forms.Form):
             self.fields[f"author_{n}"] = forms.ChoiceField(
                 label=f"Posts and pages by {login}",
                 required=False,
-                choices=[("", f"a new account ({login})"), *((u, u) for u in names)],
+                choices=[("", wordpress.account_choice_label(login)), *((u, u) for u in names)],
             )
 
     def login_fields(self):
         return [self[f"author_{n}"] for n in range(len(self.logins))]
 
     def clean_author_map(self) -> dict[str, str]:
+        """The LOGIN=USERNAME lines. A login given twice, or one the file declares (it has
+        its own choice, which would otherwise be silently overridden), is refused; logins
+        compare as the import looks them up (`wp_login_key`)."""
+        declared = {wordpress.wp_login_key(login) for login in self.logins}
         found: dict[str, str] = {}
+        seen: set[str] = set()
         for number, line in enumerate(self.cleaned_data["author_map"].splitlines(), 1):
             if not line.strip():
                 continue
@@ -377,6 +380,14 @@ class ImportOptionsForm(forms.Form):
                 )
             if not get_user_model().objects.filter(username=username).exists():
                 raise forms.ValidationError(f"Line {number}: there is no user named {username!r}.")
+            key = wordpress.wp_login_key(login)
+            if key in declared:
+                raise forms.ValidationError(
+                    f"Line {number}: the file declares {login!r}: choose its account above."
+                )
+            if key in seen:
+                raise forms.ValidationError(f"Line {number}: {login!r} is given twice.")
+            seen.add(key)
             found[login] = username
         return found
 

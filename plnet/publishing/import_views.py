@@ -154,6 +154,23 @@ def start_import(request, pk):
 
 
 @require_POST
+def import_now(request, pk):
+    """After a dry run: import the same file for real with the same choices (a new run)."""
+    if (answer := _staff_only(request)) is not None:
+        return answer
+    dry = get_object_or_404(ImportRun, pk=pk)
+    try:
+        run = imports.import_now(dry, request.user)
+    except imports.ImportBusy as busy:
+        messages.error(request, _busy_message(busy))
+    except ValueError:
+        messages.error(request, "The file of that dry run is no longer kept: upload it again.")
+    else:
+        return redirect("publishing:import_run", pk=run.pk)
+    return redirect("publishing:import_run", pk=dry.pk)
+
+
+@require_POST
 def cancel_import(request, pk):
     """Cancel a run not started yet."""
     if (answer := _staff_only(request)) is not None:

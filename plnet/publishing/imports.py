@@ -27,7 +27,8 @@ committed first, so other connections see "running") and after it (the final cou
 or the error). The cache entry is also the run's heartbeat: a run that has not moved for
 `STALE_AFTER_SECONDS` (the worker was stopped mid-import: its transaction rolled back) is
 marked failed by the next upload, so it cannot hold the one import slot forever; an upload left
-without author choices for `UNSTARTED_AFTER_SECONDS` is failed too, and its file removed.
+without author choices for `UNSTARTED_AFTER_SECONDS` is failed too, and its file removed, as is
+the file a dry run kept for "Import it now" (`import_now`) that long after it ended.
 """
 
 from __future__ import annotations
@@ -242,14 +243,33 @@ def run_import(run_id: int) -> ImportRun | None:
         _record_summary(run, summary)
         _end(run, ImportRun.State.DONE)
     finally:
-        _remove_upload(run)
+        if not run.can_import_now:  # a dry run done keeps its file for "Import it now"
+            _remove_upload(run)
         cache.delete(progress_key(run.pk))
     return run
 
 
+def import_now(dry: ImportRun, user) -> ImportRun:
+    """After a successful dry run, import its file for real with the same choices: a new run,
+    queued (see `start_import`), that takes over the stored file. Raises ImportBusy when
+    another import is queued or running (the file stays with the dry run), and ValueError when
+    the run is not a dry run done whose file is still kept (imported already, or expired)."""
+    with transaction.atomic():
+        dry = ImportRun.objects.select_for_update().get(pk=dry.pk)
+        if not dry.can_import_now:
+            raise ValueError(f"import #{dry.pk} has no dry run's file left to import")
+        run = ImportRun.objects.create(
+            user=user, file_name=dry.file_name, size=dry.size, stored_name=dry.stored_name,
+            authors=dry.authors,
+        )  # fmt: skip
+        ImportRun.objects.filter(pk=dry.pk).update(stored_name="")
+        return start_import(run, author_default=dry.author_default, author_map=dict(dry.author_map))
+
+
 def cancel_import(run: ImportRun, user) -> bool:
-    """Fail a run not started yet (uploaded, or waiting for the worker) and remove its file;
-    False if it had started."""
+    """Cancel a run not started yet (uploaded, or waiting for the worker: the state
+    "cancelled", `error` saying who) and remove its file; False if it had started. (A running
+    import is not cancelled: it is one transaction and ends by itself.)"""
     with transaction.atomic():
         locked = ImportRun.objects.select_for_update().filter(pk=run.pk).first()
         if locked is None or locked.state not in {
@@ -257,7 +277,7 @@ def cancel_import(run: ImportRun, user) -> bool:
             ImportRun.State.QUEUED,
         }:
             return False
-        locked.move_to(ImportRun.State.FAILED, f"cancelled by {user} before it started")
+        locked.move_to(ImportRun.State.CANCELLED, f"by {user} before it started")
         locked.save()
     _remove_upload(locked)
     return True
@@ -274,6 +294,9 @@ def fail_stale_runs() -> int:
         run.save()
         _remove_upload(run)
         failed += 1
+    kept = ImportRun.objects.filter(state=ImportRun.State.DONE, dry_run=True, finished_at__lt=left)
+    for run in kept.exclude(stored_name=""):  # a dry run's file, not imported within the hour
+        _remove_upload(run)
     for run in ImportRun.objects.running():
         last = _heartbeat(run)
         if last is not None and time.time() - last < STALE_AFTER_SECONDS:

@@ -1,7 +1,8 @@
 """Old URLs keep working: a 404 whose path (or path?query) is a known LegacyURL, or the old page
 of an imported attachment, becomes a 301; `/?attachment_id=N` answers 301 to the page of the
 attachment imported with WordPress ID N; the address of a deleted post, or of one in the trash
-(and its old URLs), answers 410 Gone.
+(and its old URLs), answers 410 Gone; to someone who may edit a post in the trash, the 410 page
+says so and offers Restore and the Trash.
 Query variables WordPress would ignore (tracking parameters, `replytocom`) are ignored too, and
 `…/index.php?p=N` is read as `…/?p=N`."""
 
@@ -39,8 +40,37 @@ class LegacyURLMiddleware:
             if target:
                 return HttpResponsePermanentRedirect(target)
             if self._gone(request):
-                return render(request, "410.html", status=410)
+                return render(request, "410.html", self._gone_context(request), status=410)
         return response
+
+    @classmethod
+    def _gone_context(cls, request) -> dict:
+        """What the 410 page says: for a post in the trash (`trashed`, None for one deleted for
+        good), whether this visitor may edit it (then the page offers Restore and the Trash,
+        `trash_url`); everyone else is told only that it is no longer available."""
+        from .access import can_edit
+        from .services import trash_list_url
+
+        post = cls._trashed_post(request)
+        editable = post is not None and can_edit(request.user, post)
+        return {
+            "trashed": post,
+            "editable": editable,
+            "trash_url": trash_list_url(post.post_type) if editable else "",
+        }
+
+    @classmethod
+    def _trashed_post(cls, request):
+        """The post in the trash whose address (or one of whose old URLs) this is, if any."""
+        from .models import LegacyURL, Post
+
+        slug = request.path.rstrip("/").rsplit("/", 1)[-1]
+        for post in Post.objects.trashed().filter(slug=slug).order_by("-trashed_at", "-pk"):
+            if post.get_absolute_url() == request.path:
+                return post
+        old = LegacyURL.objects.filter(path__in=cls._candidates(request))
+        found = old.filter(post__status=Post.Status.TRASH).select_related("post").first()
+        return found.post if found else None
 
     @classmethod
     def _gone(cls, request) -> bool:
@@ -49,8 +79,8 @@ class LegacyURLMiddleware:
 
         if "\x00" in request.path:
             return False
-        if Tombstone.objects.filter(path=request.path).exists():
-            return True
+        if Tombstone.objects.filter(path__in=[request.path, *cls._candidates(request)]).exists():
+            return True  # its address, or an old URL of a post deleted for good
         old = LegacyURL.objects.filter(path__in=cls._candidates(request))
         return old.filter(post__status=Post.Status.TRASH).exists()
 

@@ -486,6 +486,27 @@ class Tombstone(models.Model):
         return self.path
 
 
+class DeletedImport(models.Model):
+    """An imported post or page deleted here for good, by its import key (`wp_site`,
+    `wp_post_id`): importing the export again does not bring it back (the summary says
+    "deleted here: not imported again"), as a deletion is a decision taken here."""
+
+    wp_site = models.CharField(max_length=500, blank=True)
+    wp_post_id = models.PositiveBigIntegerField()
+    title = models.CharField(max_length=500, blank=True)
+    deleted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["wp_site", "wp_post_id"], name="deleted_import_unique_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title or 'untitled'} (WordPress id {self.wp_post_id})"
+
+
 class ImportRunQuerySet(models.QuerySet):
     def active(self):
         """Runs that hold the import slot: waiting for the worker, or importing."""
@@ -504,8 +525,10 @@ class ImportRun(models.Model):
     Lifecycle: uploaded (the file is stored and its `authors` read; the staff member chooses
     how they come across) → queued (the task is enqueued) → running (the worker is importing)
     → done (the summary is kept) | failed (the one-line `error`; nothing was imported). An
-    uploaded or queued run can also fail without running (a file refused at once, cancelled,
-    left unstarted, or another import held the slot). At most one run is running at a time (a
+    uploaded or queued run can also be cancelled by staff (`error` says who), or fail without
+    running (a file refused at once, left unstarted, or another import held the slot). A dry
+    run that is done keeps its file for an hour, so that "Import it now" can import it with
+    the same choices (a new run). At most one run is running at a time (a
     database constraint); the import page also refuses to queue one while another is queued or
     running. While running, progress lives in the shared cache, not in this row (see
     `plnet.publishing.imports`); the counts here are the final ones.
@@ -517,13 +540,15 @@ class ImportRun(models.Model):
         RUNNING = "running", "Importing"
         DONE = "done", "Done"
         FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
 
     TRANSITIONS = {
-        State.UPLOADED: {State.QUEUED, State.FAILED},
-        State.QUEUED: {State.RUNNING, State.FAILED},
+        State.UPLOADED: {State.QUEUED, State.FAILED, State.CANCELLED},
+        State.QUEUED: {State.RUNNING, State.FAILED, State.CANCELLED},
         State.RUNNING: {State.DONE, State.FAILED},
         State.DONE: set(),
         State.FAILED: set(),
+        State.CANCELLED: set(),
     }
 
     user = models.ForeignKey(
@@ -570,6 +595,11 @@ class ImportRun(models.Model):
         return f"import of {self.file_name} ({self.state})"
 
     @property
+    def can_import_now(self) -> bool:
+        """A dry run done whose file is still kept: "Import it now" may import it for real."""
+        return self.state == self.State.DONE and self.dry_run and bool(self.stored_name)
+
+    @property
     def is_active(self) -> bool:
         """Queued or running: the page refreshes itself."""
         return self.state in {self.State.QUEUED, self.State.RUNNING}
@@ -583,6 +613,6 @@ class ImportRun(models.Model):
         self.state = state
         if state == self.State.RUNNING:
             self.started_at = now
-        elif state in {self.State.DONE, self.State.FAILED}:
+        elif state in {self.State.DONE, self.State.FAILED, self.State.CANCELLED}:
             self.finished_at = now
         self.error = " ".join(error.split())[:500]

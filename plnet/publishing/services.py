@@ -24,10 +24,11 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.text import slugify
 
 from . import sitecache
-from .models import Category, LegacyURL, Post, Tombstone
+from .models import Category, DeletedImport, LegacyURL, Post, Tombstone
 from .search import search_posts  # noqa: F401  (a verb of this app, implemented beside it)
 from .sitecache import published_changed
 
@@ -140,21 +141,38 @@ def unique_slug(
     return slug
 
 
+def trash_list_url(post_type: str) -> str:
+    """The address of the writer's Trash of posts, or of pages."""
+    lists = "publishing:my_pages" if post_type == Post.PostType.PAGE else "publishing:my_posts"
+    return reverse(lists) + "?status=trash"
+
+
 def slug_problem(
     slug: str, *, post_type: str, exclude_pk: int | None = None, top_level: bool = False
 ) -> str | None:
-    """Why `save_post` would not keep this slug (it would add -2), for the person who typed it;
-    None when the slug is free."""
+    """Why `save_post` would not keep this slug (it would add -2), for the person who typed it
+    (safe HTML); None when the slug is free.
+
+    A post in the trash keeps its slug, so that restoring it brings it back at its address (and
+    meanwhile that address answers 410): the message then says the holder is in the Trash, with
+    a link to it, so the writer knows to restore or delete it for good, or to choose another."""
     if top_level and post_type == Post.PostType.PAGE and is_reserved_page_slug(slug):
         return f"“{slug}” is one of the site's own addresses: choose another slug."
     holder = Post.objects.filter(post_type=post_type, slug=slug).exclude(pk=exclude_pk).first()
     if holder is None:
         return None
     free = unique_slug(slug, post_type=post_type, exclude_pk=exclude_pk, top_level=top_level)
-    return (
-        f"The {holder.get_post_type_display().lower()} “{holder}” already has the slug “{slug}”:"
-        f" choose another (“{free}” is free)."
-    )
+    kind = holder.get_post_type_display().lower()
+    if holder.is_trashed:
+        return format_html(
+            "The {} “{}” in the <a href=\"{}\">Trash</a> still has the slug “{}”: restore it,"
+            " delete it permanently to free the slug, or choose another (“{}” is free).",
+            kind, holder, trash_list_url(post_type), slug, free,
+        )  # fmt: skip
+    return format_html(
+        "The {} “{}” already has the slug “{}”: choose another (“{}” is free).",
+        kind, holder, slug, free,
+    )  # fmt: skip
 
 
 # --- the lifecycle -------------------------------------------------------------------------------
@@ -280,7 +298,11 @@ def schedule_post(post: Post, *, at: dt.datetime, **fields) -> Post:
 
 @transaction.atomic
 def delete_post(post: Post) -> None:
-    """Delete post (its comments go with it); after commit, tell on_post_deleted if it was public."""
+    """Delete post (its comments go with it); after commit, tell on_post_deleted if it was public.
+
+    The old URLs of a post that was public (or trashed while public) answer 410 like its
+    address. An imported post is remembered by its import key (a DeletedImport), so that importing the
+    same export again does not bring back what was deleted here."""
     from django.conf import settings
 
     was_public, pk, html = post.is_public, post.pk, post.content_html
@@ -288,6 +310,13 @@ def delete_post(post: Post) -> None:
     url = settings.SITE_URL + path
     if post.post_type == Post.PostType.PAGE:
         _lift_subpages(post)
+    if was_public or Tombstone.objects.filter(path=path).exists():  # public, or trashed so
+        old = list(post.legacy_urls.values_list("path", flat=True))  # its old URLs say gone too
+        Tombstone.objects.bulk_create([Tombstone(path=p) for p in old], ignore_conflicts=True)
+    if post.wp_post_id is not None:
+        DeletedImport.objects.update_or_create(
+            wp_site=post.wp_site, wp_post_id=post.wp_post_id, defaults={"title": post.title[:500]}
+        )
     post.delete()
     published_changed()
     if was_public:

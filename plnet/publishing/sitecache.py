@@ -11,6 +11,10 @@ request that read the database between the two, and stored what it built under t
 that moment, left it under a key nobody asks for any more, so no reader sees a stale menu or a
 renamed neighbour. Entries also expire after KEEP_SECONDS, a safety net for a row changed
 outside the services (by hand in a database shell, say).
+
+The version is the moment it moved (nanoseconds since the epoch, in hex), so `changed_at()` also
+says when what is published last changed: the feeds' Last-Modified is never older than it, and
+so never goes back when the newest post is trashed, deleted or unpublished.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import TypeVar
 
 from django.core.cache import cache
@@ -36,6 +41,17 @@ def version() -> str:
         cache.add(VERSION_KEY, _new_version(), None)
         current = cache.get(VERSION_KEY) or _new_version()
     return current
+
+
+def changed_at() -> datetime:
+    """When publishing last changed something (an aware UTC datetime): the moment the current
+    version was made. A version lost from the cache is made again now, so this only ever moves
+    forward."""
+    try:
+        return datetime.fromtimestamp(int(version(), 16) / 1e9, UTC)
+    except ValueError:  # not one of ours: treat the change as happening now
+        _bump()
+        return timezone.now()
 
 
 def remember(name: str, build: Callable[[], T], *parts) -> T:

@@ -27,6 +27,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("page/<int:number>/", views.wordpress_page, name="wordpress_page"),
+    re_path(r"^(?:.*/)?index\.php$", views.index_php),  # WordPress's: see the view
     # feeds (RSS at WordPress's paths, Atom beside them)
     path("feed/", feed(feeds.SiteFeed), name="feed"),
     path("feed/atom/", feed(feeds.SiteAtomFeed), name="feed_atom"),
@@ -79,6 +80,7 @@ urlpatterns = [
     path("write/import/<int:pk>/", import_views.import_run, name="import_run"),
     path("write/import/<int:pk>/start/", import_views.start_import, name="import_start"),
     path("write/import/<int:pk>/cancel/", import_views.cancel_import, name="import_cancel"),
+    path("write/import/<int:pk>/import-now/", import_views.import_now, name="import_now"),
     # pages last: any other nested path
     re_path(rf"^(?P<path>{PATH})/$", views.page_detail, name="page"),
 ]

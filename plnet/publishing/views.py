@@ -304,6 +304,19 @@ def favicon(request):
     return response
 
 
+def index_php(request):
+    """WordPress's `…/index.php`. Naming an item (`?p=`, `?page_id=`, `?attachment_id=`) it
+    answers 404 here, which LegacyURLMiddleware turns into a 301 to the item's new address, or
+    a 410 when it was deleted; without Django's APPEND_SLASH 301 to `index.php/`, which only led
+    to a 404. Otherwise the site's own `/index.php` is its front page (a 301 to the home page,
+    keeping the query: `?s=`, `?cat=`…) and another folder's is unknown (404)."""
+    named = request.GET.keys() & {"p", "page_id", "attachment_id"}
+    if named or request.path != "/index.php":
+        raise Http404("No such item")
+    query = request.META.get("QUERY_STRING", "")
+    return HttpResponsePermanentRedirect("/" + (f"?{query}" if query else ""))
+
+
 def not_found(request, exception=None):
     return render(request, "404.html", status=404)
 

@@ -15,8 +15,12 @@ keeps two digests: of the item as the export said it, and of the fields the impo
 later import the item is left alone when the export says what it said last time; it is updated
 when the export changed and the row still holds what the import wrote; when both changed (a newer
 export, and an edit here since), the edit made here is kept and the summary lists it as a
-conflict. An attachment left alone or kept keeps the post it belongs to here as well. Comments
+conflict, saying what changed (the file, or only the author mapping). A post or page in plnet's
+trash that the file has out of it is left in the trash and listed as such ("in the trash here:
+left alone"); restoring it is for someone here to decide. An attachment left alone or kept keeps the post it belongs to here as well. Comments
 already imported are never changed, so moderation decisions taken here survive a re-import.
+A post or page deleted here for good (`services.delete_post` keeps its key in DeletedImport) is
+not imported again: the summary counts it under "deleted here: not imported again".
 
 Posts and pages in WordPress's trash come as posts in plnet's trash, with the status they had
 and the moment they were trashed (`_wp_trash_meta_status`, `_wp_trash_meta_time`; the import's
@@ -61,7 +65,7 @@ from plnet.core.html import clean_comment_html, clean_html
 from plnet.protocols import wxr
 from plnet.protocols.wpautop import autop
 
-from .models import Attachment, Category, LegacyURL, Post, Tombstone
+from .models import Attachment, Category, DeletedImport, LegacyURL, Post, Tombstone
 from .services import is_reserved_page_slug, unique_slug
 from .sitecache import published_changed
 
@@ -161,8 +165,11 @@ class ImportSummary:
     "page", "attachment", "comment", "category", "tag", "old URL"); `comments` counts the
     comments created by state; `skipped` counts what was left out by reason; `notes` counts
     what was imported differently from the file (and why); `kept` counts by kind the items
-    changed both here and in the file since the last import, where the edit made here was kept,
-    and `conflicts` names them."""
+    changed here and whose import changed since the last one (the file, or how it is imported:
+    the author mapping), where the edit made here was kept, and `conflicts` names them (for
+    posts and pages, with what changed); `in_trash` names the posts and pages in plnet's trash
+    that the file has out of it: a re-import leaves them in the trash, as it found them;
+    `accounts` names the accounts made, with why a username differs from the login."""
 
     file: str = ""
     site: str = ""
@@ -176,6 +183,8 @@ class ImportSummary:
     notes: Counter = field(default_factory=Counter)
     kept: Counter = field(default_factory=Counter)
     conflicts: list[str] = field(default_factory=list)
+    in_trash: list[str] = field(default_factory=list)
+    accounts: list[str] = field(default_factory=list)
     dry_run: bool = False
 
     def skip(self, reason: str, count: int = 1) -> None:
@@ -204,17 +213,22 @@ class ImportSummary:
         if self.notes:
             out.append(f"  imported with changes ({sum(self.notes.values())}):")
             out += [f"    {n:>6}  {what}" for what, n in sorted(self.notes.items())]
+        if self.accounts:
+            out.append(f"  new accounts ({len(self.accounts)}): {', '.join(self.accounts)}")
+        if self.in_trash:
+            out.append(f"  in the trash here: left alone ({len(self.in_trash)}):")
+            out += [f"    {what}" for what in self.in_trash]
         if self.conflicts:
             out.append(
-                f"  conflicts ({len(self.conflicts)}): changed here and in the file since the"
-                " last import; kept your edit:"
+                f"  conflicts ({len(self.conflicts)}): edited here, and the import changed since"
+                " the last one; kept your edit:"
             )
             out += [f"    {what}" for what in self.conflicts]
         return out
 
-    def conflict(self, kind: str, what: str) -> None:
+    def conflict(self, kind: str, what: str, why: str = "") -> None:
         self.kept[kind] += 1
-        self.conflicts.append(f"{kind} {what}")
+        self.conflicts.append(f"{kind} {what}" + (f": {why}" if why else ""))
 
 
 def import_wxr(
@@ -299,6 +313,50 @@ def wp_login_key(raw: str) -> str:
     return " ".join(text.split())
 
 
+def imported_account(login: str):
+    """The account an earlier import made for this WordPress login (by its `wp_login_key`, or
+    the login as written), or None."""
+    key = wp_login_key(login)
+    found = get_user_model().objects.filter(wp_login__in={key[:150], login[:150]})
+    return found.order_by(Case(When(wp_login=key[:150], then=0), default=1), "pk").first()
+
+
+def free_username(key: str) -> str:
+    """The username a new account for this login key gets: the key made a valid username,
+    suffixed -wp (then -wp2…) when an account here already has it."""
+    base = _USERNAME_UNSAFE.sub("-", key)[:140] or "author"
+    User = get_user_model()
+    candidate, n = base, 1
+    while User.objects.filter(username=candidate).exists():
+        candidate = f"{base}-wp" if n == 1 else f"{base}-wp{n}"
+        n += 1
+    return candidate
+
+
+def new_account_note(login: str, username: str) -> str:
+    """Why a new account's username is not the login as the file wrote it ("" when it is):
+    the login made safe (WordPress's sanitize_user), and/or its name taken here."""
+    key = wp_login_key(login)
+    why = []
+    if key != login:
+        why.append(f"the login {login!r} made safe")
+    if username != key:
+        why.append(f"{key or 'author'!r} is taken here")
+    return ", ".join(why)
+
+
+def account_choice_label(login: str) -> str:
+    """What the import page offers for a login when no existing user is chosen, naming the
+    account the import will really use: the one an earlier import made, or a new one (with
+    why its username differs from the login)."""
+    found = imported_account(login)
+    if found is not None:
+        return f"the account {found.username} (made for {wp_login_key(login)} by an earlier import)"
+    username = free_username(wp_login_key(login))
+    why = new_account_note(login, username)
+    return f"a new account {username}" + (f" — {why}" if why else "")
+
+
 def web_url(url: str, *, max_length: int = 1000) -> str:
     """url when it is an http(s) URL that fits the column, else "" (no javascript: links)."""
     url = url.strip()
@@ -376,6 +434,7 @@ class _Importer:
         self.category_parents: list[tuple[int, str]] = []
         self.post_parents: list[tuple[int, int]] = []
         self.attachment_parents: list[tuple[int, int]] = []
+        self.deleted_ids: set[int] | None = None  # see _deleted_here
         self.tombstoned: list[int] = []  # posts in (or just out of) the trash: see _tombstones
         self.started = timezone.now()
         self.default_user_id = None
@@ -483,34 +542,32 @@ class _Importer:
         key = wp_login_key(login)
         if key in self.users:
             return self.users[key]
-        User = get_user_model()
-        found = User.objects.filter(wp_login__in={key[:150], login[:150]})
-        user = found.order_by(Case(When(wp_login=key[:150], then=0), default=1), "pk").first()
+        user = imported_account(login)
         if user is not None:
             self.summary.unchanged["author"] += 1
         else:
-            user = User(username=self._free_username(key), wp_login=key[:150])
-            if author is not None:
-                user.email = author.email[:254]
-                user.display_name = author.display_name[:250]
-                user.first_name = author.first_name[:150]
-                user.last_name = author.last_name[:150]
-            user.set_unusable_password()
-            user.save()
-            self.summary.created["author"] += 1
+            user = self._new_account(login, key, author)
         self.users[key] = user.pk
         return user.pk
 
-    @staticmethod
-    def _free_username(login: str) -> str:
-        """A valid username for the login, suffixed when a local account already has it."""
-        base = _USERNAME_UNSAFE.sub("-", login)[:140] or "author"
-        User = get_user_model()
-        candidate, n = base, 1
-        while User.objects.filter(username=candidate).exists():
-            candidate = f"{base}-wp" if n == 1 else f"{base}-wp{n}"
-            n += 1
-        return candidate
+    def _new_account(self, login: str, key: str, author: wxr.WxrAuthor | None):
+        """A new account (no password) for a login; the summary names it, and says why its
+        username differs from the login. A display name that is only the login becomes the
+        username when that differs, so that two accounts never show the same name."""
+        user = get_user_model()(username=free_username(key), wp_login=key[:150])
+        if author is not None:
+            user.email = author.email[:254]
+            user.display_name = author.display_name[:250]
+            user.first_name = author.first_name[:150]
+            user.last_name = author.last_name[:150]
+        if user.username != key and user.display_name.strip() in {"", login.strip(), key}:
+            user.display_name = user.username
+        user.set_unusable_password()
+        user.save()
+        self.summary.created["author"] += 1
+        why = new_account_note(login, user.username)
+        self.summary.accounts.append(user.username + (f" ({why})" if why else ""))
+        return user
 
     def _term(self, term: wxr.WxrTerm) -> None:
         if term.taxonomy == "category":
@@ -632,6 +689,8 @@ class _Importer:
         reason = self._skip_reason(item)
         if not reason and item.post_id in self.seen_items:
             reason = "item repeats a wp:post_id already read (the first one kept)"
+        if not reason and item.post_type != "attachment" and self._deleted_here(item.post_id):
+            reason = "deleted here: not imported again"
         if reason:
             self.summary.skip(reason)
             self.summary.skip("comments on items not imported", len(item.comments))
@@ -645,6 +704,14 @@ class _Importer:
         post, created = self._post(item, terms)
         self._old_urls(post, item)
         self._comments(post, item, created)
+
+    def _deleted_here(self, post_id: int) -> bool:
+        """Was the post or page of this WordPress id deleted here for good (a DeletedImport)
+        and not imported again since? (Read once, on the first item.)"""
+        if self.deleted_ids is None:
+            rows = DeletedImport.objects.filter(wp_site=self.site_key)
+            self.deleted_ids = set(rows.values_list("wp_post_id", flat=True))
+        return post_id in self.deleted_ids
 
     @staticmethod
     def _skip_reason(item: wxr.WxrItem) -> str | None:
@@ -720,15 +787,30 @@ class _Importer:
             post.save()
             self._link_terms(post, *terms, created=True)
             self.summary.created[kind] += 1
+        elif was_trashed and not trash:
+            # trashed here: left there (digests untouched, so that once restored the next
+            # import updates it or reports a conflict as for any other post)
+            self.summary.in_trash.append(f"{kind} '{post.title}' (WordPress id {item.post_id})")
         elif post.wp_export_digest == read:
             self.summary.unchanged[kind] += 1  # the export says what it said last time
         else:
-            self._reconcile_post(post, values, terms, read, written)
+            why = self._what_changed(item, post)
+            self._reconcile_post(post, values, terms, read, written, why)
         if item.parent_id:
             self.post_parents.append((post.pk, item.parent_id))
         if trash or was_trashed:
             self.tombstoned.append(post.pk)
         return post, created
+
+    @staticmethod
+    def _what_changed(item: wxr.WxrItem, post: Post) -> str:
+        """Why an item's export digest differs from the one kept: the file, or (when the item
+        read with the post's current account gives the kept digest) only the author mapping."""
+        if not post.wp_export_digest:
+            return "imported before plnet kept what each import wrote"
+        if item_digest(item, post.author_id) == post.wp_export_digest:
+            return "the author mapping changed, not the file"
+        return "the file changed"
 
     def _free_page_slug(self, values: dict, post: Post | None) -> None:
         """Give a top-level page a slug no other top-level page holds (WordPress adds -2, -3…):
@@ -751,9 +833,12 @@ class _Importer:
         )
         self.summary.note(f"page slug '{slug}' {why}: now '{values['slug']}'")
 
-    def _reconcile_post(self, post: Post, values: dict, terms, read: str, written: str) -> None:
+    def _reconcile_post(
+        self, post: Post, values: dict, terms, read: str, written: str, why: str
+    ) -> None:
         """A post the export changed since the last import (or imported before digests were
-        kept): update it unless it was edited here too, then keep it (a conflict)."""
+        kept), `why` saying what changed: update it unless it was edited here too, then keep
+        it (a conflict)."""
         kind, rows = post.post_type, Post.objects.filter(pk=post.pk)
         current = post_state_digest(
             {k: getattr(post, k) for k in POST_FIELDS}, *self._current_terms(post)
@@ -763,7 +848,8 @@ class _Importer:
             self.summary.unchanged[kind] += 1
         elif current != post.wp_written_digest:  # edited here since the last import
             rows.update(wp_export_digest=read)
-            self.summary.conflict(kind, f"'{post.title}' (WordPress id {post.wp_post_id})")
+            what = f"'{post.title}' (WordPress id {post.wp_post_id})"
+            self.summary.conflict(kind, what, why)
         else:
             for k, v in values.items():
                 setattr(post, k, v)

@@ -379,10 +379,10 @@ def test_a_slug_already_taken_is_a_form_error_naming_a_free_one(writer, make_pos
     response = writer.post("/write/", form_data(title="New", slug="teaching-with-feeds"))
     assert response.status_code == 200
     assert response.context["form"].errors["slug"] == [
-        "Another post already has the slug “teaching-with-feeds”. Choose another one, such as "
-        "“teaching-with-feeds-3”, or leave it empty to make one from the title."
+        "The post “Teaching with feeds” already has the slug “teaching-with-feeds”: choose"
+        " another (“teaching-with-feeds-3” is free)."
     ]
-    assert "Another post already has the slug “teaching-with-feeds”" in response.content.decode()
+    assert "already has the slug “teaching-with-feeds”" in response.content.decode()
     assert not Post.objects.filter(title="New").exists()
     # its own slug, and a free one, are accepted as typed
     mine = make_post("Mine", slug="mine")
@@ -390,3 +390,20 @@ def test_a_slug_already_taken_is_a_form_error_naming_a_free_one(writer, make_pos
     assert writer.post(f"/write/{mine.pk}/", edit).status_code == 302
     assert writer.post("/write/", form_data(title="New", slug="fresh")).status_code == 302
     assert Post.objects.get(title="New").slug == "fresh"
+
+
+def test_a_slug_held_by_a_post_in_the_trash_says_so_with_a_link_to_the_trash(writer, make_post):
+    """Regression: the message said "Another post already has the slug" without saying that
+    post was in the Trash (where it keeps its slug, to come back at its address)."""
+    from plnet.publishing import services
+
+    services.trash_post(make_post("Slug test one", slug="slug-test"))
+    response = writer.post("/write/", form_data(title="New", slug="slug-test"))
+    assert response.status_code == 200
+    assert response.context["form"].errors["slug"] == [
+        'The post “Slug test one” in the <a href="/write/posts/?status=trash">Trash</a> still'
+        " has the slug “slug-test”: restore it, delete it permanently to free the slug, or"
+        " choose another (“slug-test-2” is free)."
+    ]
+    assert '<a href="/write/posts/?status=trash">Trash</a> still has' in response.content.decode()
+    assert not Post.objects.filter(title="New").exists()

@@ -312,3 +312,30 @@ def test_a_post_page_advertises_only_feeds_that_exist(client, small_site, author
         "locked": site_feeds,
         "mine": site_feeds,
     }
+
+
+def test_last_modified_moves_forward_when_the_newest_post_is_trashed(client, make_post):
+    """Regression: Last-Modified was the newest entry's date, so trashing the newest post took
+    it back to the one before, and If-Modified-Since with the old value got 304 for a changed
+    feed. It is never older than the last change to what is published."""
+    from django.core.cache import cache
+    from django.db.models import F
+    from django.utils.http import parse_http_date
+
+    from plnet.publishing import services, sitecache
+
+    make_post("Older", when=dt.datetime(2024, 5, 1, 8, tzinfo=dt.UTC))
+    newest = make_post("Newest", when=dt.datetime(2024, 5, 2, 8, tzinfo=dt.UTC))
+    Post.objects.update(updated_at=F("published_at"))
+    long_ago = int(dt.datetime(2024, 4, 1, tzinfo=dt.UTC).timestamp()) * 10**9
+    cache.set(sitecache.VERSION_KEY, f"{long_ago:x}", None)  # the last change was before both
+    first = client.get("/feed/")
+    assert parse_http_date(first["Last-Modified"]) == newest.published_at.timestamp()
+
+    services.trash_post(newest)
+
+    after = client.get("/feed/", headers={"if-modified-since": first["Last-Modified"]})
+    assert after.status_code == 200 and b"Newest" not in after.content
+    assert parse_http_date(after["Last-Modified"]) > parse_http_date(first["Last-Modified"])
+    same = client.get("/feed/atom/", headers={"if-modified-since": after["Last-Modified"]})
+    assert same.status_code == 304

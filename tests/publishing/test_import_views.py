@@ -138,7 +138,7 @@ def test_the_upload_reads_the_declared_logins_and_waits(staff_client, imports_ro
     assert [p.name for p in stored_files(imports_root)] == [run.stored_name]
     page = staff_client.get(response["Location"]).content.decode()
     assert 'http-equiv="refresh"' not in page
-    assert '<option value="" selected>a new account (editor)</option>' in page
+    assert '<option value="" selected>a new account editor</option>' in page
     assert '<option value="boss">boss</option>' in page
     assert Post.objects.count() == 0
 
@@ -224,7 +224,8 @@ def test_author_choices_reach_the_import(staff_client, django_user_model):
         author_0="ana",  # admin
         author_1="",  # editor: a new account
         author_default="boss",
-        author_map="author=ana\n\n",
+        author_2="ana",  # author
+        author_map="\n\n",
     )
     assert response.status_code == 302
     assert run.author_default == "boss"
@@ -234,6 +235,67 @@ def test_author_choices_reach_the_import(staff_client, django_user_model):
     assert usernames == {"boss", "ana", "editor"}
     assert Post.objects.filter(author=ana).exists()
     assert Post.objects.filter(author__username="editor").exists()
+
+
+def test_the_author_choices_name_the_accounts_the_import_really_makes(
+    staff_client, django_user_model, tmp_path
+):
+    """Regression: the file's `admin` was offered as "a new account (admin)" although `admin`
+    exists here (the import makes `admin-wp`), the summary did not name the accounts made, and
+    `admin-wp` kept the display name "admin". A login made safe is said so too."""
+    django_user_model.objects.create_user(username="admin", display_name="Site admin")
+    evil = 'evil"><svg onload=alert(3)>'
+    raw = (
+        SMALL.read_bytes()
+        .replace(
+            b"<wp:author_login>author</wp:author_login>",
+            b"<wp:author_login><![CDATA[" + evil.encode() + b"]]></wp:author_login>",
+        )
+        .replace(
+            b"<dc:creator>author</dc:creator>",
+            b"<dc:creator><![CDATA[" + evil.encode() + b"]]></dc:creator>",
+        )
+    )
+    changed = tmp_path / "small-export.xml"
+    changed.write_bytes(raw)
+    staff_client.post(URL, upload(changed))
+    run = ImportRun.objects.latest("id")
+    form = staff_client.get(f"/write/import/{run.pk}/").context["form"]
+    labels = [dict(form.fields[f"author_{n}"].choices)[""] for n in range(3)]
+    assert labels == [
+        "a new account admin-wp — 'admin' is taken here",
+        "a new account editor",
+        "a new account evil — the login 'evil\"><svg onload=alert(3)>' made safe",
+    ]
+
+    staff_client.post(f"/write/import/{run.pk}/start/", {})
+
+    run.refresh_from_db()
+    assert run.state == "done"
+    assert (
+        "  new accounts (3): admin-wp ('admin' is taken here), editor,"
+        " evil (the login 'evil\"><svg onload=alert(3)>' made safe)" in run.summary_lines
+    )
+    made = django_user_model.objects.get(username="admin-wp")
+    assert made.display_name == "admin-wp"  # not a second "admin"
+    assert django_user_model.objects.get(username="editor").display_name == "editor"
+
+
+def test_other_authors_refuse_a_declared_login_or_a_login_twice(staff_client, django_user_model):
+    django_user_model.objects.create_user(username="ana")
+    staff_client.post(URL, upload(SMALL))
+    run = ImportRun.objects.get()
+    start = f"/write/import/{run.pk}/start/"
+    response = staff_client.post(start, {"author_map": "admin=ana"})
+    assert response.status_code == 400
+    assert "Line 1: the file declares &#x27;admin&#x27;: choose its account above." in (
+        response.content.decode()
+    )
+    response = staff_client.post(start, {"author_map": "mythz=ana\nmythz=boss"})
+    assert response.status_code == 400
+    assert "Line 2: &#x27;mythz&#x27; is given twice." in response.content.decode()
+    run.refresh_from_db()
+    assert run.state == "uploaded"
 
 
 def test_an_author_choice_naming_nobody_is_refused(staff_client, imports_root):
@@ -291,8 +353,8 @@ def test_one_import_at_a_time(staff_client, staff, imports_root):
     assert '<meta http-equiv="refresh" content="2">' in page
     staff_client.post(f"/write/import/{waiting.pk}/cancel/")
     waiting.refresh_from_db()
-    assert waiting.state == "failed"
-    assert waiting.error == "cancelled by boss before it started"
+    assert waiting.state == "cancelled"
+    assert waiting.error == "by boss before it started"
     assert import_file(staff_client, SMALL)[0].state == "done"
 
 
@@ -312,7 +374,7 @@ def test_an_upload_left_without_choices_can_be_cancelled_or_expires(staff_client
     run = ImportRun.objects.get()
     staff_client.post(f"/write/import/{run.pk}/cancel/")
     run.refresh_from_db()
-    assert run.state == "failed" and stored_files(imports_root) == []
+    assert run.state == "cancelled" and stored_files(imports_root) == []
     staff_client.post(URL, upload(SMALL))
     left = ImportRun.objects.latest("id")
     ImportRun.objects.filter(pk=left.pk).update(
@@ -375,3 +437,54 @@ def test_a_run_whose_worker_stopped_is_shown_failed(staff_client, staff):
     assert "stopped without finishing" in page
     run.refresh_from_db()
     assert run.state == "failed"
+
+
+def test_a_cancelled_run_is_shown_as_cancelled(staff_client, imports_root):
+    """Regression: a cancelled run was listed as "Failed: cancelled by admin before it started"."""
+    staff_client.post(URL, upload(SMALL))
+    run = ImportRun.objects.get()
+    staff_client.post(f"/write/import/{run.pk}/cancel/")
+    run.refresh_from_db()
+    assert (run.state, run.get_state_display()) == ("cancelled", "Cancelled")
+    assert run.finished_at is not None and stored_files(imports_root) == []
+    listed = staff_client.get(URL).content.decode()
+    assert "Cancelled: by boss before it started" in listed and "Failed" not in listed
+    page = staff_client.get(f"/write/import/{run.pk}/").content.decode()
+    assert "Cancelled by boss before it started; nothing was imported." in page
+    assert 'role="alert"' not in page
+
+
+def test_after_a_dry_run_import_it_now_uses_the_same_file_and_choices(
+    staff_client, django_user_model, imports_root
+):
+    """Regression: after a dry run the file had to be uploaded and the authors chosen again."""
+    ana = django_user_model.objects.create_user(username="ana")
+    dry, _ = import_file(staff_client, SMALL, author_0="ana", dry_run="on")
+    assert dry.state == "done" and Post.objects.count() == 0
+    assert [p.name for p in stored_files(imports_root)] == [dry.stored_name]  # kept for it
+    page = staff_client.get(f"/write/import/{dry.pk}/").content.decode()
+    assert f'action="/write/import/{dry.pk}/import-now/"' in page and "Import it now" in page
+
+    response = staff_client.post(f"/write/import/{dry.pk}/import-now/")
+
+    run = ImportRun.objects.latest("id")
+    assert run.pk != dry.pk and response["Location"] == f"/write/import/{run.pk}/"
+    assert (run.state, run.dry_run, run.author_map) == ("done", False, {"admin": "ana"})
+    assert Post.objects.filter(author=ana).exists()
+    assert stored_files(imports_root) == []  # taken over by the run, removed once imported
+    dry.refresh_from_db()
+    assert not dry.can_import_now
+    assert "Import it now" not in staff_client.get(f"/write/import/{dry.pk}/").content.decode()
+    again = staff_client.post(f"/write/import/{dry.pk}/import-now/", follow=True)
+    assert "no longer kept: upload it again" in again.content.decode()
+    assert ImportRun.objects.count() == 2
+
+
+def test_a_dry_run_s_file_is_removed_after_an_hour(staff_client, imports_root):
+    dry, _ = import_file(staff_client, SMALL, dry_run="on")
+    ImportRun.objects.filter(pk=dry.pk).update(
+        finished_at=timezone.now() - dt.timedelta(seconds=imports.UNSTARTED_AFTER_SECONDS + 1)
+    )
+    imports.fail_stale_runs()
+    dry.refresh_from_db()
+    assert dry.stored_name == "" and stored_files(imports_root) == [] and dry.state == "done"

@@ -80,3 +80,22 @@ def test_unknown_ids_and_other_paths_still_404(client):
     assert client.get("/mythz_blog/?p=999999&utm_source=x").status_code == 404
     assert client.get("/mythz_blog/?p=abc").status_code == 404
     assert client.get("/no-such-page/?utm_source=x").status_code == 404
+
+
+@pytest.mark.usefixtures("imported")
+def test_old_urls_of_a_post_deleted_for_good_answer_410_directly(client):
+    """Regression: /index.php?p=ID of a deleted post answered 301 to /index.php/?p=ID (Django's
+    APPEND_SLASH), then 404. Its old URLs answer 410 like its address; unknown ids 404."""
+    from plnet.publishing import services
+
+    post = Post.objects.get(wp_post_id=163, post_type="post")
+    path = post.get_absolute_url()
+    services.trash_post(post)
+    services.empty_trash(Post.objects.filter(pk=post.pk))
+
+    for url in ("/index.php?p=163", "/?p=163", "/index.php?p=163&utm_source=x", path):
+        assert client.get(url).status_code == 410, url
+    assert client.get("/index.php?p=999999").status_code == 404
+    assert client.get("/mythz_blog/index.php?p=999999").status_code == 404
+    assert redirect_of(client, "/index.php") == (301, "/")
+    assert redirect_of(client, "/index.php?s=feeds") == (301, "/?s=feeds")

@@ -288,6 +288,15 @@ def test_a_slug_another_page_holds_is_refused_naming_a_free_one(writer, make_pag
     )
 
 
+def test_a_slug_a_page_in_the_trash_holds_names_the_trash(writer, make_page):
+    from plnet.publishing import services
+
+    services.trash_post(make_page("About"))
+    response = writer.post("/write/page/", page_data(title="About me", slug="about"))
+    assert "The page “About” in the Trash still has the slug “about”" in errors(response)
+    assert '<a href="/write/pages/?status=trash">Trash</a>' in response.content.decode()
+
+
 def test_a_page_s_password_keeps_its_content_behind_it(writer, client):
     writer.post("/write/page/", page_data(title="Notes", password="open sesame"))
     page = Post.objects.pages().get(title="Notes")

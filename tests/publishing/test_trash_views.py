@@ -74,6 +74,41 @@ def test_a_trashed_page_and_the_old_urls_of_a_trashed_post_answer_410(client, ma
     assert client.get("/about/").status_code == 200
 
 
+def test_its_author_opening_a_trashed_post_is_offered_restore_and_the_trash(
+    client, make_post, author, other_author
+):
+    """Regression: the author got the public 410 saying the post had been "deleted", with no
+    way back. Whoever may edit it is told it is in the Trash, with Restore (a POST) and a link
+    to the Trash; anyone else, that it is no longer available (not "deleted": it may return)."""
+    post = make_post("Second thoughts")
+    url = post.get_absolute_url()
+    services.trash_post(post)
+
+    client.force_login(author)
+    mine = client.get(url)
+    assert mine.status_code == 410
+    page = doc(mine)
+    assert "“Second thoughts” is in the Trash" in " ".join(page.text_content().split())
+    form = page.xpath(f"//form[@action='/write/{post.pk}/restore/']")[0]
+    assert form.get("method") == "post" and form.xpath("string(.//button)") == "Restore"
+    assert page.xpath("//a[@href='/write/posts/?status=trash']")
+    assert "deleted" not in mine.content.decode()
+    restored = client.post(form.get("action"))
+    assert restored.status_code == 302 and client.get(url).status_code == 200
+
+    services.trash_post(post)
+    for visitor in (other_author, None):  # another writer who may not edit it, a reader
+        client.logout()
+        if visitor:
+            client.force_login(visitor)
+        theirs = client.get(url)
+        text = " ".join(doc(theirs).text_content().split())
+        assert theirs.status_code == 410 and "is no longer available" in text
+        assert "deleted" not in text and "Restore" not in text and "Trash" not in text
+    services.delete_post(post)
+    assert "has been deleted by its author" in client.get(url).content.decode()
+
+
 def test_a_trashed_draft_is_just_missing(client, make_post, author):
     draft = make_post("Unfinished", status=Post.Status.DRAFT)
     services.trash_post(draft)

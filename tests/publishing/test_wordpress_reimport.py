@@ -103,7 +103,9 @@ def test_a_newer_export_updates_what_was_not_edited_here_and_keeps_what_was(admi
     assert (edited.title, edited.body) == ("WP 6.1 Font size scale", "<p>MY LOCAL EDIT</p>")
     assert Post.objects.get(wp_post_id=150).title == "Spacing"
     assert (summary.updated["post"], summary.kept["post"]) == (1, 1)
-    assert summary.conflicts == ["post 'WP 6.1 Font size scale' (WordPress id 163)"]
+    assert summary.conflicts == [
+        "post 'WP 6.1 Font size scale' (WordPress id 163): the file changed"
+    ]
     text = "\n".join(summary.lines())
     assert "kept your edit" in text and "'WP 6.1 Font size scale'" in text
     # the conflict was settled: the same newer file again changes nothing and reports nothing
@@ -202,3 +204,60 @@ def test_pages_of_two_imports_never_share_an_address(client):
     assert (old.status_code, old["Location"]) == (301, "/about-2/")
     again = import_wxr(THEME)  # the renamed page keeps its new slug: nothing changes
     assert sum(again.updated.values()) == 0 and sum(again.kept.values()) == 0
+
+
+def test_a_post_trashed_here_stays_in_the_trash_on_reimport_with_another_author_map(
+    django_user_model,
+):
+    """Only the author mapping changed: the trashed post is left alone and said to be in the
+    trash here, not reported as a conflict with a file that did not change."""
+    from plnet.publishing.services import trash_post
+
+    import_wxr(THEME)
+    post = Post.objects.get(wp_post_id=163)
+    trash_post(post)
+    django_user_model.objects.create_user("carol")
+
+    summary = import_wxr(THEME, author_map={"themereviewteam": "carol"}, dry_run=True)
+
+    post.refresh_from_db()
+    assert post.status == Post.Status.TRASH
+    assert summary.in_trash == ["post 'WP 6.1 Font size scale' (WordPress id 163)"]
+    assert summary.conflicts == []
+    text = "\n".join(summary.lines())
+    assert "in the trash here: left alone (1):" in text and "kept your edit" not in text
+
+
+def test_a_conflict_says_when_only_the_author_mapping_changed(admin_client, django_user_model):
+    import_wxr(THEME)
+    edited = Post.objects.get(wp_post_id=163)
+    admin_client.post(f"/write/{edited.pk}/", editor_data(edited, body="<p>MY LOCAL EDIT</p>"))
+    django_user_model.objects.create_user("carol")
+
+    summary = import_wxr(THEME, author_map={"themereviewteam": "carol"})
+
+    assert summary.conflicts == [
+        "post 'WP 6.1 Font size scale' (WordPress id 163): the author mapping changed, not the file"
+    ]
+    edited.refresh_from_db()
+    assert edited.body == "<p>MY LOCAL EDIT</p>"
+
+
+def test_a_post_deleted_here_for_good_is_not_imported_again():
+    """Regression: emptying the trash and importing the same file again brought the post back,
+    counted as "posts 1 new". A deletion here is remembered by the post's WordPress id."""
+    from plnet.publishing.services import delete_post, empty_trash, trash_post
+
+    import_wxr(THEME)
+    post = Post.objects.get(wp_post_id=163)
+    trash_post(post)
+    assert empty_trash(Post.objects.filter(pk=post.pk)) == 1
+    page = Post.objects.pages().filter(wp_post_id__isnull=False).first()
+    delete_post(page)  # straight from the admin
+
+    again = import_wxr(THEME)
+
+    assert not Post.objects.filter(wp_post_id__in=[163, page.wp_post_id]).exists()
+    assert again.created["post"] == again.created["page"] == 0
+    assert again.skipped["deleted here: not imported again"] == 2
+    assert "2  deleted here: not imported again" in "\n".join(again.lines())
