@@ -17,7 +17,7 @@ from plnet.core.html import render_markdown
 from plnet.protocols.feeds import plain_text
 from plnet.protocols.opml import OpmlError, Outline, parse_opml, write_opml
 from plnet.reader.models import ApiToken, Entry, EntryState, Share, Source, Subscription
-from plnet.reader.river import RiverFilter, marks_changed, older_than, river_queryset
+from plnet.reader.river import RiverFilter, marks_changed, newer_than, river_queryset
 from plnet.reader.services import folder_named
 
 # --- read and star -----------------------------------------------------------------------
@@ -49,12 +49,16 @@ def set_marks(
 
 @transaction.atomic
 def mark_all_read(user, f: RiverFilter, up_to: tuple | None) -> int:
-    """Mark every entry of the filtered river as read, up to and including the entry
-    (published_at, id) `up_to` and everything older (None: all). Returns how many changed.
+    """Mark the entries of the filtered river as read "up to here": with `up_to`, the
+    (published_at, id) cursor of the last entry shown, the entries above it in the newest-first
+    river (the pages the member scrolled through) and that entry itself; the older ones, not yet
+    seen, stay unread, as Miniflux's "Mark this page as read" and Google Reader's "mark all as
+    read up to here" do. With `up_to` None, every entry of the filter. Returns how many changed
+    from unread to read.
     """
     qs = river_queryset(user, RiverFilter(**{**f.__dict__, "unread": True, "after": None}))
     if up_to:
-        qs = older_than(qs, *up_to, inclusive=True)
+        qs = newer_than(qs, *up_to, inclusive=True)
     ids = list(qs.values_list("id", flat=True))
     now = timezone.now()
     for start in range(0, len(ids), 500):

@@ -221,7 +221,7 @@ def mark_all_read(request):
         folders = list(Folder.objects.filter(user=request.user))
         return _river_page(request, RiverPage([]), RiverFilter(), people, folders, str(exc))
     count = actions.mark_all_read(request.user, f, up_to)
-    messages.success(request, f"Marked {count} entries as read.")
+    messages.success(request, f"Marked {count} {'entry' if count == 1 else 'entries'} as read.")
     return _back(request)
 
 
