@@ -598,8 +598,12 @@ def subscribe(
 ) -> Subscription:
     """Follow the feed at `url` (a feed URL or a site's URL, discovered), storing its entries.
 
-    A source already known by that URL is reused (fetched once for all members); subscribing
-    twice returns the existing subscription. Raises SubscribeError with a clear sentence.
+    A source already known by that URL is reused (fetched once for all members). Subscribing
+    twice returns the existing subscription, never a second one: a person or folder given moves
+    it there, a blank one keeps what it had. The returned subscription says what happened in
+    two attributes: `created` (bool) and `changes`, a list of (field, old, new) for "person" and
+    "folder" with the old and new Person/Folder or None (empty when created or nothing moved).
+    Raises SubscribeError with a clear sentence.
     """
     url = url.strip()
     try:
@@ -616,11 +620,24 @@ def subscribe(
             source=source,
             defaults={"person": person, "folder": folder, "title": title[:500]},
         )
-        if not created and (person or folder):
-            subscription.person = person or subscription.person
-            subscription.folder = folder or subscription.folder
-            subscription.save(update_fields=["person", "folder"])
+        changes = [] if created else _refile(subscription, person=person, folder=folder)
+    subscription.created, subscription.changes = created, changes
     return subscription
+
+
+def _refile(subscription: Subscription, **given) -> list[tuple[str, object, object]]:
+    """Move an existing subscription to the person/folder given (None keeps the old one);
+    returns the (field, old, new) moves made."""
+    changes = [
+        (name, getattr(subscription, name), new)
+        for name, new in given.items()
+        if new is not None and new != getattr(subscription, name)
+    ]
+    for name, _, new in changes:
+        setattr(subscription, name, new)
+    if changes:
+        subscription.save(update_fields=[name for name, _, _ in changes])
+    return changes
 
 
 def _source_for(found: Download) -> Source:

@@ -261,8 +261,21 @@ def subscribe_view(request):
     except services.SubscribeError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"You now follow {sub.display_title}.")
+        messages.success(request, _followed(sub))
     return redirect("reader:sources")
+
+
+def _followed(sub: Subscription) -> str:
+    """What following did: "You now follow X.", "You already follow X.", or "You already follow
+    X; moved it to the person Doug (was Ada) and to the folder Blogs (was no folder)."."""
+    if sub.created:
+        return f"You now follow {sub.display_title}."
+    moves = [
+        f"to the {field} {new.name} (was {old.name if old else f'no {field}'})"
+        for field, old, new in sub.changes
+    ]
+    moved = f"; moved it {' and '.join(moves)}" if moves else ""
+    return f"You already follow {sub.display_title}{moved}."
 
 
 def _subscription(request, pk: int) -> Subscription:

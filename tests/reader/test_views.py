@@ -603,3 +603,37 @@ def test_cached_unread_counts_follow_marks_new_entries_and_follows(member, netwo
     assert counts().total == 11
     mark_all_read(member, RiverFilter(), None)
     assert counts().total == 0
+
+
+def follow(client, url: str, person: str = "", folder: str = "") -> list[str]:
+    response = client.post(
+        reverse("reader:subscribe"), {"url": url, "person": person, "folder": folder}, follow=True
+    )
+    return [str(m) for m in response.context["messages"]]
+
+
+def test_following_a_followed_source_again_says_so_and_keeps_it(client, member, network):
+    client.force_login(member)
+    assert follow(client, "https://a.example/feed") == ["You already follow Source A."]
+    assert follow(client, "https://a.example/feed", person="Doug", folder="") == [
+        "You already follow Source A."
+    ]
+    sub = Subscription.objects.get(user=member, source=network["a"])
+    assert (sub.person, sub.folder) == (network["person"], None)
+    assert Subscription.objects.filter(user=member).count() == 2
+
+
+def test_following_again_with_another_person_or_folder_says_what_moved(client, member, network):
+    client.force_login(member)
+    assert follow(client, "https://a.example/feed", person="Ton", folder="Blogs") == [
+        "You already follow Source A; moved it to the person Ton (was Doug) "
+        "and to the folder Blogs (was no folder)."
+    ]
+    assert follow(client, "https://b.example/feed", folder="Blogs") == [
+        "You already follow Source B; moved it to the folder Blogs (was no folder)."
+    ]
+    subs = Subscription.objects.filter(user=member).select_related("person", "folder")
+    assert sorted((s.source.title, s.person and s.person.name, s.folder.name) for s in subs) == [
+        ("Source A", "Ton", "Blogs"),
+        ("Source B", None, "Blogs"),
+    ]
