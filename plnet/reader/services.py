@@ -680,8 +680,6 @@ def enqueue_due(limit: int = 1000) -> int:
     Each due source's next_fetch_at is pushed a little ahead so that the next tick does not
     enqueue it again while its task waits; the fetch sets the real next time.
     """
-    from plnet.reader.tasks import fetch_sources_task
-
     now = timezone.now()
     ids = list(
         Source.objects.due(now)
@@ -689,8 +687,30 @@ def enqueue_due(limit: int = 1000) -> int:
         .order_by("next_fetch_at")
         .values_list("pk", flat=True)[:limit]
     )
+    _enqueue_fetches(ids, now)
+    return len(ids)
+
+
+def fetch_first_soon(source_ids) -> int:
+    """Enqueue now, after commit, the first fetch of the never-fetched sources among
+    `source_ids` (new subscriptions from an OPML import), in batches as the tick does, rather
+    than leave them to the worker's next tick. Returns how many sources were queued."""
+    ids = list(
+        Source.objects.filter(
+            pk__in=list(source_ids), state=Source.State.NEW, last_fetched_at__isnull=True
+        ).values_list("pk", flat=True)
+    )
+    _enqueue_fetches(ids, timezone.now())
+    return len(ids)
+
+
+def _enqueue_fetches(ids: list[int], now) -> None:
+    """Push each source's next_fetch_at a little ahead (so the tick does not enqueue it again
+    while its task waits; the fetch sets the real next time) and enqueue fetch tasks of
+    BATCH_SIZE sources after commit."""
+    from plnet.reader.tasks import fetch_sources_task
+
     Source.objects.filter(pk__in=ids).update(next_fetch_at=now + min_interval())
     for start in range(0, len(ids), BATCH_SIZE):
         batch = ids[start : start + BATCH_SIZE]
         transaction.on_commit(lambda batch=batch: fetch_sources_task.enqueue(batch))
-    return len(ids)

@@ -251,7 +251,12 @@ def test_opml_upload_and_download_round_trip(client, member):
         "x.opml", corpus_bytes("opml/awesome-rss-feeds/countries_with_category_Japan.opml")
     )
     response = client.post(reverse("reader:opml_import"), {"file": upload}, follow=True)
-    assert "OPML import: Added 8 sources in 1 folder.</" in response.content.decode()
+    html = response.content.decode()
+    assert (
+        "OPML import: Added 8 sources in 1 folder. 8 new sources queued: the first fetch happens "
+        "within a minute, and their entries then appear in your river.</"
+    ) in html
+    assert html.count("queued: the first fetch happens within a minute</span>") == 8
     assert Subscription.objects.filter(user=member).count() == 8
     response = client.get(reverse("reader:opml_export"))
     assert response["Content-Type"].startswith("text/x-opml")
