@@ -227,11 +227,15 @@ def mark_all_read(request):
 
 @login_required
 def sources_view(request):
-    subs = (
+    """The member's sources, each with its unread count (the river's, read from the cache)."""
+    subs = list(
         Subscription.objects.filter(user=request.user)
         .select_related("source", "person", "folder")
         .order_by("folder__name", "source__title")
     )
+    unread = unread_counts(request.user).by_source
+    for sub in subs:
+        sub.unread = unread.get(sub.source_id, 0)
     return render(
         request,
         "reader/sources.html",

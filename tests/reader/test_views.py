@@ -642,3 +642,29 @@ def test_following_again_with_another_person_or_folder_says_what_moved(client, m
         ("Source A", "Ton", "Blogs"),
         ("Source B", None, "Blogs"),
     ]
+
+
+def test_the_sources_table_shows_each_sources_unread_count(client, member, network):
+    """5 entries each; 2 of A and 1 of B read, one of A starred but unread: A 3, B 4, then 0."""
+    import re
+
+    a_entries = list(Entry.objects.filter(source=network["a"]))
+    for entry in a_entries[:2]:
+        EntryState.objects.create(user=member, entry=entry, read=True)
+    EntryState.objects.create(user=member, entry=a_entries[2], starred=True)
+    EntryState.objects.create(
+        user=member, entry=Entry.objects.filter(source=network["b"]).first(), read=True
+    )
+    client.force_login(member)
+
+    def counts() -> dict[str, str]:
+        html = client.get(reverse("reader:sources")).content.decode()
+        rows = re.findall(r'>(Source [AB])</a>.*?<td data-label="Unread" class="unread">(.*?)</td>',
+                          html, re.S)  # fmt: skip
+        return {name: re.sub(r"<[^>]+>|<span.*?</span>", "", cell) for name, cell in rows}
+
+    assert counts() == {"Source A": "3 unread in Source A", "Source B": "4 unread in Source B"}
+    html = client.get(reverse("reader:sources")).content.decode()
+    assert f'href="/reader/?source={network["a"].pk}&amp;unread=true">3<' in html
+    client.post(reverse("reader:mark_all_read"), {"source": network["a"].pk})
+    assert counts() == {"Source A": "0", "Source B": "4 unread in Source B"}
