@@ -625,6 +625,38 @@ def subscribe(
     return subscription
 
 
+def unsubscribe(subscription: Subscription) -> dict:
+    """Stop following: delete the subscription (the source, its entries and the member's read
+    marks stay, for other members and for an undo). Returns what `resubscribe` needs to put it
+    back: {"source": id, "title": str, "person": id or None, "folder": id or None}."""
+    kept = {
+        "source": subscription.source_id,
+        "title": subscription.title,
+        "person": subscription.person_id,
+        "folder": subscription.folder_id,
+    }
+    subscription.delete()
+    return kept
+
+
+def resubscribe(user, kept: dict) -> Subscription | None:
+    """Undo `unsubscribe`: follow the source again with its title, person and folder (a person
+    or folder removed meanwhile, or not the member's, is left out). Following it again
+    meanwhile is kept as it is. None when the source no longer exists; ValueError when `kept`
+    is not of unsubscribe's shape."""
+    source = Source.objects.filter(pk=int(kept["source"])).first()
+    if source is None:
+        return None
+    person = Person.objects.filter(user=user, pk=kept.get("person") or None).first()
+    folder = Folder.objects.filter(user=user, pk=kept.get("folder") or None).first()
+    subscription, _ = Subscription.objects.get_or_create(
+        user=user,
+        source=source,
+        defaults={"title": str(kept.get("title") or "")[:500], "person": person, "folder": folder},
+    )
+    return subscription
+
+
 def _refile(subscription: Subscription, **given) -> list[tuple[str, object, object]]:
     """Move an existing subscription to the person/folder given (None keeps the old one);
     returns the (field, old, new) moves made."""

@@ -241,6 +241,7 @@ def sources_view(request):
         "reader/sources.html",
         {
             "subscriptions": subs,
+            "undo": request.session.pop(UNFOLLOW_UNDO_KEY, None),
             "subscribe_form": SubscribeForm(),
             "opml_form": OpmlUploadForm(),
         },
@@ -299,12 +300,38 @@ def subscription_view(request, pk: int):
     return render(request, "reader/subscription.html", {"sub": sub, "form": form})
 
 
+UNFOLLOW_UNDO_KEY = "plnet_reader_unfollow_undo"
+
+
 @login_required
 @require_POST
 def unsubscribe(request, pk: int):
+    """Unfollow at once, as WordPress trashes, and offer Undo: the Sources page shows the
+    button once (the session carries what `services.resubscribe` needs)."""
     sub = _subscription(request, pk)
-    sub.delete()
-    messages.success(request, f"You no longer follow {sub.display_title}.")
+    name = sub.display_title
+    request.session[UNFOLLOW_UNDO_KEY] = {**services.unsubscribe(sub), "name": name}
+    messages.success(request, f"You no longer follow {name}.")
+    return redirect("reader:sources")
+
+
+@login_required
+@require_POST
+def unsubscribe_undo(request):
+    """The Undo button after Unfollow: its fields (source, title, person, folder ids) say what
+    to put back; person and folder are restored only when they are still the member's."""
+    source = _posted_id(request, "source")
+    kept = {
+        "source": source,
+        "title": request.POST.get("title", ""),
+        "person": _posted_id(request, "person"),
+        "folder": _posted_id(request, "folder"),
+    }
+    sub = services.resubscribe(request.user, kept) if source else None
+    if sub is None:
+        messages.error(request, "Nothing to undo: that source is no longer here.")
+    else:
+        messages.success(request, f"You follow {sub.display_title} again.")
     return redirect("reader:sources")
 
 

@@ -668,3 +668,69 @@ def test_the_sources_table_shows_each_sources_unread_count(client, member, netwo
     assert f'href="/reader/?source={network["a"].pk}&amp;unread=true">3<' in html
     client.post(reverse("reader:mark_all_read"), {"source": network["a"].pk})
     assert counts() == {"Source A": "0", "Source B": "4 unread in Source B"}
+
+
+def undo_form(html: str) -> dict[str, str] | None:
+    import re
+    from html import unescape
+
+    form = re.search(r'<form method="post" action="([^"]+)" class="undo">(.*?)</form>', html, re.S)
+    if form is None:
+        return None
+    fields = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form[2])
+    return {"action": unescape(form[1]), **{k: unescape(v) for k, v in fields}}
+
+
+def test_unfollow_offers_undo_that_restores_title_person_folder_and_read_marks(
+    client, member, network
+):
+    sub = Subscription.objects.get(source=network["a"])
+    sub.title, sub.folder = "Doug's blog", network["folder"]
+    sub.save()
+    read = Entry.objects.filter(source=network["a"]).first()
+    EntryState.objects.create(user=member, entry=read, read=True)
+    client.force_login(member)
+
+    response = client.post(reverse("reader:unsubscribe", args=[sub.pk]), follow=True)
+    html = response.content.decode()
+    assert [str(m) for m in response.context["messages"]] == ["You no longer follow Doug's blog."]
+    assert not Subscription.objects.filter(user=member, source=network["a"]).exists()
+    form = undo_form(html)
+    assert (
+        form is not None
+        and undo_form(client.get(reverse("reader:sources")).content.decode()) is None
+    )
+
+    response = client.post(form.pop("action"), form, follow=True)
+    assert [str(m) for m in response.context["messages"]] == ["You follow Doug's blog again."]
+    back = Subscription.objects.get(user=member, source=network["a"])
+    assert (back.title, back.person, back.folder) == (
+        "Doug's blog",
+        network["person"],
+        network["folder"],
+    )
+    unread = client.get(reverse("reader:river"), {"source": network["a"].pk, "unread": "true"})
+    assert len(titles(unread)) == 4 and read.title not in titles(unread)
+
+
+def test_undo_unfollow_never_files_under_another_members_person_or_folder(
+    client, member, other_member, network
+):
+    theirs = Folder.objects.create(user=other_member, name="Theirs")
+    client.force_login(member)
+    response = client.post(
+        reverse("reader:unsubscribe_undo"),
+        {"source": network["a"].pk, "folder": theirs.pk, "person": "abc"},
+    )
+    assert response.status_code == 302
+    sub = Subscription.objects.get(user=member, source=network["a"])  # kept as it was
+    assert (sub.person, sub.folder) == (network["person"], None)
+    Subscription.objects.filter(user=member).delete()
+    client.post(
+        reverse("reader:unsubscribe_undo"), {"source": network["b"].pk, "folder": theirs.pk}
+    )
+    assert Subscription.objects.get(user=member).folder is None
+    response = client.post(reverse("reader:unsubscribe_undo"), {"source": "999999"}, follow=True)
+    assert [str(m) for m in response.context["messages"]][-1] == (
+        "Nothing to undo: that source is no longer here."
+    )
