@@ -18,8 +18,8 @@ from plnet.core.html import render_markdown
 from plnet.protocols.feeds import plain_text
 from plnet.protocols.opml import OpmlError, Outline, parse_opml, write_opml
 from plnet.reader.models import ApiToken, Entry, EntryState, Share, Source, Subscription
-from plnet.reader.river import RiverFilter, older_than, river_queryset
-from plnet.reader.services import folder_named
+from plnet.reader.river import RiverFilter, newer_than, river_queryset
+from plnet.reader.services import fetch_first_soon, folder_named
 from plnet.reader.unread import changing_read_marks
 
 # --- read and star -----------------------------------------------------------------------
@@ -54,14 +54,17 @@ def set_marks(
 
 @transaction.atomic
 def mark_all_read(user, f: RiverFilter, up_to: tuple | None) -> int:
-    """Mark every entry of the filtered river as read, up to and including the entry
-    (published_at, id) `up_to` and everything older (None: all). Returns how many changed;
-    the unread counts follow in place.
+    """Mark the entries of the filtered river as read "up to here": with `up_to`, the
+    (published_at, id) cursor of the last entry shown, the entries above it in the newest-first
+    river (the pages the member scrolled through) and that entry itself; the older ones, not yet
+    seen, stay unread, as Miniflux's "Mark this page as read" and Google Reader's "mark all as
+    read up to here" do. With `up_to` None, every entry of the filter. Returns how many changed
+    from unread to read; the unread counts follow in place.
     """
     with changing_read_marks(user) as change:
         qs = river_queryset(user, RiverFilter(**{**f.__dict__, "unread": True, "after": None}))
         if up_to:
-            qs = older_than(qs, *up_to, inclusive=True)
+            qs = newer_than(qs, *up_to, inclusive=True)
         rows = list(qs.values_list("id", "source_id"))
         now = timezone.now()
         for start in range(0, len(rows), 500):
@@ -192,6 +195,9 @@ class ImportSummary:
     warning: str = ""
     # The folder of each added source that went into one (url -> folder name).
     added_to_folder: dict[str, str] = field(default_factory=dict)
+    # Ids of the sources newly followed, and how many of them (never fetched) were queued.
+    added_sources: list[int] = field(default_factory=list)
+    queued: int = 0
 
     SKIPS_SHOWN = 3
 
@@ -210,6 +216,11 @@ class ImportSummary:
         if self.linked_lists:
             parts.append(_count(len(self.linked_lists), "other list") + " linked, not followed")
         text = "; ".join(parts) + "."
+        if self.queued:
+            text += (
+                f" {_count(self.queued, 'new source')} queued: the first fetch happens within "
+                "a minute, and their entries then appear in your river."
+            )
         if self.warning:
             text += f" The file was repaired while reading it: {self.warning}."
         return text
@@ -233,9 +244,11 @@ def _count(n: int, noun: str) -> str:
 
 @transaction.atomic
 def import_opml(user, content: bytes) -> ImportSummary:
-    """Import an OPML subscription list: folders kept, duplicates merged, nothing fetched now
-    (new sources are due at once, so the worker fetches them). All or nothing: raises OpmlError
-    (a clear sentence) before writing anything when the file is not a list.
+    """Import an OPML subscription list: folders kept, duplicates merged. Nothing is fetched
+    during the request: the first fetch of every source never fetched before is enqueued after
+    commit (`services.fetch_first_soon`), so the worker starts on them at once instead of at its
+    next tick, and the summary says so. All or nothing: raises OpmlError (a clear sentence)
+    before writing anything when the file is not a list.
     """
     from plnet.core.http import InvalidURL, check_url
 
@@ -256,6 +269,7 @@ def import_opml(user, content: bytes) -> ImportSummary:
             summary.skipped.append((url, str(exc)))
             continue
         _import_one(user, outline, summary)
+    summary.queued = fetch_first_soon(summary.added_sources)
     return summary
 
 
@@ -271,6 +285,8 @@ def _import_one(user, outline: Outline, summary: ImportSummary) -> None:
         user=user, source=source, defaults={"folder": folder, "title": outline.title[:500]}
     )
     (summary.added if created else summary.already).append(outline.url)
+    if created:
+        summary.added_sources.append(source.pk)
     if created and folder:
         summary.added_to_folder[outline.url] = folder.name
 

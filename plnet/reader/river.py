@@ -169,6 +169,16 @@ def older_than(qs, when: datetime, pk: int, *, inclusive: bool = False):
     return qs.exclude(published_at=when, id__gte=pk)
 
 
+def newer_than(qs, when: datetime, pk: int, *, inclusive: bool = False):
+    """Entries before the cursor (when, pk) in newest-first order (those shown above it); with
+    `inclusive`, the cursor's entry too. The mirror of `older_than`, also a range on
+    published_at plus a small exclusion."""
+    qs = qs.filter(published_at__gte=when)
+    if inclusive:
+        return qs.exclude(published_at=when, id__lt=pk)
+    return qs.exclude(published_at=when, id__lte=pk)
+
+
 def river(user, f: RiverFilter, *, limit: int = PAGE_SIZE) -> RiverPage:
     """One page of the member's river, newest first, after `f.after` when given."""
     qs = river_queryset(user, f)

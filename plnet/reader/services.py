@@ -598,8 +598,12 @@ def subscribe(
 ) -> Subscription:
     """Follow the feed at `url` (a feed URL or a site's URL, discovered), storing its entries.
 
-    A source already known by that URL is reused (fetched once for all members); subscribing
-    twice returns the existing subscription. Raises SubscribeError with a clear sentence.
+    A source already known by that URL is reused (fetched once for all members). Subscribing
+    twice returns the existing subscription, never a second one: a person or folder given moves
+    it there, a blank one keeps what it had. The returned subscription says what happened in
+    two attributes: `created` (bool) and `changes`, a list of (field, old, new) for "person" and
+    "folder" with the old and new Person/Folder or None (empty when created or nothing moved).
+    Raises SubscribeError with a clear sentence.
     """
     url = url.strip()
     try:
@@ -616,11 +620,56 @@ def subscribe(
             source=source,
             defaults={"person": person, "folder": folder, "title": title[:500]},
         )
-        if not created and (person or folder):
-            subscription.person = person or subscription.person
-            subscription.folder = folder or subscription.folder
-            subscription.save(update_fields=["person", "folder"])
+        changes = [] if created else _refile(subscription, person=person, folder=folder)
+    subscription.created, subscription.changes = created, changes
     return subscription
+
+
+def unsubscribe(subscription: Subscription) -> dict:
+    """Stop following: delete the subscription (the source, its entries and the member's read
+    marks stay, for other members and for an undo). Returns what `resubscribe` needs to put it
+    back: {"source": id, "title": str, "person": id or None, "folder": id or None}."""
+    kept = {
+        "source": subscription.source_id,
+        "title": subscription.title,
+        "person": subscription.person_id,
+        "folder": subscription.folder_id,
+    }
+    subscription.delete()
+    return kept
+
+
+def resubscribe(user, kept: dict) -> Subscription | None:
+    """Undo `unsubscribe`: follow the source again with its title, person and folder (a person
+    or folder removed meanwhile, or not the member's, is left out). Following it again
+    meanwhile is kept as it is. None when the source no longer exists; ValueError when `kept`
+    is not of unsubscribe's shape."""
+    source = Source.objects.filter(pk=int(kept["source"])).first()
+    if source is None:
+        return None
+    person = Person.objects.filter(user=user, pk=kept.get("person") or None).first()
+    folder = Folder.objects.filter(user=user, pk=kept.get("folder") or None).first()
+    subscription, _ = Subscription.objects.get_or_create(
+        user=user,
+        source=source,
+        defaults={"title": str(kept.get("title") or "")[:500], "person": person, "folder": folder},
+    )
+    return subscription
+
+
+def _refile(subscription: Subscription, **given) -> list[tuple[str, object, object]]:
+    """Move an existing subscription to the person/folder given (None keeps the old one);
+    returns the (field, old, new) moves made."""
+    changes = [
+        (name, getattr(subscription, name), new)
+        for name, new in given.items()
+        if new is not None and new != getattr(subscription, name)
+    ]
+    for name, _, new in changes:
+        setattr(subscription, name, new)
+    if changes:
+        subscription.save(update_fields=[name for name, _, _ in changes])
+    return changes
 
 
 def _source_for(found: Download) -> Source:
@@ -663,8 +712,6 @@ def enqueue_due(limit: int = 1000) -> int:
     Each due source's next_fetch_at is pushed a little ahead so that the next tick does not
     enqueue it again while its task waits; the fetch sets the real next time.
     """
-    from plnet.reader.tasks import fetch_sources_task
-
     now = timezone.now()
     ids = list(
         Source.objects.due(now)
@@ -672,8 +719,30 @@ def enqueue_due(limit: int = 1000) -> int:
         .order_by("next_fetch_at")
         .values_list("pk", flat=True)[:limit]
     )
+    _enqueue_fetches(ids, now)
+    return len(ids)
+
+
+def fetch_first_soon(source_ids) -> int:
+    """Enqueue now, after commit, the first fetch of the never-fetched sources among
+    `source_ids` (new subscriptions from an OPML import), in batches as the tick does, rather
+    than leave them to the worker's next tick. Returns how many sources were queued."""
+    ids = list(
+        Source.objects.filter(
+            pk__in=list(source_ids), state=Source.State.NEW, last_fetched_at__isnull=True
+        ).values_list("pk", flat=True)
+    )
+    _enqueue_fetches(ids, timezone.now())
+    return len(ids)
+
+
+def _enqueue_fetches(ids: list[int], now) -> None:
+    """Push each source's next_fetch_at a little ahead (so the tick does not enqueue it again
+    while its task waits; the fetch sets the real next time) and enqueue fetch tasks of
+    BATCH_SIZE sources after commit."""
+    from plnet.reader.tasks import fetch_sources_task
+
     Source.objects.filter(pk__in=ids).update(next_fetch_at=now + min_interval())
     for start in range(0, len(ids), BATCH_SIZE):
         batch = ids[start : start + BATCH_SIZE]
         transaction.on_commit(lambda batch=batch: fetch_sources_task.enqueue(batch))
-    return len(ids)

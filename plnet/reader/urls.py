@@ -14,6 +14,7 @@ urlpatterns = [
     path("sources/subscribe/", views.subscribe_view, name="subscribe"),
     path("sources/<int:pk>/", views.subscription_view, name="subscription"),
     path("sources/<int:pk>/unsubscribe/", views.unsubscribe, name="unsubscribe"),
+    path("sources/unsubscribe/undo/", views.unsubscribe_undo, name="unsubscribe_undo"),
     path("sources/<int:pk>/refresh/", views.refresh, name="refresh"),
     path("people/", views.people_view, name="people"),
     path("people/<int:pk>/", views.person_view, name="person"),

@@ -221,22 +221,27 @@ def mark_all_read(request):
         folders = list(Folder.objects.filter(user=request.user))
         return _river_page(request, RiverPage([]), RiverFilter(), people, folders, str(exc))
     count = actions.mark_all_read(request.user, f, up_to)
-    messages.success(request, f"Marked {count} entries as read.")
+    messages.success(request, f"Marked {count} {'entry' if count == 1 else 'entries'} as read.")
     return _back(request)
 
 
 @login_required
 def sources_view(request):
-    subs = (
+    """The member's sources, each with its unread count (the river's, read from the cache)."""
+    subs = list(
         Subscription.objects.filter(user=request.user)
         .select_related("source", "person", "folder")
         .order_by("folder__name", "source__title")
     )
+    unread = unread_counts(request.user).by_source
+    for sub in subs:
+        sub.unread = unread.get(sub.source_id, 0)
     return render(
         request,
         "reader/sources.html",
         {
             "subscriptions": subs,
+            "undo": request.session.pop(UNFOLLOW_UNDO_KEY, None),
             "subscribe_form": SubscribeForm(),
             "opml_form": OpmlUploadForm(),
         },
@@ -261,8 +266,21 @@ def subscribe_view(request):
     except services.SubscribeError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"You now follow {sub.display_title}.")
+        messages.success(request, _followed(sub))
     return redirect("reader:sources")
+
+
+def _followed(sub: Subscription) -> str:
+    """What following did: "You now follow X.", "You already follow X.", or "You already follow
+    X; moved it to the person Doug (was Ada) and to the folder Blogs (was no folder)."."""
+    if sub.created:
+        return f"You now follow {sub.display_title}."
+    moves = [
+        f"to the {field} {new.name} (was {old.name if old else f'no {field}'})"
+        for field, old, new in sub.changes
+    ]
+    moved = f"; moved it {' and '.join(moves)}" if moves else ""
+    return f"You already follow {sub.display_title}{moved}."
 
 
 def _subscription(request, pk: int) -> Subscription:
@@ -282,12 +300,38 @@ def subscription_view(request, pk: int):
     return render(request, "reader/subscription.html", {"sub": sub, "form": form})
 
 
+UNFOLLOW_UNDO_KEY = "plnet_reader_unfollow_undo"
+
+
 @login_required
 @require_POST
 def unsubscribe(request, pk: int):
+    """Unfollow at once, as WordPress trashes, and offer Undo: the Sources page shows the
+    button once (the session carries what `services.resubscribe` needs)."""
     sub = _subscription(request, pk)
-    sub.delete()
-    messages.success(request, f"You no longer follow {sub.display_title}.")
+    name = sub.display_title
+    request.session[UNFOLLOW_UNDO_KEY] = {**services.unsubscribe(sub), "name": name}
+    messages.success(request, f"You no longer follow {name}.")
+    return redirect("reader:sources")
+
+
+@login_required
+@require_POST
+def unsubscribe_undo(request):
+    """The Undo button after Unfollow: its fields (source, title, person, folder ids) say what
+    to put back; person and folder are restored only when they are still the member's."""
+    source = _posted_id(request, "source")
+    kept = {
+        "source": source,
+        "title": request.POST.get("title", ""),
+        "person": _posted_id(request, "person"),
+        "folder": _posted_id(request, "folder"),
+    }
+    sub = services.resubscribe(request.user, kept) if source else None
+    if sub is None:
+        messages.error(request, "Nothing to undo: that source is no longer here.")
+    else:
+        messages.success(request, f"You follow {sub.display_title} again.")
     return redirect("reader:sources")
 
 

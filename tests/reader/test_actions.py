@@ -57,7 +57,9 @@ def test_the_import_summary_reads_as_a_sentence(member):
     first = actions.import_opml(member, MIXED)
     assert str(first) == (
         "Added 4 sources, 3 of them in 2 folders; "
-        "1 skipped: file:///etc/passwd (not an http(s) URL: file:///etc/passwd)."
+        "1 skipped: file:///etc/passwd (not an http(s) URL: file:///etc/passwd). "
+        "4 new sources queued: the first fetch happens within a minute, and their entries then "
+        "appear in your river."
     )
     again = actions.import_opml(member, MIXED)
     assert str(again) == (
@@ -68,7 +70,10 @@ def test_the_import_summary_reads_as_a_sentence(member):
 
 def test_the_summary_of_a_list_all_in_folders_names_the_folders_count(member):
     content = (CORPUS / "opml/awesome-rss-feeds/countries_with_category_Japan.opml").read_bytes()
-    assert str(actions.import_opml(member, content)) == "Added 8 sources in 1 folder."
+    assert str(actions.import_opml(member, content)) == (
+        "Added 8 sources in 1 folder. 8 new sources queued: the first fetch happens within a "
+        "minute, and their entries then appear in your river."
+    )
 
 
 def test_many_skips_are_summarised(member):
@@ -143,3 +148,29 @@ def test_tokens_are_stored_hashed_and_resolve_to_their_member(member):
     member.is_active = False
     member.save()
     assert actions.user_for_token(token) is None
+
+
+def test_an_import_queues_the_first_fetch_of_its_new_sources_after_commit(
+    member, django_capture_on_commit_callbacks, monkeypatch
+):
+    """The worker starts on new sources at once, not at its next tick; a source another member
+    already fetched, or one followed before, is not queued again."""
+    from django.utils import timezone
+
+    queued = []  # the test backend runs each task as it is enqueued
+    monkeypatch.setattr(
+        "plnet.reader.services.fetch_many", lambda ids, **kw: queued.append(sorted(ids))
+    )
+    fetched = Source.objects.create(url="https://c.example/feed", last_fetched_at=timezone.now())
+    fetched.move_to(Source.State.OK)
+    fetched.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        summary = actions.import_opml(member, MIXED)
+    new = sorted(Source.objects.exclude(pk=fetched.pk).values_list("pk", flat=True))
+    assert (len(new), summary.queued, queued) == (3, 3, [new])
+    assert Source.objects.due().filter(pk__in=new).count() == 0  # the tick leaves them to it
+    queued.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        again = actions.import_opml(member, MIXED)
+    assert (again.queued, queued) == (0, [])
+    assert "queued" not in str(again)

@@ -95,3 +95,12 @@ def test_token_create_prints_a_working_token(member, client):
     token = out.strip()
     assert ApiToken.objects.matching(token).get().user == member
     assert client.get("/api/v1/sources", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200
+
+
+@pytest.mark.usefixtures("allow_loopback_fetch")
+def test_subscribing_again_says_already_subscribed(member, local_server):
+    local_server.routes["/feed"] = (200, {"Content-Type": RSS}, rss([], title="Ada's feed"))
+    run("subscribe", local_server.url("/feed"), "--user", "ada")
+    out, _ = run("subscribe", local_server.url("/feed"), "--user", "ada", "--folder", "Blogs")
+    assert out.startswith("already subscribed ada, folder now Blogs to ")
+    assert Subscription.objects.get().folder.name == "Blogs"

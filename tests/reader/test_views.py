@@ -108,7 +108,7 @@ def test_mark_all_read_up_to_here(client, member, network):
     read = set(
         EntryState.objects.filter(user=member, read=True).values_list("entry__title", flat=True)
     )
-    assert read == {"Source B entry 2", "Source B entry 1", "Source B entry 0"}
+    assert read == {"Source B entry 4", "Source B entry 3", "Source B entry 2"}  # shown above
 
 
 def test_keyset_pagination_pages_through_everything(client, member, network, monkeypatch):
@@ -251,7 +251,12 @@ def test_opml_upload_and_download_round_trip(client, member):
         "x.opml", corpus_bytes("opml/awesome-rss-feeds/countries_with_category_Japan.opml")
     )
     response = client.post(reverse("reader:opml_import"), {"file": upload}, follow=True)
-    assert "OPML import: Added 8 sources in 1 folder.</" in response.content.decode()
+    html = response.content.decode()
+    assert (
+        "OPML import: Added 8 sources in 1 folder. 8 new sources queued: the first fetch happens "
+        "within a minute, and their entries then appear in your river.</"
+    ) in html
+    assert html.count("queued: the first fetch happens within a minute</span>") == 8
     assert Subscription.objects.filter(user=member).count() == 8
     response = client.get(reverse("reader:opml_export"))
     assert response["Content-Type"].startswith("text/x-opml")
@@ -604,3 +609,129 @@ def test_cached_unread_counts_follow_marks_new_entries_and_follows(member, netwo
     assert counts().total == 11
     mark_all_read(member, RiverFilter(), None)
     assert counts().total == 0
+
+
+def follow(client, url: str, person: str = "", folder: str = "") -> list[str]:
+    response = client.post(
+        reverse("reader:subscribe"), {"url": url, "person": person, "folder": folder}, follow=True
+    )
+    return [str(m) for m in response.context["messages"]]
+
+
+def test_following_a_followed_source_again_says_so_and_keeps_it(client, member, network):
+    client.force_login(member)
+    assert follow(client, "https://a.example/feed") == ["You already follow Source A."]
+    assert follow(client, "https://a.example/feed", person="Doug", folder="") == [
+        "You already follow Source A."
+    ]
+    sub = Subscription.objects.get(user=member, source=network["a"])
+    assert (sub.person, sub.folder) == (network["person"], None)
+    assert Subscription.objects.filter(user=member).count() == 2
+
+
+def test_following_again_with_another_person_or_folder_says_what_moved(client, member, network):
+    client.force_login(member)
+    assert follow(client, "https://a.example/feed", person="Ton", folder="Blogs") == [
+        "You already follow Source A; moved it to the person Ton (was Doug) "
+        "and to the folder Blogs (was no folder)."
+    ]
+    assert follow(client, "https://b.example/feed", folder="Blogs") == [
+        "You already follow Source B; moved it to the folder Blogs (was no folder)."
+    ]
+    subs = Subscription.objects.filter(user=member).select_related("person", "folder")
+    assert sorted((s.source.title, s.person and s.person.name, s.folder.name) for s in subs) == [
+        ("Source A", "Ton", "Blogs"),
+        ("Source B", None, "Blogs"),
+    ]
+
+
+def test_the_sources_table_shows_each_sources_unread_count(client, member, network):
+    """5 entries each; 2 of A and 1 of B read, one of A starred but unread: A 3, B 4, then 0."""
+    import re
+
+    a_entries = list(Entry.objects.filter(source=network["a"]))
+    for entry in a_entries[:2]:
+        EntryState.objects.create(user=member, entry=entry, read=True)
+    EntryState.objects.create(user=member, entry=a_entries[2], starred=True)
+    EntryState.objects.create(
+        user=member, entry=Entry.objects.filter(source=network["b"]).first(), read=True
+    )
+    client.force_login(member)
+
+    def counts() -> dict[str, str]:
+        html = client.get(reverse("reader:sources")).content.decode()
+        rows = re.findall(r'>(Source [AB])</a>.*?<td data-label="Unread" class="unread">(.*?)</td>',
+                          html, re.S)  # fmt: skip
+        return {name: re.sub(r"<[^>]+>|<span.*?</span>", "", cell) for name, cell in rows}
+
+    assert counts() == {"Source A": "3 unread in Source A", "Source B": "4 unread in Source B"}
+    html = client.get(reverse("reader:sources")).content.decode()
+    assert f'href="/reader/?source={network["a"].pk}&amp;unread=true">3<' in html
+    client.post(reverse("reader:mark_all_read"), {"source": network["a"].pk})
+    assert counts() == {"Source A": "0", "Source B": "4 unread in Source B"}
+
+
+def undo_form(html: str) -> dict[str, str] | None:
+    import re
+    from html import unescape
+
+    form = re.search(r'<form method="post" action="([^"]+)" class="undo">(.*?)</form>', html, re.S)
+    if form is None:
+        return None
+    fields = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form[2])
+    return {"action": unescape(form[1]), **{k: unescape(v) for k, v in fields}}
+
+
+def test_unfollow_offers_undo_that_restores_title_person_folder_and_read_marks(
+    client, member, network
+):
+    sub = Subscription.objects.get(source=network["a"])
+    sub.title, sub.folder = "Doug's blog", network["folder"]
+    sub.save()
+    read = Entry.objects.filter(source=network["a"]).first()
+    EntryState.objects.create(user=member, entry=read, read=True)
+    client.force_login(member)
+
+    response = client.post(reverse("reader:unsubscribe", args=[sub.pk]), follow=True)
+    html = response.content.decode()
+    assert [str(m) for m in response.context["messages"]] == ["You no longer follow Doug's blog."]
+    assert not Subscription.objects.filter(user=member, source=network["a"]).exists()
+    form = undo_form(html)
+    assert (
+        form is not None
+        and undo_form(client.get(reverse("reader:sources")).content.decode()) is None
+    )
+
+    response = client.post(form.pop("action"), form, follow=True)
+    assert [str(m) for m in response.context["messages"]] == ["You follow Doug's blog again."]
+    back = Subscription.objects.get(user=member, source=network["a"])
+    assert (back.title, back.person, back.folder) == (
+        "Doug's blog",
+        network["person"],
+        network["folder"],
+    )
+    unread = client.get(reverse("reader:river"), {"source": network["a"].pk, "unread": "true"})
+    assert len(titles(unread)) == 4 and read.title not in titles(unread)
+
+
+def test_undo_unfollow_never_files_under_another_members_person_or_folder(
+    client, member, other_member, network
+):
+    theirs = Folder.objects.create(user=other_member, name="Theirs")
+    client.force_login(member)
+    response = client.post(
+        reverse("reader:unsubscribe_undo"),
+        {"source": network["a"].pk, "folder": theirs.pk, "person": "abc"},
+    )
+    assert response.status_code == 302
+    sub = Subscription.objects.get(user=member, source=network["a"])  # kept as it was
+    assert (sub.person, sub.folder) == (network["person"], None)
+    Subscription.objects.filter(user=member).delete()
+    client.post(
+        reverse("reader:unsubscribe_undo"), {"source": network["b"].pk, "folder": theirs.pk}
+    )
+    assert Subscription.objects.get(user=member).folder is None
+    response = client.post(reverse("reader:unsubscribe_undo"), {"source": "999999"}, follow=True)
+    assert [str(m) for m in response.context["messages"]][-1] == (
+        "Nothing to undo: that source is no longer here."
+    )

@@ -27,7 +27,9 @@ class Command(BaseCommand):
         except services.SubscribeError as exc:
             raise CommandError(str(exc)) from None
         source = sub.source
+        verb = "subscribed" if sub.created else "already subscribed"
+        moved = "".join(f", {field} now {new.name}" for field, _, new in sub.changes)
         self.stdout.write(
-            f"subscribed {who.username} to {source.url} ({source.title or 'untitled'}, "
+            f"{verb} {who.username}{moved} to {source.url} ({source.title or 'untitled'}, "
             f"{source.entries.count()} entries, state {source.state})"
         )
