@@ -52,11 +52,6 @@ BUSY = (
 )
 
 
-def _locked(exc: OperationalError) -> bool:
-    """True for a lock that outlived the wait (plnet.core.busy.is_lock_timeout)."""
-    return is_lock_timeout(exc)
-
-
 class ReplyTargetGone(CommentRefused):
     """The comment being answered cannot take a reply (any more): it is on another post, not
     published (pending, spam, trash) or deleted. The words themselves are fine: the caller may
@@ -226,7 +221,7 @@ def submit_comment(new: NewComment) -> Comment:
     try:
         return _submit_comment(new)
     except OperationalError as exc:
-        if not _locked(exc):
+        if not is_lock_timeout(exc):
             raise
         raise SiteBusy(BUSY) from exc
 
